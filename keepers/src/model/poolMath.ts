@@ -1,0 +1,329 @@
+/**
+ * The exact bigint model of Mutual Pools' formulas: the one copy that the keeper's strategy and the tests import.
+ *
+ * Every function mirrors a Solidity function of `contracts/libraries/` or `contracts/Pool.sol` with the same
+ * rounding direction, so a result computed here equals the chain's to the wei. Units: prices are loan-asset units
+ * per collateral unit scaled by 1e36 (`priceE36`); percentages are basis points (1e4 = 100%); health factors and
+ * rates are scaled by 1e18.
+ */
+
+export const PRICE_SCALE = 10n ** 36n;
+export const BPS = 10_000n;
+export const WAD = 10n ** 18n;
+/** Borrow-share virtual amounts (SharesMath.sol). */
+export const VIRTUAL_SHARES = 10n ** 6n;
+export const VIRTUAL_ASSETS = 1n;
+/** ERC-4626 decimals offset of LP shares (Pool.DECIMALS_OFFSET): 10**6 virtual LP shares. */
+export const DECIMALS_OFFSET = 6n;
+export const MAX_UINT256 = 2n ** 256n - 1n;
+/** Pool.MAX_BORROW_RATE_PER_SECOND_E18: 1000% APR per second; the pool caps its rate model's answer at it. */
+export const MAX_BORROW_RATE_PER_SECOND_E18 = (10n * WAD) / (365n * 24n * 3600n);
+
+// ------------------------------------------------------------------ rounding primitives (OZ Math.mulDiv)
+
+export function mulDivDown(x: bigint, y: bigint, denominator: bigint): bigint {
+  if (denominator === 0n) throw new RangeError("mulDiv: division by zero");
+  return (x * y) / denominator;
+}
+
+export function mulDivUp(x: bigint, y: bigint, denominator: bigint): bigint {
+  if (denominator === 0n) throw new RangeError("mulDiv: division by zero");
+  const product = x * y;
+  return product === 0n ? 0n : (product - 1n) / denominator + 1n;
+}
+
+export const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+export const zeroFloorSub = (a: bigint, b: bigint): bigint => (a > b ? a - b : 0n);
+
+// ------------------------------------------------------------------ SharesMath.sol (borrow shares)
+
+export const toSharesDown = (assets: bigint, totalAssets: bigint, totalShares: bigint): bigint =>
+  mulDivDown(assets, totalShares + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS);
+export const toSharesUp = (assets: bigint, totalAssets: bigint, totalShares: bigint): bigint =>
+  mulDivUp(assets, totalShares + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS);
+export const toAssetsDown = (shares: bigint, totalAssets: bigint, totalShares: bigint): bigint =>
+  mulDivDown(shares, totalAssets + VIRTUAL_ASSETS, totalShares + VIRTUAL_SHARES);
+export const toAssetsUp = (shares: bigint, totalAssets: bigint, totalShares: bigint): bigint =>
+  mulDivUp(shares, totalAssets + VIRTUAL_ASSETS, totalShares + VIRTUAL_SHARES);
+
+// ------------------------------------------------------------------ ERC-4626 LP shares (OZ ERC4626, offset 6)
+
+const LP_VIRTUAL_SHARES = 10n ** DECIMALS_OFFSET;
+
+export const lpSharesDown = (assets: bigint, totalAssets: bigint, totalSupply: bigint): bigint =>
+  mulDivDown(assets, totalSupply + LP_VIRTUAL_SHARES, totalAssets + 1n);
+export const lpSharesUp = (assets: bigint, totalAssets: bigint, totalSupply: bigint): bigint =>
+  mulDivUp(assets, totalSupply + LP_VIRTUAL_SHARES, totalAssets + 1n);
+export const lpAssetsDown = (shares: bigint, totalAssets: bigint, totalSupply: bigint): bigint =>
+  mulDivDown(shares, totalAssets + 1n, totalSupply + LP_VIRTUAL_SHARES);
+export const lpAssetsUp = (shares: bigint, totalAssets: bigint, totalSupply: bigint): bigint =>
+  mulDivUp(shares, totalAssets + 1n, totalSupply + LP_VIRTUAL_SHARES);
+
+/** Loan assets per 10**shareDecimals LP shares, rounded down (Pool.sharePrice). */
+export const sharePrice = (totalAssets: bigint, totalSupply: bigint, shareDecimals: bigint): bigint =>
+  lpAssetsDown(10n ** shareDecimals, totalAssets, totalSupply);
+
+// ------------------------------------------------------------------ RiskMath.sol
+
+export const valueDown = (collateralAssets: bigint, priceE36: bigint): bigint =>
+  mulDivDown(collateralAssets, priceE36, PRICE_SCALE);
+export const bpsDown = (assets: bigint, bps: bigint): bigint => mulDivDown(assets, bps, BPS);
+export const bpsUp = (assets: bigint, bps: bigint): bigint => mulDivUp(assets, bps, BPS);
+
+export const healthFactorDown = (liquidationLimit: bigint, debt: bigint): bigint =>
+  debt === 0n ? MAX_UINT256 : mulDivDown(liquidationLimit, WAD, debt);
+
+export const seizedCollateralDown = (repaidAssets: bigint, bonusBps: bigint, priceE36: bigint): bigint =>
+  mulDivDown(repaidAssets * (BPS + bonusBps), PRICE_SCALE, priceE36 * BPS);
+
+export const repaidForSeizedUp = (seizedCollateral: bigint, bonusBps: bigint, priceE36: bigint): bigint =>
+  mulDivUp(seizedCollateral * BPS, priceE36, PRICE_SCALE * (BPS + bonusBps));
+
+export interface LiquidationParams {
+  closeFactorBps: bigint;
+  fullLiquidationHealthFactor: bigint;
+  dustThresholdAssets: bigint;
+}
+
+/** RiskMath.maxRepayUp: the close factor, lifted to 100% below the full-liquidation health or near dust. */
+export function maxRepayUp(
+  debt: bigint,
+  healthFactor: bigint,
+  totalCollateralValue: bigint,
+  seizableValue: bigint,
+  bonusBps: bigint,
+  params: LiquidationParams,
+): bigint {
+  if (healthFactor < params.fullLiquidationHealthFactor) return debt;
+  const closeFactorRepay = bpsUp(debt, params.closeFactorBps);
+  if (debt - closeFactorRepay <= params.dustThresholdAssets) return debt;
+  const seizedValueAtCap = min(seizableValue, bpsUp(closeFactorRepay, BPS + bonusBps));
+  if (totalCollateralValue - seizedValueAtCap <= params.dustThresholdAssets) return debt;
+  return closeFactorRepay;
+}
+
+// ------------------------------------------------------------------ accounts
+
+export interface CollateralPosition {
+  balance: bigint;
+  priceE36: bigint;
+  ltvBps: bigint;
+  liquidationThresholdBps: bigint;
+  liquidationBonusBps: bigint;
+}
+
+export interface AccountLiquidity {
+  collateralValue: bigint;
+  borrowLimit: bigint;
+  liquidationLimit: bigint;
+  debt: bigint;
+}
+
+/** Pool.accountLiquidity: each collateral valued down, then weighted down by LTV and threshold. */
+export function accountLiquidity(
+  positions: readonly CollateralPosition[],
+  borrowShares: bigint,
+  totalBorrowAssets: bigint,
+  totalBorrowShares: bigint,
+): AccountLiquidity {
+  const liquidity: AccountLiquidity = { collateralValue: 0n, borrowLimit: 0n, liquidationLimit: 0n, debt: 0n };
+  for (const position of positions) {
+    if (position.balance === 0n) continue;
+    const value = valueDown(position.balance, position.priceE36);
+    liquidity.collateralValue += value;
+    liquidity.borrowLimit += bpsDown(value, position.ltvBps);
+    liquidity.liquidationLimit += bpsDown(value, position.liquidationThresholdBps);
+  }
+  liquidity.debt = toAssetsUp(borrowShares, totalBorrowAssets, totalBorrowShares);
+  return liquidity;
+}
+
+export interface LiquidationQuote {
+  /** Loan assets the liquidator pays. */
+  repaidAssets: bigint;
+  /** Collateral the liquidator receives. */
+  seizedCollateral: bigint;
+  /** Borrow shares burned by the repayment. */
+  repaidShares: bigint;
+  /** Value of all collateral the borrower keeps. */
+  remainingCollateralValue: bigint;
+  /** Whether the call also realizes the residual debt as bad debt. */
+  realizesBadDebt: boolean;
+  /** Debt realized as bad debt (0 when none); equals the waterfall's input. */
+  badDebtAssets: bigint;
+  /** Liquidation bonus value in loan-asset units (seized value − repaid), rounded down. */
+  bonusValue: bigint;
+}
+
+export interface LiquidationInput {
+  liquidity: AccountLiquidity;
+  borrowShares: bigint;
+  totalBorrowAssets: bigint;
+  totalBorrowShares: bigint;
+  collateralBalance: bigint;
+  priceE36: bigint;
+  bonusBps: bigint;
+  repayAssets: bigint;
+  params: LiquidationParams;
+}
+
+/**
+ * Pool.liquidate's amounts for a liquidatable account (state accrued). Returns null when the contract would revert:
+ * the account is healthy, has no such collateral, the repayment would burn no borrow share, or a partial seizure
+ * would leave debt with only dust collateral (`LiquidationLeavesDust`: repay more).
+ */
+export function quoteLiquidation(input: LiquidationInput): LiquidationQuote | null {
+  const { liquidity, priceE36, bonusBps, collateralBalance, params } = input;
+  if (collateralBalance === 0n || input.repayAssets === 0n) return null;
+  const health = healthFactorDown(liquidity.liquidationLimit, liquidity.debt);
+  if (health >= WAD) return null;
+  const seizableValue = valueDown(collateralBalance, priceE36);
+  const maxRepay = maxRepayUp(liquidity.debt, health, liquidity.collateralValue, seizableValue, bonusBps, params);
+  let repaidAssets = min(input.repayAssets, maxRepay);
+  let seizedCollateral = seizedCollateralDown(repaidAssets, bonusBps, priceE36);
+  if (seizedCollateral >= collateralBalance) {
+    seizedCollateral = collateralBalance;
+    repaidAssets = min(repaidAssets, repaidForSeizedUp(collateralBalance, bonusBps, priceE36));
+  }
+  const remainingCollateralValue =
+    liquidity.collateralValue - seizableValue + valueDown(collateralBalance - seizedCollateral, priceE36);
+  // LiquidationLeavesDust: a partial seizure may not leave debt with only dust collateral behind.
+  if (
+    seizedCollateral < collateralBalance &&
+    repaidAssets < liquidity.debt &&
+    remainingCollateralValue <= params.dustThresholdAssets
+  ) {
+    return null;
+  }
+  const repaidShares =
+    repaidAssets >= liquidity.debt
+      ? input.borrowShares
+      : toSharesDown(repaidAssets, input.totalBorrowAssets, input.totalBorrowShares);
+  if (repaidShares === 0n) return null;
+  const realizesBadDebt =
+    input.borrowShares > repaidShares && remainingCollateralValue <= params.dustThresholdAssets;
+  let badDebtAssets = 0n;
+  if (realizesBadDebt) {
+    const borrowAfter = zeroFloorSub(input.totalBorrowAssets, repaidAssets);
+    const sharesAfter = input.totalBorrowShares - repaidShares;
+    badDebtAssets = min(toAssetsUp(input.borrowShares - repaidShares, borrowAfter, sharesAfter), borrowAfter);
+  }
+  const bonusValue = zeroFloorSub(valueDown(seizedCollateral, priceE36), repaidAssets);
+  return {
+    repaidAssets,
+    seizedCollateral,
+    repaidShares,
+    remainingCollateralValue,
+    realizesBadDebt,
+    badDebtAssets,
+    bonusValue,
+  };
+}
+
+/** Pool.socializeBadDebt's precondition: debt, and collateral worth at most dust and less than the debt. */
+export const canSocialize = (liquidity: AccountLiquidity, dustThresholdAssets: bigint): boolean =>
+  liquidity.debt > 0n &&
+  liquidity.collateralValue <= dustThresholdAssets &&
+  liquidity.collateralValue < liquidity.debt;
+
+// ------------------------------------------------------------------ pool totals: interest and bad debt
+
+export interface PoolTotals {
+  /** totalAssets(): cash + borrows − reserve. */
+  totalLpAssets: bigint;
+  reserveAssets: bigint;
+  totalBorrowAssets: bigint;
+  totalBorrowShares: bigint;
+}
+
+/** Idle cash: LP assets + reserve − borrows (Pool._cash). */
+export const cashOf = (totals: PoolTotals): bigint =>
+  zeroFloorSub(totals.totalLpAssets + totals.reserveAssets, totals.totalBorrowAssets);
+
+/** Pool._interest: linear interest over `elapsedSeconds`, rounded down; the reserve's share rounded down. */
+export function interestOf(
+  borrowAssets: bigint,
+  ratePerSecondE18: bigint,
+  elapsedSeconds: bigint,
+  reserveFactorBps: bigint,
+): { interest: bigint; reserveShare: bigint } {
+  const interest = mulDivDown(borrowAssets, ratePerSecondE18 * elapsedSeconds, WAD);
+  return { interest, reserveShare: bpsDown(interest, reserveFactorBps) };
+}
+
+/** Pool._borrowRate: the rate model's answer, capped. */
+export const cappedBorrowRate = (modelRatePerSecondE18: bigint): bigint =>
+  min(modelRatePerSecondE18, MAX_BORROW_RATE_PER_SECOND_E18);
+
+/** Pool._accrueInterest applied to a copy of the totals (`ratePerSecondE18` already capped). */
+export function accrue(
+  totals: PoolTotals,
+  ratePerSecondE18: bigint,
+  elapsedSeconds: bigint,
+  reserveFactorBps: bigint,
+): PoolTotals {
+  if (elapsedSeconds === 0n || totals.totalBorrowAssets === 0n) return { ...totals };
+  const { interest, reserveShare } = interestOf(
+    totals.totalBorrowAssets,
+    ratePerSecondE18,
+    elapsedSeconds,
+    reserveFactorBps,
+  );
+  return {
+    totalLpAssets: totals.totalLpAssets + interest - reserveShare,
+    reserveAssets: totals.reserveAssets + reserveShare,
+    totalBorrowAssets: totals.totalBorrowAssets + interest,
+    totalBorrowShares: totals.totalBorrowShares,
+  };
+}
+
+export interface BadDebtRealization {
+  badDebtAssets: bigint;
+  coveredByReserve: bigint;
+  socializedAssets: bigint;
+  totalsAfter: PoolTotals;
+}
+
+/** Pool._realizeBadDebt: the loss waterfall for an account holding `borrowShares`. */
+export function realizeBadDebt(totals: PoolTotals, borrowShares: bigint): BadDebtRealization {
+  const badDebtAssets = min(
+    toAssetsUp(borrowShares, totals.totalBorrowAssets, totals.totalBorrowShares),
+    totals.totalBorrowAssets,
+  );
+  const coveredByReserve = min(totals.reserveAssets, badDebtAssets);
+  const socializedAssets = badDebtAssets - coveredByReserve;
+  return {
+    badDebtAssets,
+    coveredByReserve,
+    socializedAssets,
+    totalsAfter: {
+      totalLpAssets: totals.totalLpAssets - socializedAssets,
+      reserveAssets: totals.reserveAssets - coveredByReserve,
+      totalBorrowAssets: totals.totalBorrowAssets - badDebtAssets,
+      totalBorrowShares: totals.totalBorrowShares - borrowShares,
+    },
+  };
+}
+
+// ------------------------------------------------------------------ KinkedRateModel.sol
+
+export interface KinkedRateParams {
+  baseRatePerSecondE18: bigint;
+  slopeBelowKinkPerSecondE18: bigint;
+  slopeAboveKinkPerSecondE18: bigint;
+  kinkE18: bigint;
+}
+
+export const utilizationE18 = (cashAssets: bigint, borrowAssets: bigint): bigint =>
+  cashAssets + borrowAssets === 0n ? 0n : mulDivDown(borrowAssets, WAD, cashAssets + borrowAssets);
+
+export function kinkedBorrowRatePerSecond(params: KinkedRateParams, cashAssets: bigint, borrowAssets: bigint): bigint {
+  const utilization = utilizationE18(cashAssets, borrowAssets);
+  const belowKink = utilization < params.kinkE18 ? utilization : params.kinkE18;
+  const aboveKink = utilization > params.kinkE18 ? utilization - params.kinkE18 : 0n;
+  return (
+    params.baseRatePerSecondE18 +
+    mulDivDown(params.slopeBelowKinkPerSecondE18, belowKink, WAD) +
+    mulDivDown(params.slopeAboveKinkPerSecondE18, aboveKink, WAD)
+  );
+}

@@ -1,0 +1,1603 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import {
+  loadFixture,
+  takeSnapshot,
+  time,
+  type SnapshotRestorer,
+} from "@nomicfoundation/hardhat-network-helpers";
+import * as pm from "../../keepers/src/model/poolMath";
+import {
+  deployPool,
+  units,
+  type CollateralSetup,
+  type PoolFixture,
+} from "../helpers/fixtures";
+import type { Pool } from "../../typechain-types";
+
+// ------------------------------------------------------------------ local helpers
+
+type ViewTag = "latest" | "pending";
+
+/** The pool's totals as a view at `tag` sees them ("pending": the next block, after setNextBlockTimestamp). */
+async function totalsOf(
+  pool: Pool,
+  tag: ViewTag = "latest",
+): Promise<pm.PoolTotals> {
+  const overrides = { blockTag: tag };
+  return {
+    totalLpAssets: await pool.totalAssets(overrides),
+    reserveAssets: await pool.reserveAssets(overrides),
+    totalBorrowAssets: await pool.totalBorrowAssets(overrides),
+    totalBorrowShares: await pool.totalBorrowShares(overrides),
+  };
+}
+
+async function positionsOf(
+  pool: Pool,
+  account: string,
+  collaterals: readonly CollateralSetup[],
+): Promise<pm.CollateralPosition[]> {
+  const positions: pm.CollateralPosition[] = [];
+  for (const collateral of collaterals) {
+    const address = await collateral.token.getAddress();
+    const params = await pool.collateralParams(address);
+    positions.push({
+      balance: await pool.collateralOf(account, address),
+      priceE36: await collateral.oracle.priceE36(),
+      ltvBps: params.ltvBps,
+      liquidationThresholdBps: params.liquidationThresholdBps,
+      liquidationBonusBps: params.liquidationBonusBps,
+    });
+  }
+  return positions;
+}
+
+async function liquidityOf(
+  pool: Pool,
+  account: string,
+  collaterals: readonly CollateralSetup[],
+  totals: pm.PoolTotals,
+): Promise<pm.AccountLiquidity> {
+  return pm.accountLiquidity(
+    await positionsOf(pool, account, collaterals),
+    await pool.borrowSharesOf(account),
+    totals.totalBorrowAssets,
+    totals.totalBorrowShares,
+  );
+}
+
+async function healthOf(
+  pool: Pool,
+  account: string,
+  collaterals: readonly CollateralSetup[],
+): Promise<bigint> {
+  const liquidity = await liquidityOf(
+    pool,
+    account,
+    collaterals,
+    await totalsOf(pool),
+  );
+  return pm.healthFactorDown(liquidity.liquidationLimit, liquidity.debt);
+}
+
+interface Expectation {
+  totals: pm.PoolTotals;
+  liquidity: pm.AccountLiquidity;
+  borrowShares: bigint;
+  quote: pm.LiquidationQuote | null;
+  /** The loss waterfall when the quote realizes bad debt. */
+  realization: pm.BadDebtRealization | null;
+  sharePriceBefore: bigint;
+  sharePriceAfter: bigint;
+  totalSupply: bigint;
+}
+
+/** What poolMath says `liquidate(borrower, focus, repayAssets, …)` does in the block that `tag` views. */
+async function expectLiquidation(
+  pool: Pool,
+  borrower: string,
+  collaterals: readonly CollateralSetup[],
+  focus: CollateralSetup,
+  repayAssets: bigint,
+  tag: ViewTag = "latest",
+): Promise<Expectation> {
+  const totals = await totalsOf(pool, tag);
+  const liquidity = await liquidityOf(pool, borrower, collaterals, totals);
+  const borrowShares = await pool.borrowSharesOf(borrower);
+  const focusAddress = await focus.token.getAddress();
+  const lp = await pool.liquidationParams();
+  const quote = pm.quoteLiquidation({
+    liquidity,
+    borrowShares,
+    totalBorrowAssets: totals.totalBorrowAssets,
+    totalBorrowShares: totals.totalBorrowShares,
+    collateralBalance: await pool.collateralOf(borrower, focusAddress),
+    priceE36: await focus.oracle.priceE36(),
+    bonusBps: (await pool.collateralParams(focusAddress)).liquidationBonusBps,
+    repayAssets,
+    params: {
+      closeFactorBps: lp.closeFactorBps,
+      fullLiquidationHealthFactor: lp.fullLiquidationHealthFactor,
+      dustThresholdAssets: lp.dustThresholdAssets,
+    },
+  });
+  const totalSupply = await pool.totalSupply();
+  const shareDecimals = BigInt(await pool.decimals());
+  const sharePriceBefore = pm.sharePrice(
+    totals.totalLpAssets,
+    totalSupply,
+    shareDecimals,
+  );
+  let realization: pm.BadDebtRealization | null = null;
+  if (quote !== null && quote.realizesBadDebt) {
+    realization = pm.realizeBadDebt(
+      {
+        ...totals,
+        totalBorrowAssets: pm.zeroFloorSub(
+          totals.totalBorrowAssets,
+          quote.repaidAssets,
+        ),
+        totalBorrowShares: totals.totalBorrowShares - quote.repaidShares,
+      },
+      borrowShares - quote.repaidShares,
+    );
+    expect(realization.badDebtAssets).to.equal(quote.badDebtAssets);
+  }
+  const sharePriceAfter =
+    realization === null
+      ? sharePriceBefore
+      : pm.sharePrice(
+          realization.totalsAfter.totalLpAssets,
+          totalSupply,
+          shareDecimals,
+        );
+  return {
+    totals,
+    liquidity,
+    borrowShares,
+    quote,
+    realization,
+    sharePriceBefore,
+    sharePriceAfter,
+    totalSupply,
+  };
+}
+
+/** The quote, or a test failure if poolMath says the call reverts. */
+function must(quote: pm.LiquidationQuote | null): pm.LiquidationQuote {
+  if (quote === null) throw new Error("poolMath quotes a revert");
+  return quote;
+}
+
+/** priceE36 of an 18-decimal collateral against the 18-decimal loan asset, from a decimal string. */
+const px = (wholeLoanPerCollateral: string): bigint =>
+  ethers.parseUnits(wholeLoanPerCollateral, 36);
+
+const liquidationParams = (
+  dustThresholdAssets: bigint,
+  fullLiquidationHealthFactor: bigint = 95n * 10n ** 16n,
+): {
+  closeFactorBps: number;
+  fullLiquidationHealthFactor: bigint;
+  dustThresholdAssets: bigint;
+} => ({
+  closeFactorBps: 5_000,
+  fullLiquidationHealthFactor,
+  dustThresholdAssets,
+});
+
+// ------------------------------------------------------------------ fixtures
+
+const LP_DEPOSIT = units(100_000, 18);
+const COLLATERAL = units(10, 18);
+const DEBT = units(15_000, 18); // the borrow limit of 10 collateral at 2,000 and 75% LTV
+const BONUS_BPS = 500n;
+
+/** Borrower 0: 10 collateral (18 decimals, price 2,000), owes 15,000 (HF 16,000 / 15,000). Rate 0, dust 0. */
+async function borrowedToTheLimit(): Promise<PoolFixture> {
+  const fixture = await deployPool();
+  const { pool, lps, borrowers, collaterals } = fixture;
+  await pool.connect(lps[0]).deposit(LP_DEPOSIT, lps[0].address);
+  await pool
+    .connect(borrowers[0])
+    .supplyCollateral(
+      await collaterals[0].token.getAddress(),
+      COLLATERAL,
+      borrowers[0].address,
+    );
+  await pool.connect(borrowers[0]).borrow(DEBT, borrowers[0].address);
+  return fixture;
+}
+
+/** Same, but the LPs deposited exactly the 15,000 lent: 100% utilization, no idle cash. */
+async function fullyUtilized(): Promise<PoolFixture> {
+  const fixture = await deployPool();
+  const { pool, lps, borrowers, collaterals } = fixture;
+  await pool.connect(lps[0]).deposit(DEBT, lps[0].address);
+  await pool
+    .connect(borrowers[0])
+    .supplyCollateral(
+      await collaterals[0].token.getAddress(),
+      COLLATERAL,
+      borrowers[0].address,
+    );
+  await pool.connect(borrowers[0]).borrow(DEBT, borrowers[0].address);
+  return fixture;
+}
+
+/**
+ * Collateral 0: 18 decimals at 2,000; collateral 1: 8 decimals at 30,000; dust threshold 10 loan units.
+ * Borrower 0 holds 10 of collateral 0 and 16,667 sats of collateral 1 (worth 5.0001) and owes 15,000.
+ */
+async function twoCollateralsWithDust(): Promise<PoolFixture> {
+  const fixture = await deployPool({
+    collateralDecimals: [18, 8],
+    collateralPrices: [2_000, 30_000],
+    dustThresholdAssets: units(10, 18),
+  });
+  const { pool, lps, borrowers, collaterals } = fixture;
+  await pool.connect(lps[0]).deposit(LP_DEPOSIT, lps[0].address);
+  const borrower = borrowers[0];
+  await pool
+    .connect(borrower)
+    .supplyCollateral(
+      await collaterals[0].token.getAddress(),
+      COLLATERAL,
+      borrower.address,
+    );
+  await pool
+    .connect(borrower)
+    .supplyCollateral(
+      await collaterals[1].token.getAddress(),
+      16_667n,
+      borrower.address,
+    );
+  await pool.connect(borrower).borrow(DEBT, borrower.address);
+  return fixture;
+}
+
+/** Same two collaterals, dust 0; borrower 0 holds 10 of collateral 0 and 0.1 of collateral 1 (worth 3,000). */
+async function twoCollateralsNoDust(): Promise<PoolFixture> {
+  const fixture = await deployPool({
+    collateralDecimals: [18, 8],
+    collateralPrices: [2_000, 30_000],
+  });
+  const { pool, lps, borrowers, collaterals } = fixture;
+  await pool.connect(lps[0]).deposit(LP_DEPOSIT, lps[0].address);
+  const borrower = borrowers[0];
+  await pool
+    .connect(borrower)
+    .supplyCollateral(
+      await collaterals[0].token.getAddress(),
+      COLLATERAL,
+      borrower.address,
+    );
+  await pool
+    .connect(borrower)
+    .supplyCollateral(
+      await collaterals[1].token.getAddress(),
+      10_000_000n,
+      borrower.address,
+    );
+  await pool.connect(borrower).borrow(DEBT, borrower.address);
+  return fixture;
+}
+
+/**
+ * Borrower 0 supplied 1 wei of collateral (worth 2,000 wei) and borrowed 1,000 wei; then the pool's maximum rate
+ * ran for a million years in one accrual, so a borrow share is worth ≈ 10 wei and the position is deep underwater.
+ */
+async function inflatedSharePrice(): Promise<PoolFixture> {
+  const fixture = await deployPool();
+  const { pool, lps, borrowers, collaterals, rateModel } = fixture;
+  await pool.connect(lps[0]).deposit(LP_DEPOSIT, lps[0].address);
+  await pool
+    .connect(borrowers[0])
+    .supplyCollateral(
+      await collaterals[0].token.getAddress(),
+      1n,
+      borrowers[0].address,
+    );
+  await pool.connect(borrowers[0]).borrow(1_000n, borrowers[0].address);
+  await rateModel.setRatePerSecond(pm.MAX_BORROW_RATE_PER_SECOND_E18);
+  await time.setNextBlockTimestamp(
+    (await pool.lastAccrualTimestamp()) + 31_536_000_000_000n,
+  );
+  await pool.accrueInterest();
+  await rateModel.setRatePerSecond(0);
+  return fixture;
+}
+
+/** Dust 1,000 wei. Borrower 0 supplied 1 wei of collateral (worth 2,000 wei) and borrowed 1,500 wei (its limit). */
+async function oneWeiPosition(): Promise<PoolFixture> {
+  const fixture = await deployPool({ dustThresholdAssets: 1_000n });
+  const { pool, lps, borrowers, collaterals } = fixture;
+  await pool.connect(lps[0]).deposit(LP_DEPOSIT, lps[0].address);
+  await pool
+    .connect(borrowers[0])
+    .supplyCollateral(
+      await collaterals[0].token.getAddress(),
+      1n,
+      borrowers[0].address,
+    );
+  await pool.connect(borrowers[0]).borrow(1_500n, borrowers[0].address);
+  return fixture;
+}
+
+/** borrowedToTheLimit + borrower 1 with a small healthy loan (100 collateral, owes 1,000). */
+async function twoBorrowers(): Promise<PoolFixture> {
+  const fixture = await borrowedToTheLimit();
+  const { pool, borrowers, collaterals } = fixture;
+  await pool
+    .connect(borrowers[1])
+    .supplyCollateral(
+      await collaterals[0].token.getAddress(),
+      units(100, 18),
+      borrowers[1].address,
+    );
+  await pool
+    .connect(borrowers[1])
+    .borrow(units(1_000, 18), borrowers[1].address);
+  return fixture;
+}
+
+// ------------------------------------------------------------------ tests
+
+describe("Pool — liquidation and bad debt", () => {
+  // Some fixtures jump the clock a million years ahead: leave the chain as this file found it.
+  let chainBefore: SnapshotRestorer;
+  before(async () => {
+    chainBefore = await takeSnapshot();
+  });
+  after(async () => {
+    await chainBefore.restore();
+  });
+
+  describe("liquidate: reverts", () => {
+    it("reverts with PositionHealthy(account, healthFactor) while HF > 1", async () => {
+      const { pool, collaterals, borrowers, liquidator, others } =
+        await loadFixture(borrowedToTheLimit);
+      const collateral = await collaterals[0].token.getAddress();
+      const borrower = borrowers[0].address;
+      const health = await healthOf(pool, borrower, collaterals);
+      // 10 × 2,000 × 80% = 16,000 over 15,000.
+      expect(health).to.equal(pm.healthFactorDown(units(16_000, 18), DEBT));
+      expect(await pool.healthFactor(borrower)).to.equal(health);
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(borrower, collateral, DEBT, 0n, others[0].address),
+      )
+        .to.be.revertedWithCustomError(pool, "PositionHealthy")
+        .withArgs(borrower, health);
+    });
+
+    it("reverts with PositionHealthy at exactly HF = 1e18", async () => {
+      const { pool, collaterals, borrowers, liquidator, others } =
+        await loadFixture(borrowedToTheLimit);
+      const collateral = await collaterals[0].token.getAddress();
+      const borrower = borrowers[0].address;
+      // 10 × 1,875 × 80% = 15,000 = the debt.
+      await collaterals[0].oracle.setPrice(px("1875"));
+      expect(await pool.healthFactor(borrower)).to.equal(pm.WAD);
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(borrower, collateral, DEBT, 0n, others[0].address),
+      )
+        .to.be.revertedWithCustomError(pool, "PositionHealthy")
+        .withArgs(borrower, pm.WAD);
+      // One step of price below, it is liquidatable.
+      await collaterals[0].oracle.setPrice(px("1875") - 1n);
+      expect(await pool.healthFactor(borrower)).to.be.lt(pm.WAD);
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(borrower, collateral, 1n, 0n, others[0].address),
+      ).to.emit(pool, "Liquidate");
+    });
+
+    it("reverts with NoCollateralToSeize(account, collateral)", async () => {
+      const { pool, collaterals, borrowers, liquidator, others } =
+        await loadFixture(borrowedToTheLimit);
+      const collateral = await collaterals[0].token.getAddress();
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(
+            borrowers[1].address,
+            collateral,
+            DEBT,
+            0n,
+            others[0].address,
+          ),
+      )
+        .to.be.revertedWithCustomError(pool, "NoCollateralToSeize")
+        .withArgs(borrowers[1].address, collateral);
+    });
+
+    it("reverts with NoCollateralToSeize for a collateral the unhealthy borrower does not hold", async () => {
+      const { pool, collaterals, borrowers, liquidator, others } =
+        await loadFixture(twoCollateralsNoDust);
+      const borrower = borrowers[0].address;
+      await collaterals[0].oracle.setPrice(px("1400"));
+      const otherToken = await collaterals[1].token.getAddress();
+      await pool
+        .connect(liquidator)
+        .liquidate(
+          borrower,
+          otherToken,
+          units(1_000, 18),
+          0n,
+          others[0].address,
+        );
+      expect(await pool.healthFactor(borrower)).to.be.lt(pm.WAD);
+      // Seize collateral 1 again and again until none is left, then it has none to seize.
+      await pool
+        .connect(liquidator)
+        .liquidate(borrower, otherToken, DEBT, 0n, others[0].address);
+      expect(await pool.collateralOf(borrower, otherToken)).to.equal(0n);
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(borrower, otherToken, 1n, 0n, others[0].address),
+      )
+        .to.be.revertedWithCustomError(pool, "NoCollateralToSeize")
+        .withArgs(borrower, otherToken);
+    });
+
+    it("reverts with ZeroAmount and ZeroAddress (receiver)", async () => {
+      const { pool, collaterals, borrowers, liquidator, others } =
+        await loadFixture(borrowedToTheLimit);
+      const collateral = await collaterals[0].token.getAddress();
+      const borrower = borrowers[0].address;
+      await collaterals[0].oracle.setPrice(px("1800"));
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(borrower, collateral, 0n, 0n, others[0].address),
+      ).to.be.revertedWithCustomError(pool, "ZeroAmount");
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(borrower, collateral, DEBT, 0n, ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(pool, "ZeroAddress");
+    });
+
+    it("reverts with SeizedBelowMinimum(seized, minSeized)", async () => {
+      const { pool, collaterals, borrowers, liquidator, others } =
+        await loadFixture(borrowedToTheLimit);
+      const collateral = await collaterals[0].token.getAddress();
+      const borrower = borrowers[0].address;
+      await collaterals[0].oracle.setPrice(px("1874.99"));
+      const repay = units(1_000, 18);
+      const quote = must(
+        (
+          await expectLiquidation(
+            pool,
+            borrower,
+            collaterals,
+            collaterals[0],
+            repay,
+          )
+        ).quote,
+      );
+      expect(quote.seizedCollateral).to.equal(
+        pm.seizedCollateralDown(repay, BONUS_BPS, px("1874.99")),
+      );
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(
+            borrower,
+            collateral,
+            repay,
+            quote.seizedCollateral + 1n,
+            others[0].address,
+          ),
+      )
+        .to.be.revertedWithCustomError(pool, "SeizedBelowMinimum")
+        .withArgs(quote.seizedCollateral, quote.seizedCollateral + 1n);
+      // At exactly the minimum it goes through.
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(
+            borrower,
+            collateral,
+            repay,
+            quote.seizedCollateral,
+            others[0].address,
+          ),
+      ).to.emit(pool, "Liquidate");
+    });
+
+    it("reverts with RepayBelowOneShare(repaid) when the repayment buys no borrow share", async () => {
+      const { pool, collaterals, borrowers, liquidator, others } =
+        await loadFixture(inflatedSharePrice);
+      const collateral = await collaterals[0].token.getAddress();
+      const borrower = borrowers[0].address;
+      const expectation = await expectLiquidation(
+        pool,
+        borrower,
+        collaterals,
+        collaterals[0],
+        1n,
+      );
+      expect(
+        pm.toSharesDown(
+          1n,
+          expectation.totals.totalBorrowAssets,
+          expectation.totals.totalBorrowShares,
+        ),
+      ).to.equal(0n);
+      expect(expectation.quote).to.equal(null);
+      expect(await pool.healthFactor(borrower)).to.be.lt(pm.WAD);
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(borrower, collateral, 1n, 0n, others[0].address),
+      )
+        .to.be.revertedWithCustomError(pool, "RepayBelowOneShare")
+        .withArgs(1n);
+    });
+
+    it("cannot liquidate an account whose oracle reverts: the revert propagates", async () => {
+      const { pool, collaterals, borrowers, liquidator, others } =
+        await loadFixture(borrowedToTheLimit);
+      const { token, oracle } = collaterals[0];
+      await oracle.setPrice(px("1400"));
+      await oracle.setReverting(true);
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(
+            borrowers[0].address,
+            await token.getAddress(),
+            DEBT,
+            0n,
+            others[0].address,
+          ),
+      ).to.be.revertedWithCustomError(oracle, "OracleDown");
+      await expect(
+        pool.connect(liquidator).socializeBadDebt(borrowers[0].address),
+      ).to.be.revertedWithCustomError(oracle, "OracleDown");
+      // Nothing moved.
+      expect(
+        await pool.collateralOf(borrowers[0].address, await token.getAddress()),
+      ).to.equal(COLLATERAL);
+      expect(await pool.borrowSharesOf(borrowers[0].address)).to.be.gt(0n);
+    });
+
+    it("an unrelated collateral's reverting oracle blocks the liquidation too (the account's whole value is needed)", async () => {
+      const { pool, collaterals, borrowers, liquidator, others } =
+        await loadFixture(twoCollateralsNoDust);
+      await collaterals[0].oracle.setPrice(px("1400"));
+      await collaterals[1].oracle.setReverting(true);
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(
+            borrowers[0].address,
+            await collaterals[0].token.getAddress(),
+            DEBT,
+            0n,
+            others[0].address,
+          ),
+      ).to.be.revertedWithCustomError(collaterals[1].oracle, "OracleDown");
+    });
+  });
+
+  describe("liquidate: close factor", () => {
+    it("HF just below 1 (≥ 0.95): repays at most bpsUp(debt, 50%) even if more is requested", async () => {
+      const { pool, loanToken, collaterals, borrowers, liquidator, others } =
+        await loadFixture(borrowedToTheLimit);
+      const { token, oracle } = collaterals[0];
+      const collateral = await token.getAddress();
+      const borrower = borrowers[0].address;
+      const receiver = others[0];
+      await oracle.setPrice(px("1874.99"));
+      const health = await pool.healthFactor(borrower);
+      expect(health)
+        .to.be.lt(pm.WAD)
+        .and.gte(95n * 10n ** 16n);
+
+      const e = await expectLiquidation(
+        pool,
+        borrower,
+        collaterals,
+        collaterals[0],
+        DEBT,
+      );
+      const quote = must(e.quote);
+      expect(quote.repaidAssets).to.equal(pm.bpsUp(DEBT, 5_000n));
+      expect(quote.repaidAssets).to.equal(units(7_500, 18));
+      expect(quote.seizedCollateral).to.equal(
+        pm.seizedCollateralDown(quote.repaidAssets, BONUS_BPS, px("1874.99")),
+      );
+      expect(quote.realizesBadDebt).to.equal(false);
+
+      const [repaid, seized, badDebt] = await pool
+        .connect(liquidator)
+        .liquidate.staticCall(borrower, collateral, DEBT, 0n, receiver.address);
+      expect([repaid, seized, badDebt]).to.deep.equal([
+        quote.repaidAssets,
+        quote.seizedCollateral,
+        0n,
+      ]);
+
+      const tx = pool
+        .connect(liquidator)
+        .liquidate(borrower, collateral, DEBT, 0n, receiver.address);
+      await expect(tx)
+        .to.emit(pool, "Liquidate")
+        .withArgs(
+          liquidator.address,
+          borrower,
+          collateral,
+          receiver.address,
+          quote.repaidAssets,
+          quote.repaidShares,
+          quote.seizedCollateral,
+          0n,
+        );
+      await expect(tx).not.to.emit(pool, "BadDebtRealized");
+      await expect(tx).to.changeTokenBalances(
+        loanToken,
+        [liquidator, pool, receiver],
+        [-quote.repaidAssets, quote.repaidAssets, 0n],
+      );
+      await expect(tx).to.changeTokenBalances(
+        token,
+        [pool, receiver, liquidator],
+        [-quote.seizedCollateral, quote.seizedCollateral, 0n],
+      );
+      expect(await pool.collateralOf(borrower, collateral)).to.equal(
+        COLLATERAL - quote.seizedCollateral,
+      );
+      expect(await pool.totalCollateral(collateral)).to.equal(
+        COLLATERAL - quote.seizedCollateral,
+      );
+      expect(await pool.borrowSharesOf(borrower)).to.equal(
+        e.borrowShares - quote.repaidShares,
+      );
+      expect(await pool.totalBorrowAssets()).to.equal(
+        e.totals.totalBorrowAssets - quote.repaidAssets,
+      );
+      expect(await pool.totalAssets()).to.equal(e.totals.totalLpAssets);
+    });
+
+    it("the cap is rounded up: an odd debt's half is bpsUp", async () => {
+      const { pool, collaterals, borrowers, liquidator, others } =
+        await loadFixture(borrowedToTheLimit);
+      const borrower = borrowers[0];
+      // Repay 1 wei so that the debt is odd.
+      await pool.connect(borrower).repay(units(1, 18) + 1n, borrower.address);
+      // Debt 14,999 − 1 wei; 10 × 1,874.8 × 80% = 14,998.4: HF ≈ 0.99996.
+      await collaterals[0].oracle.setPrice(px("1874.8"));
+      expect(await pool.healthFactor(borrower.address))
+        .to.be.lt(pm.WAD)
+        .and.gte(95n * 10n ** 16n);
+      const e = await expectLiquidation(
+        pool,
+        borrower.address,
+        collaterals,
+        collaterals[0],
+        DEBT,
+      );
+      expect(e.liquidity.debt % 2n).to.equal(1n);
+      const quote = must(e.quote);
+      expect(quote.repaidAssets).to.equal(e.liquidity.debt / 2n + 1n);
+      expect(quote.repaidAssets).to.equal(pm.bpsUp(e.liquidity.debt, 5_000n));
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(
+            borrower.address,
+            await collaterals[0].token.getAddress(),
+            DEBT,
+            0n,
+            others[0].address,
+          ),
+      )
+        .to.emit(pool, "Liquidate")
+        .withArgs(
+          liquidator.address,
+          borrower.address,
+          await collaterals[0].token.getAddress(),
+          others[0].address,
+          quote.repaidAssets,
+          quote.repaidShares,
+          quote.seizedCollateral,
+          0n,
+        );
+    });
+
+    it("HF exactly 0.95: still capped at 50%", async () => {
+      const { pool, collaterals, borrowers, liquidator, others } =
+        await loadFixture(borrowedToTheLimit);
+      const collateral = await collaterals[0].token.getAddress();
+      const borrower = borrowers[0].address;
+      // 10 × 1,781.25 × 80% = 14,250 = 0.95 × 15,000.
+      await collaterals[0].oracle.setPrice(px("1781.25"));
+      expect(await pool.healthFactor(borrower)).to.equal(95n * 10n ** 16n);
+      const quote = must(
+        (
+          await expectLiquidation(
+            pool,
+            borrower,
+            collaterals,
+            collaterals[0],
+            DEBT,
+          )
+        ).quote,
+      );
+      expect(quote.repaidAssets).to.equal(units(7_500, 18));
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(borrower, collateral, DEBT, 0n, others[0].address),
+      )
+        .to.emit(pool, "Liquidate")
+        .withArgs(
+          liquidator.address,
+          borrower,
+          collateral,
+          others[0].address,
+          units(7_500, 18),
+          quote.repaidShares,
+          quote.seizedCollateral,
+          0n,
+        );
+      expect(await pool.debtOf(borrower)).to.equal(units(7_500, 18));
+    });
+
+    it("HF just below 0.95: the whole debt may be repaid at once", async () => {
+      const { pool, loanToken, collaterals, borrowers, liquidator, others } =
+        await loadFixture(borrowedToTheLimit);
+      const collateral = await collaterals[0].token.getAddress();
+      const borrower = borrowers[0].address;
+      await collaterals[0].oracle.setPrice(px("1781.24"));
+      expect(await pool.healthFactor(borrower)).to.be.lt(95n * 10n ** 16n);
+      const e = await expectLiquidation(
+        pool,
+        borrower,
+        collaterals,
+        collaterals[0],
+        DEBT,
+      );
+      const quote = must(e.quote);
+      expect(quote.repaidAssets).to.equal(DEBT);
+      expect(quote.repaidShares).to.equal(e.borrowShares);
+      expect(quote.seizedCollateral).to.equal(
+        pm.seizedCollateralDown(DEBT, BONUS_BPS, px("1781.24")),
+      );
+      expect(quote.seizedCollateral).to.be.lt(COLLATERAL);
+
+      const tx = pool
+        .connect(liquidator)
+        .liquidate(
+          borrower,
+          collateral,
+          ethers.MaxUint256,
+          0n,
+          others[0].address,
+        );
+      await expect(tx)
+        .to.emit(pool, "Liquidate")
+        .withArgs(
+          liquidator.address,
+          borrower,
+          collateral,
+          others[0].address,
+          DEBT,
+          e.borrowShares,
+          quote.seizedCollateral,
+          0n,
+        );
+      await expect(tx).to.changeTokenBalances(
+        loanToken,
+        [liquidator, pool],
+        [-DEBT, DEBT],
+      );
+      expect(await pool.debtOf(borrower)).to.equal(0n);
+      expect(await pool.borrowSharesOf(borrower)).to.equal(0n);
+      // The borrower keeps the rest of its collateral.
+      expect(await pool.collateralOf(borrower, collateral)).to.equal(
+        COLLATERAL - quote.seizedCollateral,
+      );
+    });
+
+    it("dust > 0: the whole debt may be repaid when the close factor would leave debt at or below dust", async () => {
+      const { pool, owner, collaterals, borrowers, liquidator, others } =
+        await loadFixture(borrowedToTheLimit);
+      const collateral = await collaterals[0].token.getAddress();
+      const borrower = borrowers[0].address;
+      await collaterals[0].oracle.setPrice(px("1874.99"));
+
+      // 15,000 − 7,500 = 7,500 left: one wei above the dust → capped.
+      await pool
+        .connect(owner)
+        .setLiquidationParams(liquidationParams(units(7_500, 18) - 1n));
+      let quote = must(
+        (
+          await expectLiquidation(
+            pool,
+            borrower,
+            collaterals,
+            collaterals[0],
+            DEBT,
+          )
+        ).quote,
+      );
+      expect(quote.repaidAssets).to.equal(units(7_500, 18));
+      expect(
+        (
+          await pool
+            .connect(liquidator)
+            .liquidate.staticCall(
+              borrower,
+              collateral,
+              DEBT,
+              0n,
+              others[0].address,
+            )
+        )[0],
+      ).to.equal(units(7_500, 18));
+
+      // At the dust → the whole debt.
+      await pool
+        .connect(owner)
+        .setLiquidationParams(liquidationParams(units(7_500, 18)));
+      const e = await expectLiquidation(
+        pool,
+        borrower,
+        collaterals,
+        collaterals[0],
+        DEBT,
+      );
+      quote = must(e.quote);
+      expect(quote.repaidAssets).to.equal(DEBT);
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(borrower, collateral, DEBT, 0n, others[0].address),
+      )
+        .to.emit(pool, "Liquidate")
+        .withArgs(
+          liquidator.address,
+          borrower,
+          collateral,
+          others[0].address,
+          DEBT,
+          e.borrowShares,
+          quote.seizedCollateral,
+          0n,
+        );
+      expect(await pool.debtOf(borrower)).to.equal(0n);
+    });
+
+    it("dust > 0: the whole debt may be repaid when the close factor would leave collateral at or below dust", async () => {
+      const {
+        pool,
+        owner,
+        loanToken,
+        collaterals,
+        borrowers,
+        liquidator,
+        others,
+      } = await loadFixture(borrowedToTheLimit);
+      const { token, oracle } = collaterals[0];
+      const collateral = await token.getAddress();
+      const borrower = borrowers[0].address;
+      // HF 0.8, but the full-liquidation HF is set to 0 so that only the dust rule can lift the close factor.
+      await oracle.setPrice(px("1500"));
+      // Collateral 15,000 − the value seized at the cap, bpsUp(7,500, 105%) = 7,875 → 7,125 left.
+      const leftAtCap = units(15_000, 18) - pm.bpsUp(units(7_500, 18), 10_500n);
+      expect(leftAtCap).to.equal(units(7_125, 18));
+
+      await pool
+        .connect(owner)
+        .setLiquidationParams(liquidationParams(leftAtCap - 1n, 0n));
+      let e = await expectLiquidation(
+        pool,
+        borrower,
+        collaterals,
+        collaterals[0],
+        DEBT,
+      );
+      expect(must(e.quote).repaidAssets).to.equal(units(7_500, 18));
+
+      await pool
+        .connect(owner)
+        .setLiquidationParams(liquidationParams(leftAtCap, 0n));
+      e = await expectLiquidation(
+        pool,
+        borrower,
+        collaterals,
+        collaterals[0],
+        DEBT,
+      );
+      const quote = must(e.quote);
+      // The whole debt is allowed; the collateral (10 × 1,500 < 15,000 × 1.05) caps it: all is seized and the
+      // liquidator pays repaidForSeizedUp; the residual debt is realized at once.
+      expect(quote.seizedCollateral).to.equal(COLLATERAL);
+      expect(quote.repaidAssets).to.equal(
+        pm.repaidForSeizedUp(COLLATERAL, BONUS_BPS, px("1500")),
+      );
+      expect(quote.repaidAssets).to.equal(14_285_714_285_714_285_714_286n); // ceil(15,000e18 / 1.05)
+      expect(quote.realizesBadDebt).to.equal(true);
+      const realization = e.realization;
+      if (realization === null) throw new Error("expected a realization");
+
+      const tx = pool
+        .connect(liquidator)
+        .liquidate(borrower, collateral, DEBT, 0n, others[0].address);
+      await expect(tx)
+        .to.emit(pool, "Liquidate")
+        .withArgs(
+          liquidator.address,
+          borrower,
+          collateral,
+          others[0].address,
+          quote.repaidAssets,
+          quote.repaidShares,
+          COLLATERAL,
+          realization.badDebtAssets,
+        );
+      await expect(tx).to.changeTokenBalances(
+        loanToken,
+        [liquidator],
+        [-quote.repaidAssets],
+      );
+      await expect(tx).to.changeTokenBalances(token, [others[0]], [COLLATERAL]);
+      expect(await pool.debtOf(borrower)).to.equal(0n);
+    });
+
+    it("dust > 0: a partial seizure that would leave debt with only dust collateral reverts with LiquidationLeavesDust", async () => {
+      const { pool, owner, collaterals, borrowers, liquidator, others } =
+        await loadFixture(borrowedToTheLimit);
+      const collateral = await collaterals[0].token.getAddress();
+      const borrower = borrowers[0].address;
+      await collaterals[0].oracle.setPrice(px("1500"));
+      await pool
+        .connect(owner)
+        .setLiquidationParams(liquidationParams(units(7_125, 18), 0n));
+      // Repay 10,000 (allowed: above the close factor) → seize 7 → 3 × 1,500 = 4,500 ≤ dust is left, with debt.
+      const repay = units(10_000, 18);
+      const e = await expectLiquidation(
+        pool,
+        borrower,
+        collaterals,
+        collaterals[0],
+        repay,
+      );
+      expect(e.quote).to.equal(null);
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(borrower, collateral, repay, 0n, others[0].address),
+      )
+        .to.be.revertedWithCustomError(pool, "LiquidationLeavesDust")
+        .withArgs(units(4_500, 18), units(7_125, 18));
+    });
+  });
+
+  describe("liquidate: effect on the health factor", () => {
+    // threshold × (1 + bonus) = 8,000 × 10,500 / 10,000 = 8,400 bps → 0.84e18.
+    const IMPROVEMENT_BOUND = 8_400n * 10n ** 14n;
+
+    it("a just-unhealthy position (HF slightly below 1) becomes healthier", async () => {
+      const { pool, collaterals, borrowers, liquidator, others } =
+        await loadFixture(borrowedToTheLimit);
+      const collateral = await collaterals[0].token.getAddress();
+      const borrower = borrowers[0].address;
+      await collaterals[0].oracle.setPrice(px("1874.99"));
+      const before = await pool.healthFactor(borrower);
+      expect(before).to.be.lt(pm.WAD).and.gt(IMPROVEMENT_BOUND);
+
+      await pool
+        .connect(liquidator)
+        .liquidate(borrower, collateral, DEBT, 0n, others[0].address);
+      const after = await pool.healthFactor(borrower);
+      expect(after).to.equal(await healthOf(pool, borrower, collaterals));
+      expect(after).to.be.gt(before);
+      expect(after).to.be.gt(pm.WAD);
+    });
+
+    it("a position between the bound and 0.95 also becomes healthier", async () => {
+      const { pool, collaterals, borrowers, liquidator, others } =
+        await loadFixture(borrowedToTheLimit);
+      const collateral = await collaterals[0].token.getAddress();
+      const borrower = borrowers[0].address;
+      await collaterals[0].oracle.setPrice(px("1700")); // HF = 13,600 / 15,000 ≈ 0.9067
+      const before = await pool.healthFactor(borrower);
+      expect(before)
+        .to.be.gt(IMPROVEMENT_BOUND)
+        .and.lt(95n * 10n ** 16n);
+      await pool
+        .connect(liquidator)
+        .liquidate(
+          borrower,
+          collateral,
+          units(3_000, 18),
+          0n,
+          others[0].address,
+        );
+      expect(await pool.healthFactor(borrower)).to.be.gt(before);
+    });
+
+    it("a position below threshold × (1 + bonus) becomes less healthy", async () => {
+      const { pool, collaterals, borrowers, liquidator, others } =
+        await loadFixture(borrowedToTheLimit);
+      const collateral = await collaterals[0].token.getAddress();
+      const borrower = borrowers[0].address;
+      await collaterals[0].oracle.setPrice(px("1500")); // HF = 12,000 / 15,000 = 0.8
+      const before = await pool.healthFactor(borrower);
+      expect(before).to.equal(8n * 10n ** 17n);
+      expect(before).to.be.lt(IMPROVEMENT_BOUND);
+
+      await pool
+        .connect(liquidator)
+        .liquidate(
+          borrower,
+          collateral,
+          units(1_000, 18),
+          0n,
+          others[0].address,
+        );
+      const after = await pool.healthFactor(borrower);
+      // 9.3 × 1,500 × 80% = 11,160 over 14,000.
+      expect(after).to.equal(
+        pm.healthFactorDown(units(11_160, 18), units(14_000, 18)),
+      );
+      expect(after).to.equal(await healthOf(pool, borrower, collaterals));
+      expect(after).to.be.lt(before);
+    });
+  });
+
+  describe("liquidate: atomic mutualization of the residual debt", () => {
+    const reserveCases: ReadonlyArray<[string, bigint]> = [
+      ["the reserve exceeds the bad debt: LPs lose nothing", units(2_000, 18)],
+      ["the reserve covers part of the bad debt", units(1_000, 18)],
+      ["there is no reserve", 0n],
+    ];
+    for (const [label, reserve] of reserveCases) {
+      it(`realizes the bad debt when the last collateral is seized — ${label}`, async () => {
+        const {
+          pool,
+          owner,
+          loanToken,
+          collaterals,
+          borrowers,
+          liquidator,
+          others,
+        } = await loadFixture(borrowedToTheLimit);
+        const { token, oracle } = collaterals[0];
+        const collateral = await token.getAddress();
+        const borrower = borrowers[0].address;
+        const receiver = others[0];
+        if (reserve > 0n) {
+          await expect(pool.connect(owner).donateToReserve(reserve))
+            .to.emit(pool, "ReserveDonated")
+            .withArgs(owner.address, reserve);
+        }
+        await oracle.setPrice(px("1400")); // 14,000 of collateral for 15,000 of debt
+        const cashBefore = await pool.cash();
+
+        const e = await expectLiquidation(
+          pool,
+          borrower,
+          collaterals,
+          collaterals[0],
+          DEBT,
+        );
+        const quote = must(e.quote);
+        const realization = e.realization;
+        if (realization === null) throw new Error("expected a realization");
+        expect(e.totals.reserveAssets).to.equal(reserve);
+        expect(quote.seizedCollateral).to.equal(COLLATERAL);
+        expect(quote.repaidAssets).to.equal(13_333_333_333_333_333_333_334n); // ceil(14,000e18 / 1.05)
+        // 15,000e18 − 13,333.333…334e18
+        expect(realization.badDebtAssets).to.equal(
+          1_666_666_666_666_666_666_666n,
+        );
+        expect(realization.coveredByReserve).to.equal(
+          pm.min(reserve, realization.badDebtAssets),
+        );
+        expect(realization.socializedAssets).to.equal(
+          realization.badDebtAssets - realization.coveredByReserve,
+        );
+
+        const [repaid, seized, badDebt] = await pool
+          .connect(liquidator)
+          .liquidate.staticCall(
+            borrower,
+            collateral,
+            DEBT,
+            0n,
+            receiver.address,
+          );
+        expect([repaid, seized, badDebt]).to.deep.equal([
+          quote.repaidAssets,
+          COLLATERAL,
+          realization.badDebtAssets,
+        ]);
+
+        const tx = pool
+          .connect(liquidator)
+          .liquidate(borrower, collateral, DEBT, 0n, receiver.address);
+        await expect(tx)
+          .to.emit(pool, "BadDebtRealized")
+          .withArgs(
+            borrower,
+            realization.badDebtAssets,
+            realization.coveredByReserve,
+            realization.socializedAssets,
+            e.sharePriceBefore,
+            e.sharePriceAfter,
+          );
+        await expect(tx)
+          .to.emit(pool, "Liquidate")
+          .withArgs(
+            liquidator.address,
+            borrower,
+            collateral,
+            receiver.address,
+            quote.repaidAssets,
+            quote.repaidShares,
+            COLLATERAL,
+            realization.badDebtAssets,
+          );
+        await expect(tx).not.to.emit(pool, "DustCollateralSwept");
+        await expect(tx).to.changeTokenBalances(
+          loanToken,
+          [liquidator, pool, receiver],
+          [-quote.repaidAssets, quote.repaidAssets, 0n],
+        );
+        await expect(tx).to.changeTokenBalances(
+          token,
+          [pool, receiver],
+          [-COLLATERAL, COLLATERAL],
+        );
+
+        // Borrow shares burned, borrows down by repaid + bad debt, LP assets down by exactly the socialized part.
+        expect(await pool.borrowSharesOf(borrower)).to.equal(0n);
+        expect(await pool.debtOf(borrower)).to.equal(0n);
+        expect(await pool.totalBorrowShares()).to.equal(
+          e.totals.totalBorrowShares - e.borrowShares,
+        );
+        const after = await totalsOf(pool);
+        expect(after).to.deep.equal(realization.totalsAfter);
+        expect(after.totalBorrowAssets).to.be.lt(e.totals.totalBorrowAssets);
+        expect(after.totalLpAssets).to.equal(
+          e.totals.totalLpAssets - realization.socializedAssets,
+        );
+        expect(after.reserveAssets).to.equal(
+          reserve - realization.coveredByReserve,
+        );
+        expect(await pool.totalSupply()).to.equal(e.totalSupply);
+        expect(await pool.cash()).to.equal(cashBefore + quote.repaidAssets);
+        expect(await pool.sharePrice()).to.equal(e.sharePriceAfter);
+        if (realization.socializedAssets === 0n) {
+          expect(e.sharePriceAfter).to.equal(e.sharePriceBefore);
+        } else {
+          expect(e.sharePriceAfter).to.be.lt(e.sharePriceBefore);
+        }
+        expect(await pool.collateralOf(borrower, collateral)).to.equal(0n);
+        expect(await pool.totalCollateral(collateral)).to.equal(0n);
+      });
+    }
+
+    it("sweeps another collateral's dust to the receiver (DustCollateralSwept) when dust > 0", async () => {
+      const { pool, collaterals, borrowers, liquidator, others } =
+        await loadFixture(twoCollateralsWithDust);
+      const [main, small] = collaterals;
+      const mainAddress = await main.token.getAddress();
+      const smallAddress = await small.token.getAddress();
+      const borrower = borrowers[0].address;
+      const receiver = others[0];
+      await main.oracle.setPrice(px("1400"));
+      // 16,667 sats × 30,000 = 5.0001 loan units ≤ the dust of 10.
+      const positions = await positionsOf(pool, borrower, collaterals);
+      expect(
+        pm.valueDown(positions[1].balance, positions[1].priceE36),
+      ).to.equal(5_000_100_000_000_000_000n);
+
+      const e = await expectLiquidation(
+        pool,
+        borrower,
+        collaterals,
+        main,
+        DEBT,
+      );
+      const quote = must(e.quote);
+      const realization = e.realization;
+      if (realization === null) throw new Error("expected a realization");
+      expect(quote.seizedCollateral).to.equal(COLLATERAL);
+      expect(quote.remainingCollateralValue).to.equal(
+        5_000_100_000_000_000_000n,
+      );
+
+      const tx = pool
+        .connect(liquidator)
+        .liquidate(borrower, mainAddress, DEBT, 0n, receiver.address);
+      await expect(tx)
+        .to.emit(pool, "DustCollateralSwept")
+        .withArgs(borrower, smallAddress, receiver.address, 16_667n);
+      await expect(tx)
+        .to.emit(pool, "BadDebtRealized")
+        .withArgs(
+          borrower,
+          realization.badDebtAssets,
+          realization.coveredByReserve,
+          realization.socializedAssets,
+          e.sharePriceBefore,
+          e.sharePriceAfter,
+        );
+      await expect(tx)
+        .to.emit(pool, "Liquidate")
+        .withArgs(
+          liquidator.address,
+          borrower,
+          mainAddress,
+          receiver.address,
+          quote.repaidAssets,
+          quote.repaidShares,
+          COLLATERAL,
+          realization.badDebtAssets,
+        );
+      await expect(tx).to.changeTokenBalances(
+        small.token,
+        [pool, receiver, liquidator],
+        [-16_667n, 16_667n, 0n],
+      );
+      await expect(tx).to.changeTokenBalances(
+        main.token,
+        [pool, receiver],
+        [-COLLATERAL, COLLATERAL],
+      );
+      expect(await pool.collateralOf(borrower, smallAddress)).to.equal(0n);
+      expect(await pool.totalCollateral(smallAddress)).to.equal(0n);
+      expect(await pool.debtOf(borrower)).to.equal(0n);
+      expect(await totalsOf(pool)).to.deep.equal(realization.totalsAfter);
+    });
+
+    it("capped by the seized balance, the liquidator pays repaidForSeizedUp; other collateral above dust keeps the debt", async () => {
+      const { pool, loanToken, collaterals, borrowers, liquidator, others } =
+        await loadFixture(twoCollateralsNoDust);
+      const [main, other] = collaterals;
+      const mainAddress = await main.token.getAddress();
+      const borrower = borrowers[0].address;
+      await main.oracle.setPrice(px("1400")); // (14,000 + 3,000) × 80% / 15,000 ≈ 0.907 → full liquidation allowed
+
+      const e = await expectLiquidation(
+        pool,
+        borrower,
+        collaterals,
+        main,
+        DEBT,
+      );
+      const quote = must(e.quote);
+      expect(quote.seizedCollateral).to.equal(COLLATERAL);
+      expect(quote.repaidAssets).to.equal(
+        pm.repaidForSeizedUp(COLLATERAL, BONUS_BPS, px("1400")),
+      );
+      expect(quote.realizesBadDebt).to.equal(false);
+
+      const tx = pool
+        .connect(liquidator)
+        .liquidate(borrower, mainAddress, DEBT, 0n, others[0].address);
+      await expect(tx)
+        .to.emit(pool, "Liquidate")
+        .withArgs(
+          liquidator.address,
+          borrower,
+          mainAddress,
+          others[0].address,
+          quote.repaidAssets,
+          quote.repaidShares,
+          COLLATERAL,
+          0n,
+        );
+      await expect(tx).not.to.emit(pool, "BadDebtRealized");
+      await expect(tx).to.changeTokenBalances(
+        loanToken,
+        [liquidator, pool],
+        [-quote.repaidAssets, quote.repaidAssets],
+      );
+      expect(await pool.debtOf(borrower)).to.equal(
+        pm.toAssetsUp(
+          e.borrowShares - quote.repaidShares,
+          e.totals.totalBorrowAssets - quote.repaidAssets,
+          e.totals.totalBorrowShares - quote.repaidShares,
+        ),
+      );
+      expect(
+        await pool.collateralOf(borrower, await other.token.getAddress()),
+      ).to.equal(10_000_000n);
+      expect(await pool.totalAssets()).to.equal(e.totals.totalLpAssets);
+    });
+
+    it("works at 100% utilization: no idle cash is needed, with or without bad debt", async () => {
+      const { pool, collaterals, borrowers, liquidator, others } =
+        await loadFixture(fullyUtilized);
+      const collateral = await collaterals[0].token.getAddress();
+      const borrower = borrowers[0].address;
+      expect(await pool.cash()).to.equal(0n);
+      await collaterals[0].oracle.setPrice(px("1874.99"));
+      let quote = must(
+        (
+          await expectLiquidation(
+            pool,
+            borrower,
+            collaterals,
+            collaterals[0],
+            DEBT,
+          )
+        ).quote,
+      );
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(borrower, collateral, DEBT, 0n, others[0].address),
+      ).to.emit(pool, "Liquidate");
+      expect(await pool.cash()).to.equal(quote.repaidAssets);
+
+      // Now insolvent: the rest goes, with bad debt, still needing no cash from the pool.
+      await collaterals[0].oracle.setPrice(px("1000"));
+      const cashBefore = await pool.cash();
+      const e = await expectLiquidation(
+        pool,
+        borrower,
+        collaterals,
+        collaterals[0],
+        DEBT,
+      );
+      quote = must(e.quote);
+      expect(quote.realizesBadDebt).to.equal(true);
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(borrower, collateral, DEBT, 0n, others[0].address),
+      )
+        .to.emit(pool, "BadDebtRealized")
+        .withArgs(
+          borrower,
+          quote.badDebtAssets,
+          0n,
+          quote.badDebtAssets,
+          e.sharePriceBefore,
+          e.sharePriceAfter,
+        );
+      expect(await pool.cash()).to.equal(cashBefore + quote.repaidAssets);
+      expect(await pool.totalBorrowAssets()).to.equal(0n);
+    });
+
+    it("realizes debt including the interest accrued up to the liquidation", async () => {
+      const { pool, rateModel, collaterals, borrowers, liquidator, others } =
+        await loadFixture(twoBorrowers);
+      const collateral = await collaterals[0].token.getAddress();
+      const [insolvent, healthy] = borrowers;
+      await collaterals[0].oracle.setPrice(px("1400"));
+      const stored = await totalsOf(pool); // rate 0 so far: the views are the stored figures
+      const withoutInterest = await expectLiquidation(
+        pool,
+        insolvent.address,
+        collaterals,
+        collaterals[0],
+        DEBT,
+      );
+
+      const rate = 30_000_000_000n; // ≈ 95% a year
+      await rateModel.setRatePerSecond(rate);
+      const elapsed = 30n * 24n * 3600n;
+      const last = await pool.lastAccrualTimestamp();
+      await time.setNextBlockTimestamp(last + elapsed);
+      const accrued = pm.accrue(stored, rate, elapsed, 1_000n);
+      expect(await totalsOf(pool, "pending")).to.deep.equal(accrued);
+
+      const e = await expectLiquidation(
+        pool,
+        insolvent.address,
+        collaterals,
+        collaterals[0],
+        DEBT,
+        "pending",
+      );
+      const quote = must(e.quote);
+      const realization = e.realization;
+      if (realization === null) throw new Error("expected a realization");
+      expect(e.totals).to.deep.equal(accrued);
+      // Same collateral, same repayment: all the extra debt is bad debt.
+      expect(quote.repaidAssets).to.equal(
+        must(withoutInterest.quote).repaidAssets,
+      );
+      expect(realization.badDebtAssets).to.be.gt(
+        must(withoutInterest.quote).badDebtAssets,
+      );
+      expect(
+        realization.badDebtAssets - must(withoutInterest.quote).badDebtAssets,
+      ).to.equal(e.liquidity.debt - withoutInterest.liquidity.debt);
+      // The reserve's cut of the interest is the first loss.
+      expect(realization.coveredByReserve).to.equal(accrued.reserveAssets);
+
+      const expectedInterest = pm.interestOf(
+        stored.totalBorrowAssets,
+        rate,
+        elapsed,
+        1_000n,
+      );
+      const tx = pool
+        .connect(liquidator)
+        .liquidate(insolvent.address, collateral, DEBT, 0n, others[0].address);
+      await expect(tx)
+        .to.emit(pool, "InterestAccrued")
+        .withArgs(
+          rate,
+          expectedInterest.interest,
+          expectedInterest.reserveShare,
+        );
+      await expect(tx)
+        .to.emit(pool, "BadDebtRealized")
+        .withArgs(
+          insolvent.address,
+          realization.badDebtAssets,
+          realization.coveredByReserve,
+          realization.socializedAssets,
+          e.sharePriceBefore,
+          e.sharePriceAfter,
+        );
+      expect(await totalsOf(pool)).to.deep.equal(realization.totalsAfter);
+      expect(await pool.debtOf(insolvent.address)).to.equal(0n);
+
+      // No interest accrues on a realized debt, while the healthy borrower keeps paying.
+      const healthyDebt = await pool.debtOf(healthy.address);
+      await time.increase(365 * 24 * 3600);
+      await pool.accrueInterest();
+      expect(await pool.debtOf(insolvent.address)).to.equal(0n);
+      expect(await pool.borrowSharesOf(insolvent.address)).to.equal(0n);
+      expect(await pool.debtOf(healthy.address)).to.be.gt(healthyDebt);
+    });
+  });
+
+  describe("socializeBadDebt", () => {
+    it("reverts with NoDebt(account)", async () => {
+      const { pool, borrowers, liquidator } =
+        await loadFixture(borrowedToTheLimit);
+      await expect(
+        pool.connect(liquidator).socializeBadDebt(borrowers[1].address),
+      )
+        .to.be.revertedWithCustomError(pool, "NoDebt")
+        .withArgs(borrowers[1].address);
+    });
+
+    it("reverts with CollateralAboveDust(account, collateralValue, dust)", async () => {
+      const { pool, collaterals, borrowers, liquidator } =
+        await loadFixture(borrowedToTheLimit);
+      await collaterals[0].oracle.setPrice(px("1400"));
+      await expect(
+        pool.connect(liquidator).socializeBadDebt(borrowers[0].address),
+      )
+        .to.be.revertedWithCustomError(pool, "CollateralAboveDust")
+        .withArgs(borrowers[0].address, units(14_000, 18), 0n);
+    });
+
+    it("realizes a 1-wei-collateral account worth exactly the dust threshold, paying the dust to the caller; CollateralCoversDebt while solvent", async () => {
+      const { pool, owner, collaterals, borrowers, others } =
+        await loadFixture(oneWeiPosition);
+      const { token, oracle } = collaterals[0];
+      const collateral = await token.getAddress();
+      const borrower = borrowers[0].address;
+      const caller = others[1];
+
+      // With dust 2,000 the collateral (2,000 wei) is dust but still covers the 1,500 wei debt: not bad debt.
+      await pool.connect(owner).setLiquidationParams(liquidationParams(2_000n));
+      expect(
+        pm.canSocialize(
+          {
+            collateralValue: 2_000n,
+            borrowLimit: 0n,
+            liquidationLimit: 0n,
+            debt: 1_500n,
+          },
+          2_000n,
+        ),
+      ).to.equal(false);
+      await expect(pool.connect(caller).socializeBadDebt(borrower))
+        .to.be.revertedWithCustomError(pool, "CollateralCoversDebt")
+        .withArgs(borrower, 2_000n, 1_500n);
+
+      // The price halves: 1,000 wei of collateral for 1,500 of debt; the dust threshold is exactly 1,000.
+      await oracle.setPrice(px("1000"));
+      await pool.connect(owner).setLiquidationParams(liquidationParams(999n));
+      await expect(pool.connect(caller).socializeBadDebt(borrower))
+        .to.be.revertedWithCustomError(pool, "CollateralAboveDust")
+        .withArgs(borrower, 1_000n, 999n);
+      await pool.connect(owner).setLiquidationParams(liquidationParams(1_000n));
+
+      const totals = await totalsOf(pool);
+      const liquidity = await liquidityOf(pool, borrower, collaterals, totals);
+      expect(liquidity.collateralValue).to.equal(1_000n);
+      expect(liquidity.debt).to.equal(1_500n);
+      expect(pm.canSocialize(liquidity, 1_000n)).to.equal(true);
+      const shares = await pool.borrowSharesOf(borrower);
+      const realization = pm.realizeBadDebt(totals, shares);
+      expect(realization.badDebtAssets).to.equal(1_500n);
+      const supply = await pool.totalSupply();
+      const decimals = BigInt(await pool.decimals());
+
+      expect(
+        await pool.connect(caller).socializeBadDebt.staticCall(borrower),
+      ).to.equal(1_500n);
+      const tx = pool.connect(caller).socializeBadDebt(borrower);
+      await expect(tx)
+        .to.emit(pool, "BadDebtRealized")
+        .withArgs(
+          borrower,
+          1_500n,
+          0n,
+          1_500n,
+          pm.sharePrice(totals.totalLpAssets, supply, decimals),
+          pm.sharePrice(
+            realization.totalsAfter.totalLpAssets,
+            supply,
+            decimals,
+          ),
+        );
+      await expect(tx)
+        .to.emit(pool, "DustCollateralSwept")
+        .withArgs(borrower, collateral, caller.address, 1n);
+      await expect(tx).to.changeTokenBalances(token, [pool, caller], [-1n, 1n]);
+      expect(await totalsOf(pool)).to.deep.equal(realization.totalsAfter);
+      expect(await pool.debtOf(borrower)).to.equal(0n);
+      expect(await pool.collateralOf(borrower, collateral)).to.equal(0n);
+    });
+
+    it("with dust 0, an account whose collateral is worth 0 still counts (at-or-below rule)", async () => {
+      const { pool, collaterals, borrowers, others } =
+        await loadFixture(borrowedToTheLimit);
+      const { token, oracle } = collaterals[0];
+      const borrower = borrowers[0].address;
+      const caller = others[1];
+      // A price of 1e-36 loan units per unit: 10e18 units are worth 0 (rounded down).
+      await oracle.setPrice(1n);
+      const totals = await totalsOf(pool);
+      const liquidity = await liquidityOf(pool, borrower, collaterals, totals);
+      expect(liquidity.collateralValue).to.equal(0n);
+      expect((await pool.liquidationParams()).dustThresholdAssets).to.equal(0n);
+      const realization = pm.realizeBadDebt(
+        totals,
+        await pool.borrowSharesOf(borrower),
+      );
+      expect(realization.badDebtAssets).to.equal(DEBT);
+
+      const tx = pool.connect(caller).socializeBadDebt(borrower);
+      await expect(tx)
+        .to.emit(pool, "BadDebtRealized")
+        .withArgs(
+          borrower,
+          DEBT,
+          0n,
+          DEBT,
+          pm.sharePrice(totals.totalLpAssets, await pool.totalSupply(), 24n),
+          pm.sharePrice(
+            realization.totalsAfter.totalLpAssets,
+            await pool.totalSupply(),
+            24n,
+          ),
+        );
+      await expect(tx)
+        .to.emit(pool, "DustCollateralSwept")
+        .withArgs(
+          borrower,
+          await token.getAddress(),
+          caller.address,
+          COLLATERAL,
+        );
+      expect(await totalsOf(pool)).to.deep.equal(realization.totalsAfter);
+      expect(await pool.totalAssets()).to.equal(LP_DEPOSIT - DEBT);
+    });
+  });
+});
