@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.27;
 
+import {Create2} from "@openzeppelin/contracts/utils/Create2.sol";
 import {IPoolFactory, PoolConfig} from "./interfaces/IPoolFactory.sol";
 import {Pool} from "./Pool.sol";
 
@@ -14,26 +15,13 @@ contract PoolFactory is IPoolFactory {
     /// @inheritdoc IPoolFactory
     function createPool(PoolConfig calldata config, bytes32 salt) external returns (address pool) {
         if (config.owner == address(0)) revert ZeroOwner();
-        try
-            new Pool{salt: _salt(config, salt)}(
-                config.loanAsset,
-                config.name,
-                config.symbol,
-                config.owner,
-                config.guardian,
-                config.rateModel,
-                config.reserveFactorBps,
-                config.liquidationParams
-            )
-        returns (Pool created) {
-            pool = address(created);
-        } catch (bytes memory reason) {
-            // CREATE2 to an occupied address fails without data; a constructor's own error is passed on.
-            if (reason.length == 0) revert PoolAlreadyExists(address(config.loanAsset), salt);
-            assembly ("memory-safe") {
-                revert(add(reason, 32), mload(reason))
-            }
+        bytes memory initCode = _initCode(config);
+        bytes32 create2Salt = _salt(config, salt);
+        if (Create2.computeAddress(create2Salt, keccak256(initCode)).code.length > 0) {
+            revert PoolAlreadyExists(address(config.loanAsset), salt);
         }
+        // A constructor's own custom error (e.g. UnsupportedDecimals) is passed on unchanged.
+        pool = Create2.deploy(0, create2Salt, initCode);
         _allPools.push(pool);
         _isPool[pool] = true;
         _poolsOf[address(config.loanAsset)].push(pool);
@@ -42,23 +30,7 @@ contract PoolFactory is IPoolFactory {
 
     /// @inheritdoc IPoolFactory
     function computePoolAddress(PoolConfig calldata config, bytes32 salt) external view returns (address) {
-        bytes memory initCode = abi.encodePacked(
-            type(Pool).creationCode,
-            abi.encode(
-                config.loanAsset,
-                config.name,
-                config.symbol,
-                config.owner,
-                config.guardian,
-                config.rateModel,
-                config.reserveFactorBps,
-                config.liquidationParams
-            )
-        );
-        bytes32 hash = keccak256(
-            abi.encodePacked(bytes1(0xff), address(this), _salt(config, salt), keccak256(initCode))
-        );
-        return address(uint160(uint256(hash)));
+        return Create2.computeAddress(_salt(config, salt), keccak256(_initCode(config)));
     }
 
     /// @inheritdoc IPoolFactory
@@ -79,6 +51,24 @@ contract PoolFactory is IPoolFactory {
     /// @inheritdoc IPoolFactory
     function poolCount() external view returns (uint256) {
         return _allPools.length;
+    }
+
+    /// @dev Pool creation code followed by its ABI-encoded constructor arguments.
+    function _initCode(PoolConfig calldata config) internal pure returns (bytes memory) {
+        return
+            abi.encodePacked(
+                type(Pool).creationCode,
+                abi.encode(
+                    config.loanAsset,
+                    config.name,
+                    config.symbol,
+                    config.owner,
+                    config.guardian,
+                    config.rateModel,
+                    config.reserveFactorBps,
+                    config.liquidationParams
+                )
+            );
     }
 
     /// @dev The CREATE2 salt binds the loan asset and the caller's salt, so one salt serves every loan asset.

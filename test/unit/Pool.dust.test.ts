@@ -20,7 +20,7 @@ describe("Pool: dust rules", () => {
 
   async function dustPoolFixture() {
     const fixture = await deployPool({ dustThresholdAssets: DUST, collateralPrices: [100] });
-    const { pool, lps, borrowers, collaterals } = fixture;
+    const { pool, lps, collaterals } = fixture;
     const collateral = await collaterals[0].token.getAddress();
     await pool.connect(lps[0]).deposit(units(10_000, DECIMALS), lps[0].address);
     return { ...fixture, collateral };

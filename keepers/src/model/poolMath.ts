@@ -41,8 +41,6 @@ export const toSharesDown = (assets: bigint, totalAssets: bigint, totalShares: b
   mulDivDown(assets, totalShares + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS);
 export const toSharesUp = (assets: bigint, totalAssets: bigint, totalShares: bigint): bigint =>
   mulDivUp(assets, totalShares + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS);
-export const toAssetsDown = (shares: bigint, totalAssets: bigint, totalShares: bigint): bigint =>
-  mulDivDown(shares, totalAssets + VIRTUAL_ASSETS, totalShares + VIRTUAL_SHARES);
 export const toAssetsUp = (shares: bigint, totalAssets: bigint, totalShares: bigint): bigint =>
   mulDivUp(shares, totalAssets + VIRTUAL_ASSETS, totalShares + VIRTUAL_SHARES);
 

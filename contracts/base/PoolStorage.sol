@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.27;
+
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IPool, CollateralParams, LiquidationParams} from "../interfaces/IPool.sol";
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {IRateModel} from "../interfaces/IRateModel.sol";
+import {RiskMath} from "../libraries/RiskMath.sol";
+
+/// @title PoolStorage
+/// @notice A pool's state, its risk parameters with their on-chain bounds, and the getters that only read them.
+/// @dev The logic that moves assets lives in {Pool}; this base keeps the core readable.
+abstract contract PoolStorage is IPool {
+    /// @notice Most collateral assets a pool lists.
+    uint256 public constant MAX_COLLATERALS = 8;
+    /// @notice Highest liquidation threshold, in bps.
+    uint256 public constant MAX_LIQUIDATION_THRESHOLD_BPS = 9_500;
+    /// @notice Highest liquidation bonus, in bps.
+    uint256 public constant MAX_LIQUIDATION_BONUS_BPS = 2_000;
+    /// @notice Highest reserve factor, in bps.
+    uint256 public constant MAX_RESERVE_FACTOR_BPS = 5_000;
+    /// @notice Highest borrow rate a pool charges, whatever its rate model returns: 1000% APR, per second.
+    uint256 public constant MAX_BORROW_RATE_PER_SECOND_E18 = 10e18 / uint256(365 days);
+    /// @notice Virtual shares offset (10**6 virtual shares) against the first-depositor inflation attack.
+    uint8 public constant DECIMALS_OFFSET = 6;
+
+    /// @dev Per-collateral configuration (two slots).
+    struct Collateral {
+        IPriceOracle oracle;
+        uint16 ltvBps;
+        uint16 liquidationThresholdBps;
+        uint16 liquidationBonusBps;
+        bool enabled;
+        bool listed;
+        uint128 supplyCap;
+        uint128 totalSupplied;
+    }
+
+    // Storage is packed by access: the first slot is read by every call (accrual clock, pause) and written by
+    // every deposit and withdrawal; the liquidation parameters share slots with what each accrual reads anyway.
+    uint128 internal _totalLpAssets; // totalAssets() as of the last accrual
+    uint64 internal _lastAccrualTimestamp;
+    uint16 internal _reserveFactorBps;
+    uint8 internal _collateralCount;
+    bool internal _paused;
+
+    uint128 internal _totalBorrowAssets;
+    uint128 internal _totalBorrowShares;
+
+    uint128 internal _reserveAssets;
+    uint64 internal _fullLiquidationHealthFactor;
+    uint16 internal _closeFactorBps; // never 0, so this slot is never cleared and a first reserve costs no new slot
+
+    IRateModel internal _rateModel;
+    uint96 internal _dustThresholdAssets;
+
+    address internal _guardian;
+    address[MAX_COLLATERALS] internal _collateralList;
+    mapping(address collateral => Collateral) internal _collaterals;
+    mapping(address account => uint256) internal _borrowShares;
+    mapping(address account => mapping(address collateral => uint256)) internal _collateralBalances;
+
+    modifier whenNotPaused() {
+        if (_paused) revert Paused();
+        _;
+    }
+
+    // =================================================================== Getters
+
+    /// @inheritdoc IPool
+    function collateralOf(address account, address collateral) external view returns (uint256) {
+        return _collateralBalances[account][collateral];
+    }
+
+    /// @inheritdoc IPool
+    function borrowSharesOf(address account) external view returns (uint256) {
+        return _borrowShares[account];
+    }
+
+    /// @inheritdoc IPool
+    function totalBorrowShares() external view returns (uint256) {
+        return _totalBorrowShares;
+    }
+
+    /// @inheritdoc IPool
+    function lastAccrualTimestamp() external view returns (uint256) {
+        return _lastAccrualTimestamp;
+    }
+
+    /// @inheritdoc IPool
+    function collaterals() external view returns (address[] memory) {
+        uint256 count = _collateralCount;
+        address[] memory list = new address[](count);
+        for (uint256 i; i < count; ++i) list[i] = _collateralList[i];
+        return list;
+    }
+
+    /// @inheritdoc IPool
+    function collateralParams(address collateral) public view returns (CollateralParams memory) {
+        Collateral storage config = _collaterals[collateral];
+        return
+            CollateralParams({
+                oracle: config.oracle,
+                ltvBps: config.ltvBps,
+                liquidationThresholdBps: config.liquidationThresholdBps,
+                liquidationBonusBps: config.liquidationBonusBps,
+                supplyCap: config.supplyCap,
+                enabled: config.enabled
+            });
+    }
+
+    /// @inheritdoc IPool
+    function totalCollateral(address collateral) external view returns (uint256) {
+        return _collaterals[collateral].totalSupplied;
+    }
+
+    /// @inheritdoc IPool
+    function liquidationParams() external view returns (LiquidationParams memory) {
+        return _liquidationParamsView();
+    }
+
+    /// @inheritdoc IPool
+    function reserveFactorBps() external view returns (uint256) {
+        return _reserveFactorBps;
+    }
+
+    /// @inheritdoc IPool
+    function rateModel() external view returns (IRateModel) {
+        return _rateModel;
+    }
+
+    /// @inheritdoc IPool
+    function guardian() external view returns (address) {
+        return _guardian;
+    }
+
+    /// @inheritdoc IPool
+    function paused() external view returns (bool) {
+        return _paused;
+    }
+
+    // =================================================================== Parameters (validated, with events)
+
+    function _validateCollateralParams(CollateralParams calldata params) internal pure {
+        if (address(params.oracle) == address(0)) revert ZeroAddress();
+        if (params.liquidationThresholdBps > MAX_LIQUIDATION_THRESHOLD_BPS) {
+            revert InvalidLiquidationThreshold(params.liquidationThresholdBps, MAX_LIQUIDATION_THRESHOLD_BPS);
+        }
+        if (params.ltvBps >= params.liquidationThresholdBps) {
+            revert InvalidLtv(params.ltvBps, params.liquidationThresholdBps);
+        }
+        if (params.liquidationBonusBps > MAX_LIQUIDATION_BONUS_BPS) {
+            revert InvalidLiquidationBonus(params.liquidationBonusBps, MAX_LIQUIDATION_BONUS_BPS);
+        }
+        // threshold × (1 + bonus) < 100%: liquidating a just-unhealthy position improves its health.
+        if (
+            uint256(params.liquidationThresholdBps) * (RiskMath.BPS + params.liquidationBonusBps) >=
+            RiskMath.BPS * RiskMath.BPS
+        ) {
+            revert LiquidationDoesNotImproveHealth(params.liquidationThresholdBps, params.liquidationBonusBps);
+        }
+    }
+
+    function _storeCollateralParams(Collateral storage config, CollateralParams calldata params) internal {
+        config.oracle = params.oracle;
+        config.ltvBps = params.ltvBps;
+        config.liquidationThresholdBps = params.liquidationThresholdBps;
+        config.liquidationBonusBps = params.liquidationBonusBps;
+        config.enabled = params.enabled;
+        config.supplyCap = params.supplyCap;
+    }
+
+    function _setReserveFactor(uint256 reserveFactorBps_) internal {
+        if (reserveFactorBps_ > MAX_RESERVE_FACTOR_BPS) {
+            revert InvalidReserveFactor(reserveFactorBps_, MAX_RESERVE_FACTOR_BPS);
+        }
+        emit ReserveFactorUpdated(_reserveFactorBps, reserveFactorBps_);
+        _reserveFactorBps = uint16(reserveFactorBps_);
+    }
+
+    function _setLiquidationParams(LiquidationParams memory params) internal {
+        if (params.closeFactorBps == 0 || params.closeFactorBps > RiskMath.BPS) {
+            revert InvalidCloseFactor(params.closeFactorBps);
+        }
+        if (params.fullLiquidationHealthFactor > RiskMath.WAD) {
+            revert InvalidFullLiquidationHealthFactor(params.fullLiquidationHealthFactor);
+        }
+        emit LiquidationParamsUpdated(_liquidationParamsView(), params);
+        _closeFactorBps = params.closeFactorBps;
+        _fullLiquidationHealthFactor = params.fullLiquidationHealthFactor;
+        _dustThresholdAssets = params.dustThresholdAssets;
+    }
+
+    function _liquidationParamsView() internal view returns (LiquidationParams memory) {
+        return LiquidationParams(_closeFactorBps, _fullLiquidationHealthFactor, _dustThresholdAssets);
+    }
+
+    function _setGuardian(address guardian_) internal {
+        emit GuardianUpdated(_guardian, guardian_);
+        _guardian = guardian_;
+    }
+
+    function _checkDecimals(address token) internal view {
+        uint8 tokenDecimals = IERC20Metadata(token).decimals();
+        if (tokenDecimals < 6 || tokenDecimals > 18) revert UnsupportedDecimals(token, tokenDecimals);
+    }
+
+    function _zeroFloorSub(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a > b ? a - b : 0;
+    }
+}
