@@ -1,14 +1,28 @@
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { MockERC20, MockPriceOracle, MockRateModel, Pool, PoolFactory, PoolLens } from "../../typechain-types";
+import type {
+  MockERC20,
+  MockPriceOracle,
+  MockRateModel,
+  Pool,
+  PoolFactory,
+  PoolLens,
+} from "../../typechain-types";
 
 /** 1e36 price scale: loan-asset units per collateral unit. */
 export const PRICE_SCALE = 10n ** 36n;
 export const WAD = 10n ** 18n;
 
 /** priceE36 for "1 whole collateral = `loanPerCollateral` whole loan assets" for any decimals pair. */
-export function priceE36(loanPerCollateral: number | bigint, loanDecimals: number, collateralDecimals: number): bigint {
-  return (BigInt(loanPerCollateral) * PRICE_SCALE * 10n ** BigInt(loanDecimals)) / 10n ** BigInt(collateralDecimals);
+export function priceE36(
+  loanPerCollateral: number | bigint,
+  loanDecimals: number,
+  collateralDecimals: number,
+): bigint {
+  return (
+    (BigInt(loanPerCollateral) * PRICE_SCALE * 10n ** BigInt(loanDecimals)) /
+    10n ** BigInt(collateralDecimals)
+  );
 }
 
 export interface CollateralSetup {
@@ -70,14 +84,30 @@ export const DEFAULT_OPTIONS: Required<PoolFixtureOptions> = {
  * Deploys mock tokens, mock oracles, a mock rate model, the factory, the lens and one pool created through the
  * factory, lists the collaterals, and funds and approves every actor. Wrap in `loadFixture` from a named function.
  */
-export async function deployPool(options: PoolFixtureOptions = {}): Promise<PoolFixture> {
+export async function deployPool(
+  options: PoolFixtureOptions = {},
+): Promise<PoolFixture> {
   const opts = { ...DEFAULT_OPTIONS, ...options };
-  const [owner, guardian, lp1, lp2, lp3, borrower1, borrower2, borrower3, liquidator, ...others] =
-    await ethers.getSigners();
+  const [
+    owner,
+    guardian,
+    lp1,
+    lp2,
+    lp3,
+    borrower1,
+    borrower2,
+    borrower3,
+    liquidator,
+    ...others
+  ] = await ethers.getSigners();
   const lps = [lp1, lp2, lp3];
   const borrowers = [borrower1, borrower2, borrower3];
 
-  const loanToken = await ethers.deployContract("MockERC20", ["Loan Dollar", "LUSD", opts.loanDecimals]);
+  const loanToken = await ethers.deployContract("MockERC20", [
+    "Loan Dollar",
+    "LUSD",
+    opts.loanDecimals,
+  ]);
   const rateModel = await ethers.deployContract("MockRateModel");
   await rateModel.setRatePerSecond(opts.ratePerSecondE18);
   const factory = await ethers.deployContract("PoolFactory");
@@ -104,9 +134,15 @@ export async function deployPool(options: PoolFixtureOptions = {}): Promise<Pool
 
   const collaterals: CollateralSetup[] = [];
   for (const [index, decimals] of opts.collateralDecimals.entries()) {
-    const token = await ethers.deployContract("MockERC20", [`Collateral ${index}`, `COL${index}`, decimals]);
+    const token = await ethers.deployContract("MockERC20", [
+      `Collateral ${index}`,
+      `COL${index}`,
+      decimals,
+    ]);
     const oracle = await ethers.deployContract("MockPriceOracle");
-    await oracle.setPrice(priceE36(opts.collateralPrices[index] ?? 1, opts.loanDecimals, decimals));
+    await oracle.setPrice(
+      priceE36(opts.collateralPrices[index] ?? 1, opts.loanDecimals, decimals),
+    );
     await pool.connect(owner).listCollateral(await token.getAddress(), {
       oracle: await oracle.getAddress(),
       ltvBps: opts.ltvBps,
@@ -145,5 +181,7 @@ export async function deployPool(options: PoolFixtureOptions = {}): Promise<Pool
 }
 
 /** Whole units → raw units. */
-export const units = (amount: number | bigint | string, decimals: number): bigint =>
-  ethers.parseUnits(amount.toString(), decimals);
+export const units = (
+  amount: number | bigint | string,
+  decimals: number,
+): bigint => ethers.parseUnits(amount.toString(), decimals);

@@ -13,12 +13,20 @@
  */
 import { ethers } from "hardhat";
 import { takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
+import type {
+  ContractTransactionReceipt,
+  ContractTransactionResponse,
+} from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { KinkedRateModel, MockERC20, Pool } from "../../typechain-types";
-import type { TypedContractEvent, TypedEventLog } from "../../typechain-types/common";
+import type {
+  TypedContractEvent,
+  TypedEventLog,
+} from "../../typechain-types/common";
 import * as poolMath from "../../keepers/src/model/poolMath";
 import { deployPool, priceE36, units, type PoolFixture } from "./fixtures";
+import { liquidationParamsOf, totalsOf } from "./chainReads";
+import { deployKinkedRateModel } from "./setup";
 
 // =====================================================================================================================
 // Scenario parameters
@@ -56,7 +64,11 @@ export const RATE_MODEL_PARAMS: poolMath.KinkedRateParams = {
 };
 
 /** LP 0, 1 and 2 deposit 100k, 250k and 50k. */
-export const LP_DEPOSITS = [units(100_000, LOAN_DECIMALS), units(250_000, LOAN_DECIMALS), units(50_000, LOAN_DECIMALS)];
+export const LP_DEPOSITS = [
+  units(100_000, LOAN_DECIMALS),
+  units(250_000, LOAN_DECIMALS),
+  units(50_000, LOAN_DECIMALS),
+];
 
 export interface PositionSpec {
   label: string;
@@ -68,14 +80,30 @@ export interface PositionSpec {
 
 export const BORROWER_POSITIONS: PositionSpec[] = [
   // 1.5 × 50k + 30 × 2k = 135k of collateral (limit 101.25k): 74% LTV. Worth 54k after the crash: insolvent.
-  { label: "heavy", collateral: [units("1.5", 8), units(30, 18)], borrow: units(100_000, LOAN_DECIMALS) },
+  {
+    label: "heavy",
+    collateral: [units("1.5", 8), units(30, 18)],
+    borrow: units(100_000, LOAN_DECIMALS),
+  },
   // 200k of collateral for 30k (15% LTV): health ≈ 2.1 after the crash.
-  { label: "moderate", collateral: [units(2, 8), units(50, 18)], borrow: units(30_000, LOAN_DECIMALS) },
+  {
+    label: "moderate",
+    collateral: [units(2, 8), units(50, 18)],
+    borrow: units(30_000, LOAN_DECIMALS),
+  },
   // 45k of collateral for 10k (22% LTV): health ≈ 1.4 after the crash.
-  { label: "light", collateral: [units("0.5", 8), units(10, 18)], borrow: units(10_000, LOAN_DECIMALS) },
+  {
+    label: "light",
+    collateral: [units("0.5", 8), units(10, 18)],
+    borrow: units(10_000, LOAN_DECIMALS),
+  },
 ];
 /** 1 wei of collateral 0 (worth 500 raw loan units, limit 375) backing 300 raw: 200 raw of collateral after the crash. */
-export const DUST_POSITION: PositionSpec = { label: "dust", collateral: [1n, 0n], borrow: 300n };
+export const DUST_POSITION: PositionSpec = {
+  label: "dust",
+  collateral: [1n, 0n],
+  borrow: 300n,
+};
 
 export const INTEREST_PERIOD = 30n * DAY;
 /** The treasury tops up the reserve (first-loss buffer) after the interest period. */
@@ -148,13 +176,21 @@ export function emptyFlows(collateralCount: number): Flows {
       donated: 0n,
       reserveWithdrawn: 0n,
     },
-    collateral: Array.from({ length: collateralCount }, () => ({ supplied: 0n, withdrawn: 0n, seized: 0n, swept: 0n })),
+    collateral: Array.from({ length: collateralCount }, () => ({
+      supplied: 0n,
+      withdrawn: 0n,
+      seized: 0n,
+      swept: 0n,
+    })),
   };
 }
 
 /** A copy to mutate: `loadFixture` hands every test the same returned object. */
 export function cloneFlows(flows: Flows): Flows {
-  return { loan: { ...flows.loan }, collateral: flows.collateral.map((entry) => ({ ...entry })) };
+  return {
+    loan: { ...flows.loan },
+    collateral: flows.collateral.map((entry) => ({ ...entry })),
+  };
 }
 
 export interface MarketCollateral {
@@ -195,7 +231,6 @@ export interface Account {
 
 export async function readMarket(lp: LossPath): Promise<Market> {
   const { pool, kinked } = lp;
-  const liquidation = await pool.liquidationParams();
   const collaterals: MarketCollateral[] = [];
   for (const collateral of lp.collaterals) {
     const address = await collateral.token.getAddress();
@@ -216,25 +251,15 @@ export async function readMarket(lp: LossPath): Promise<Market> {
       kinkE18: await kinked.kinkE18(),
     },
     reserveFactorBps: await pool.reserveFactorBps(),
-    liquidation: {
-      closeFactorBps: liquidation.closeFactorBps,
-      fullLiquidationHealthFactor: liquidation.fullLiquidationHealthFactor,
-      dustThresholdAssets: liquidation.dustThresholdAssets,
-    },
+    liquidation: await liquidationParamsOf(pool),
     shareDecimals: await pool.decimals(),
     collaterals,
   };
 }
 
 /** The totals the views report at the latest block (interest accrued up to it). */
-export async function readTotals(pool: Pool): Promise<poolMath.PoolTotals> {
-  return {
-    totalLpAssets: await pool.totalAssets(),
-    reserveAssets: await pool.reserveAssets(),
-    totalBorrowAssets: await pool.totalBorrowAssets(),
-    totalBorrowShares: await pool.totalBorrowShares(),
-  };
-}
+export const readTotals = (pool: Pool): Promise<poolMath.PoolTotals> =>
+  totalsOf(pool);
 
 /**
  * The pool's books at the latest block. Requires that the latest block accrued interest, so that the views equal
@@ -244,15 +269,31 @@ export async function readBooks(pool: Pool): Promise<Books> {
   const timestamp = BigInt(await time.latest());
   const lastAccrual = await pool.lastAccrualTimestamp();
   if (lastAccrual !== timestamp) {
-    throw new Error(`books not in sync: last accrual at ${lastAccrual}, latest block at ${timestamp}`);
+    throw new Error(
+      `books not in sync: last accrual at ${lastAccrual}, latest block at ${timestamp}`,
+    );
   }
-  return { timestamp, totals: await readTotals(pool), lpSupply: await pool.totalSupply() };
+  return {
+    timestamp,
+    totals: await readTotals(pool),
+    lpSupply: await pool.totalSupply(),
+  };
 }
 
-export async function readAccount(lp: LossPath, address: string): Promise<Account> {
+export async function readAccount(
+  lp: LossPath,
+  address: string,
+): Promise<Account> {
   const collateral: bigint[] = [];
-  for (const entry of lp.collaterals) collateral.push(await lp.pool.collateralOf(address, await entry.token.getAddress()));
-  return { address, borrowShares: await lp.pool.borrowSharesOf(address), collateral };
+  for (const entry of lp.collaterals)
+    collateral.push(
+      await lp.pool.collateralOf(address, await entry.token.getAddress()),
+    );
+  return {
+    address,
+    borrowShares: await lp.pool.borrowSharesOf(address),
+    collateral,
+  };
 }
 
 // =====================================================================================================================
@@ -260,14 +301,25 @@ export async function readAccount(lp: LossPath, address: string): Promise<Accoun
 // =====================================================================================================================
 
 /** The per-second borrow rate the pool applies to `totals` (the kinked model's rate, capped). */
-export function borrowRateOf(totals: poolMath.PoolTotals, market: Market): bigint {
+export function borrowRateOf(
+  totals: poolMath.PoolTotals,
+  market: Market,
+): bigint {
   return poolMath.cappedBorrowRate(
-    poolMath.kinkedBorrowRatePerSecond(market.rate, poolMath.cashOf(totals), totals.totalBorrowAssets),
+    poolMath.kinkedBorrowRatePerSecond(
+      market.rate,
+      poolMath.cashOf(totals),
+      totals.totalBorrowAssets,
+    ),
   );
 }
 
 /** The books after the accrual that the first call at `timestamp` performs. */
-export function accrueBooks(books: Books, market: Market, timestamp: bigint): Books {
+export function accrueBooks(
+  books: Books,
+  market: Market,
+  timestamp: bigint,
+): Books {
   const totals = poolMath.accrue(
     books.totals,
     borrowRateOf(books.totals, market),
@@ -277,8 +329,15 @@ export function accrueBooks(books: Books, market: Market, timestamp: bigint): Bo
   return { timestamp, totals, lpSupply: books.lpSupply };
 }
 
-export function liquidityOf(account: Account, books: Books, market: Market): poolMath.AccountLiquidity {
-  const positions = market.collaterals.map((collateral, index) => ({ ...collateral, balance: account.collateral[index] }));
+export function liquidityOf(
+  account: Account,
+  books: Books,
+  market: Market,
+): poolMath.AccountLiquidity {
+  const positions = market.collaterals.map((collateral, index) => ({
+    ...collateral,
+    balance: account.collateral[index],
+  }));
   return poolMath.accountLiquidity(
     positions,
     account.borrowShares,
@@ -288,9 +347,16 @@ export function liquidityOf(account: Account, books: Books, market: Market): poo
 }
 
 /** What the liquidator asks to repay: the close-factor share of the debt, at most its per-call inventory. */
-export function liquidationRequest(account: Account, books: Books, market: Market): bigint {
+export function liquidationRequest(
+  account: Account,
+  books: Books,
+  market: Market,
+): bigint {
   const debt = liquidityOf(account, books, market).debt;
-  return poolMath.min(poolMath.bpsUp(debt, market.liquidation.closeFactorBps), LIQUIDATOR_MAX_REPAY_PER_CALL);
+  return poolMath.min(
+    poolMath.bpsUp(debt, market.liquidation.closeFactorBps),
+    LIQUIDATOR_MAX_REPAY_PER_CALL,
+  );
 }
 
 /** The liquidator seizes collateral in listing order: the first one the account still holds, while it owes. */
@@ -340,12 +406,18 @@ export function planLiquidation(
     repayAssets,
     params: market.liquidation,
   });
-  if (quote === null) throw new Error(`poolMath: liquidating ${account.address} on collateral ${collateralIndex} reverts`);
+  if (quote === null)
+    throw new Error(
+      `poolMath: liquidating ${account.address} on collateral ${collateralIndex} reverts`,
+    );
 
   // Pool.liquidate's effects: burn the repaid shares against the repaid assets, move the seized collateral out.
   let totalsAfter: poolMath.PoolTotals = {
     ...totals,
-    totalBorrowAssets: poolMath.zeroFloorSub(totals.totalBorrowAssets, quote.repaidAssets),
+    totalBorrowAssets: poolMath.zeroFloorSub(
+      totals.totalBorrowAssets,
+      quote.repaidAssets,
+    ),
     totalBorrowShares: totals.totalBorrowShares - quote.repaidShares,
   };
   let collateralAfter = account.collateral.map((balance, index) =>
@@ -369,21 +441,49 @@ export function planLiquidation(
     quote,
     realization,
     swept,
-    sharePriceBefore: poolMath.sharePrice(totals.totalLpAssets, books.lpSupply, market.shareDecimals),
-    sharePriceAfter: poolMath.sharePrice(totalsAfter.totalLpAssets, books.lpSupply, market.shareDecimals),
+    sharePriceBefore: poolMath.sharePrice(
+      totals.totalLpAssets,
+      books.lpSupply,
+      market.shareDecimals,
+    ),
+    sharePriceAfter: poolMath.sharePrice(
+      totalsAfter.totalLpAssets,
+      books.lpSupply,
+      market.shareDecimals,
+    ),
     booksAfter: { timestamp, totals: totalsAfter, lpSupply: books.lpSupply },
-    accountAfter: { address: account.address, borrowShares: sharesAfter, collateral: collateralAfter },
+    accountAfter: {
+      address: account.address,
+      borrowShares: sharesAfter,
+      collateral: collateralAfter,
+    },
   };
 }
 
 /** Dry run of `liquidateUntilClosed`: one call per second from `books.timestamp + 1`. */
-export function planLiquidationsUntilClosed(books: Books, account: Account, market: Market): LiquidationPlan[] {
+export function planLiquidationsUntilClosed(
+  books: Books,
+  account: Account,
+  market: Market,
+): LiquidationPlan[] {
   const plans: LiquidationPlan[] = [];
   let [currentBooks, currentAccount] = [books, account];
-  for (let index = nextCollateralToSeize(currentAccount); index !== null; index = nextCollateralToSeize(currentAccount)) {
-    if (plans.length >= 20) throw new Error("liquidation loop does not terminate");
+  for (
+    let index = nextCollateralToSeize(currentAccount);
+    index !== null;
+    index = nextCollateralToSeize(currentAccount)
+  ) {
+    if (plans.length >= 20)
+      throw new Error("liquidation loop does not terminate");
     const request = liquidationRequest(currentAccount, currentBooks, market);
-    const plan = planLiquidation(currentBooks, currentAccount, market, index, request, currentBooks.timestamp + 1n);
+    const plan = planLiquidation(
+      currentBooks,
+      currentAccount,
+      market,
+      index,
+      request,
+      currentBooks.timestamp + 1n,
+    );
     plans.push(plan);
     [currentBooks, currentAccount] = [plan.booksAfter, plan.accountAfter];
   }
@@ -398,7 +498,12 @@ export interface RedeemPlan {
   booksAfter: Books;
 }
 
-export function planRedeem(books: Books, market: Market, shares: bigint, timestamp: bigint): RedeemPlan {
+export function planRedeem(
+  books: Books,
+  market: Market,
+  shares: bigint,
+  timestamp: bigint,
+): RedeemPlan {
   const booksBefore = accrueBooks(books, market, timestamp);
   const { totals, lpSupply } = booksBefore;
   const assets = poolMath.lpAssetsDown(shares, totals.totalLpAssets, lpSupply);
@@ -425,25 +530,43 @@ export interface SocializationPlan {
   booksAfter: Books;
 }
 
-export function planSocialization(books: Books, account: Account, market: Market, timestamp: bigint): SocializationPlan {
+export function planSocialization(
+  books: Books,
+  account: Account,
+  market: Market,
+  timestamp: bigint,
+): SocializationPlan {
   const booksBefore = accrueBooks(books, market, timestamp);
   const liquidity = liquidityOf(account, booksBefore, market);
-  if (!poolMath.canSocialize(liquidity, market.liquidation.dustThresholdAssets)) {
+  if (
+    !poolMath.canSocialize(liquidity, market.liquidation.dustThresholdAssets)
+  ) {
     throw new Error(`poolMath: ${account.address} cannot be socialized`);
   }
-  const realization = poolMath.realizeBadDebt(booksBefore.totals, account.borrowShares);
+  const realization = poolMath.realizeBadDebt(
+    booksBefore.totals,
+    account.borrowShares,
+  );
   return {
     timestamp,
     booksBefore,
     liquidity,
     realization,
-    sharePriceBefore: poolMath.sharePrice(booksBefore.totals.totalLpAssets, books.lpSupply, market.shareDecimals),
+    sharePriceBefore: poolMath.sharePrice(
+      booksBefore.totals.totalLpAssets,
+      books.lpSupply,
+      market.shareDecimals,
+    ),
     sharePriceAfter: poolMath.sharePrice(
       realization.totalsAfter.totalLpAssets,
       books.lpSupply,
       market.shareDecimals,
     ),
-    booksAfter: { timestamp, totals: realization.totalsAfter, lpSupply: books.lpSupply },
+    booksAfter: {
+      timestamp,
+      totals: realization.totalsAfter,
+      lpSupply: books.lpSupply,
+    },
   };
 }
 
@@ -464,13 +587,17 @@ export interface Sent {
 }
 
 /** Sends `action` in a block exactly one second after the latest. */
-export async function sendNextSecond(action: () => Promise<ContractTransactionResponse>): Promise<Sent> {
+export async function sendNextSecond(
+  action: () => Promise<ContractTransactionResponse>,
+): Promise<Sent> {
   const timestamp = await nextSecond();
   return { receipt: await mined(action), timestamp };
 }
 
 /** Sends `action` (in the block whose timestamp was set beforehand) and waits for it. */
-export async function mined(action: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
+export async function mined(
+  action: () => Promise<ContractTransactionResponse>,
+): Promise<ContractTransactionReceipt> {
   const receipt = await (await action()).wait();
   if (receipt === null) throw new Error("transaction not mined");
   return receipt;
@@ -485,17 +612,43 @@ export async function eventsOf<TEvent extends TypedContractEvent>(
   event: TEvent,
   receipt: ContractTransactionReceipt,
 ): Promise<TypedEventLog<TEvent>[]> {
-  const logs = await pool.queryFilter(event, receipt.blockNumber, receipt.blockNumber);
+  const logs = await pool.queryFilter(
+    event,
+    receipt.blockNumber,
+    receipt.blockNumber,
+  );
   return logs.filter((log) => log.transactionHash === receipt.hash);
 }
 
-async function balancesOf(tokens: MockERC20[], account: string): Promise<bigint[]> {
+async function balancesOf(
+  tokens: MockERC20[],
+  account: string,
+): Promise<bigint[]> {
   const balances: bigint[] = [];
   for (const token of tokens) balances.push(await token.balanceOf(account));
   return balances;
 }
 
-const collateralTokens = (lp: LossPath): MockERC20[] => lp.collaterals.map((collateral) => collateral.token);
+const collateralTokens = (lp: LossPath): MockERC20[] =>
+  lp.collaterals.map((collateral) => collateral.token);
+
+/** The dust collateral the DustCollateralSwept events of `receipt` moved, per collateral of `market` (listing order). */
+async function sweptIn(
+  pool: Pool,
+  receipt: ContractTransactionReceipt,
+  market: Market,
+): Promise<bigint[]> {
+  const sweeps = await eventsOf(
+    pool,
+    pool.filters.DustCollateralSwept,
+    receipt,
+  );
+  return market.collaterals.map((entry) =>
+    sweeps
+      .filter((log) => log.args.collateral === entry.address)
+      .reduce((sum, log) => sum + log.args.assets, 0n),
+  );
+}
 
 // =====================================================================================================================
 // Scenario steps
@@ -520,20 +673,26 @@ export async function setupLossPath(): Promise<{ lp: LossPath; flows: Flows }> {
     fullLiquidationHealthFactor: FULL_LIQUIDATION_HEALTH_FACTOR,
     dustThresholdAssets: DUST_THRESHOLD,
   });
-  const { pool, owner, lps, borrowers, liquidator, others, loanToken, collaterals } = fixture;
+  const {
+    pool,
+    owner,
+    lps,
+    borrowers,
+    liquidator,
+    others,
+    loanToken,
+    collaterals,
+  } = fixture;
   const p = RATE_MODEL_PARAMS;
-  const kinked = await ethers.deployContract("KinkedRateModel", [
-    p.baseRatePerSecondE18,
-    p.slopeBelowKinkPerSecondE18,
-    p.slopeAboveKinkPerSecondE18,
-    p.kinkE18,
-  ]);
+  const kinked = await deployKinkedRateModel(p);
   await pool.connect(owner).setRateModel(await kinked.getAddress());
 
   const [dust, keeper, lateLp] = others;
   const poolAddress = await pool.getAddress();
   await collaterals[0].token.mint(dust.address, DUST_POSITION.collateral[0]);
-  await collaterals[0].token.connect(dust).approve(poolAddress, ethers.MaxUint256);
+  await collaterals[0].token
+    .connect(dust)
+    .approve(poolAddress, ethers.MaxUint256);
   await loanToken.mint(lateLp.address, LATE_DEPOSIT);
   await loanToken.connect(lateLp).approve(poolAddress, ethers.MaxUint256);
 
@@ -554,22 +713,32 @@ export async function setupLossPath(): Promise<{ lp: LossPath; flows: Flows }> {
     },
   };
   const flows = emptyFlows(collaterals.length);
-  for (const [index, assets] of LP_DEPOSITS.entries()) await deposit(lp, flows, lps[index], assets);
+  for (const [index, assets] of LP_DEPOSITS.entries())
+    await deposit(lp, flows, lps[index], assets);
   const positions: [HardhatEthersSigner, PositionSpec][] = [
     [lp.actors.heavy, BORROWER_POSITIONS[0]],
     [lp.actors.moderate, BORROWER_POSITIONS[1]],
     [lp.actors.light, BORROWER_POSITIONS[2]],
     [dust, DUST_POSITION],
   ];
-  for (const [borrower, spec] of positions) await openPosition(lp, flows, borrower, spec);
+  for (const [borrower, spec] of positions)
+    await openPosition(lp, flows, borrower, spec);
   return { lp, flows };
 }
 
-export async function deposit(lp: LossPath, flows: Flows, signer: HardhatEthersSigner, assets: bigint): Promise<bigint> {
+export async function deposit(
+  lp: LossPath,
+  flows: Flows,
+  signer: HardhatEthersSigner,
+  assets: bigint,
+): Promise<bigint> {
   const sharesBefore = await lp.pool.balanceOf(signer.address);
   const loanBefore = await lp.loanToken.balanceOf(signer.address);
-  await sendNextSecond(() => lp.pool.connect(signer).deposit(assets, signer.address));
-  flows.loan.lpDeposits += loanBefore - (await lp.loanToken.balanceOf(signer.address));
+  await sendNextSecond(() =>
+    lp.pool.connect(signer).deposit(assets, signer.address),
+  );
+  flows.loan.lpDeposits +=
+    loanBefore - (await lp.loanToken.balanceOf(signer.address));
   return (await lp.pool.balanceOf(signer.address)) - sharesBefore;
 }
 
@@ -585,12 +754,20 @@ export async function openPosition(
     if (amount === 0n) continue;
     const before = await tokens[index].balanceOf(borrower.address);
     const collateral = await tokens[index].getAddress();
-    await sendNextSecond(() => lp.pool.connect(borrower).supplyCollateral(collateral, amount, borrower.address));
-    flows.collateral[index].supplied += before - (await tokens[index].balanceOf(borrower.address));
+    await sendNextSecond(() =>
+      lp.pool
+        .connect(borrower)
+        .supplyCollateral(collateral, amount, borrower.address),
+    );
+    flows.collateral[index].supplied +=
+      before - (await tokens[index].balanceOf(borrower.address));
   }
   const loanBefore = await lp.loanToken.balanceOf(borrower.address);
-  await sendNextSecond(() => lp.pool.connect(borrower).borrow(spec.borrow, borrower.address));
-  flows.loan.borrowed += (await lp.loanToken.balanceOf(borrower.address)) - loanBefore;
+  await sendNextSecond(() =>
+    lp.pool.connect(borrower).borrow(spec.borrow, borrower.address),
+  );
+  flows.loan.borrowed +=
+    (await lp.loanToken.balanceOf(borrower.address)) - loanBefore;
 }
 
 export interface AccrualRecord {
@@ -605,7 +782,10 @@ export interface AccrualRecord {
 }
 
 /** Step 3: lets `seconds` pass in one block and reads the accrued totals. */
-export async function accrueInterestOver(lp: LossPath, seconds: bigint): Promise<AccrualRecord> {
+export async function accrueInterestOver(
+  lp: LossPath,
+  seconds: bigint,
+): Promise<AccrualRecord> {
   const market = await readMarket(lp);
   const booksBefore = await readBooks(lp.pool);
   const observedRatePerSecondE18 = await lp.pool.borrowRatePerSecond();
@@ -614,26 +794,38 @@ export async function accrueInterestOver(lp: LossPath, seconds: bigint): Promise
     booksBefore,
     elapsed: seconds,
     ratePerSecondE18: borrowRateOf(booksBefore.totals, market),
-    expected: accrueBooks(booksBefore, market, booksBefore.timestamp + seconds).totals,
+    expected: accrueBooks(booksBefore, market, booksBefore.timestamp + seconds)
+      .totals,
     observed: await readTotals(lp.pool),
     observedRatePerSecondE18,
   };
 }
 
-export async function donateToReserve(lp: LossPath, flows: Flows, assets: bigint): Promise<void> {
+export async function donateToReserve(
+  lp: LossPath,
+  flows: Flows,
+  assets: bigint,
+): Promise<void> {
   const { treasury } = lp.actors;
   const before = await lp.loanToken.balanceOf(treasury.address);
   await sendNextSecond(() => lp.pool.connect(treasury).donateToReserve(assets));
-  flows.loan.donated += before - (await lp.loanToken.balanceOf(treasury.address));
+  flows.loan.donated +=
+    before - (await lp.loanToken.balanceOf(treasury.address));
 }
 
 /** Step 4: both oracles report the crashed prices, then a keeper accrues so the books are in sync. */
 export async function crashCollateralPrices(lp: LossPath): Promise<void> {
   for (const [index, collateral] of lp.collaterals.entries()) {
-    const crashed = priceE36(CRASHED_PRICES[index], LOAN_DECIMALS, collateral.decimals);
+    const crashed = priceE36(
+      CRASHED_PRICES[index],
+      LOAN_DECIMALS,
+      collateral.decimals,
+    );
     await sendNextSecond(() => collateral.oracle.setPrice(crashed));
   }
-  await sendNextSecond(() => lp.pool.connect(lp.actors.keeper).accrueInterest());
+  await sendNextSecond(() =>
+    lp.pool.connect(lp.actors.keeper).accrueInterest(),
+  );
 }
 
 export interface BadDebtFigures {
@@ -683,37 +875,56 @@ export async function liquidateOnce(
   const books = await readBooks(pool);
   const account = await readAccount(lp, borrower);
   const request = liquidationRequest(account, books, market);
-  const closeFactorShare = poolMath.bpsUp(liquidityOf(account, books, market).debt, market.liquidation.closeFactorBps);
+  const closeFactorShare = poolMath.bpsUp(
+    liquidityOf(account, books, market).debt,
+    market.liquidation.closeFactorBps,
+  );
   const loanBefore = await loanToken.balanceOf(liquidator.address);
   const collateralBefore = await balancesOf(tokens, liquidator.address);
 
   const timestamp = await nextSecond();
-  const plan = planLiquidation(books, account, market, collateralIndex, request, timestamp);
+  const plan = planLiquidation(
+    books,
+    account,
+    market,
+    collateralIndex,
+    request,
+    timestamp,
+  );
   const sharePriceViewBefore = await pool.sharePrice(PENDING);
   const lpRedeemableViewBefore: bigint[] = [];
   for (const signer of lp.actors.lps) {
-    lpRedeemableViewBefore.push(await pool.previewRedeem(await pool.balanceOf(signer.address), PENDING));
+    lpRedeemableViewBefore.push(
+      await pool.previewRedeem(await pool.balanceOf(signer.address), PENDING),
+    );
   }
   const collateral = market.collaterals[collateralIndex].address;
   const receipt = await mined(() =>
     pool
       .connect(liquidator)
-      .liquidate(borrower, collateral, request, plan.quote.seizedCollateral, liquidator.address),
+      .liquidate(
+        borrower,
+        collateral,
+        request,
+        plan.quote.seizedCollateral,
+        liquidator.address,
+      ),
   );
 
   const [liquidated] = await eventsOf(pool, pool.filters.Liquidate, receipt);
   const realized = await eventsOf(pool, pool.filters.BadDebtRealized, receipt);
-  const sweeps = await eventsOf(pool, pool.filters.DustCollateralSwept, receipt);
-  const swept = market.collaterals.map((entry) =>
-    sweeps.filter((log) => log.args.collateral === entry.address).reduce((sum, log) => sum + log.args.assets, 0n),
-  );
-  const liquidatorPaid = loanBefore - (await loanToken.balanceOf(liquidator.address));
+  const swept = await sweptIn(pool, receipt, market);
+  const liquidatorPaid =
+    loanBefore - (await loanToken.balanceOf(liquidator.address));
   const collateralAfter = await balancesOf(tokens, liquidator.address);
-  const liquidatorCollateralReceived = collateralAfter.map((balance, index) => balance - collateralBefore[index]);
+  const liquidatorCollateralReceived = collateralAfter.map(
+    (balance, index) => balance - collateralBefore[index],
+  );
 
   flows.loan.liquidatorPaid += liquidatorPaid;
   flows.collateral[collateralIndex].seized += liquidated.args.seizedCollateral;
-  for (const [index, amount] of swept.entries()) flows.collateral[index].swept += amount;
+  for (const [index, amount] of swept.entries())
+    flows.collateral[index].swept += amount;
 
   return {
     plan,
@@ -736,7 +947,9 @@ export async function liquidateOnce(
   };
 }
 
-function badDebtFiguresOf(log: TypedEventLog<Pool["filters"]["BadDebtRealized"]>): BadDebtFigures {
+function badDebtFiguresOf(
+  log: TypedEventLog<Pool["filters"]["BadDebtRealized"]>,
+): BadDebtFigures {
   return {
     badDebtAssets: log.args.badDebtAssets,
     coveredByReserve: log.args.coveredByReserve,
@@ -747,14 +960,19 @@ function badDebtFiguresOf(log: TypedEventLog<Pool["filters"]["BadDebtRealized"]>
 }
 
 /** Step 5: liquidates collateral by collateral, one call per second, until the account owes nothing. */
-export async function liquidateUntilClosed(lp: LossPath, flows: Flows, borrower: string): Promise<LiquidationRecord[]> {
+export async function liquidateUntilClosed(
+  lp: LossPath,
+  flows: Flows,
+  borrower: string,
+): Promise<LiquidationRecord[]> {
   const records: LiquidationRecord[] = [];
   for (
     let index = nextCollateralToSeize(await readAccount(lp, borrower));
     index !== null;
     index = nextCollateralToSeize(await readAccount(lp, borrower))
   ) {
-    if (records.length >= 20) throw new Error("liquidation loop does not terminate");
+    if (records.length >= 20)
+      throw new Error("liquidation loop does not terminate");
     records.push(await liquidateOnce(lp, flows, borrower, index));
   }
   return records;
@@ -785,20 +1003,36 @@ export async function redeemShares(
   const shares = await sharesToRedeem();
   const maxRedeem = await pool.maxRedeem(signer.address, PENDING);
   const plan = planRedeem(books, market, shares, timestamp);
-  await mined(() => pool.connect(signer).redeemWithMinAssets(shares, signer.address, signer.address, plan.assets));
+  await mined(() =>
+    pool
+      .connect(signer)
+      .redeemWithMinAssets(shares, signer.address, signer.address, plan.assets),
+  );
   const payout = (await loanToken.balanceOf(signer.address)) - before;
   flows.loan.lpWithdrawals += payout;
   return { plan, maxRedeem, payout, booksAfter: await readBooks(pool) };
 }
 
 /** Redeems every share `signer` holds. */
-export async function redeemEverything(lp: LossPath, flows: Flows, signer: HardhatEthersSigner): Promise<RedeemRecord> {
-  return redeemShares(lp, flows, signer, () => lp.pool.balanceOf(signer.address));
+export async function redeemEverything(
+  lp: LossPath,
+  flows: Flows,
+  signer: HardhatEthersSigner,
+): Promise<RedeemRecord> {
+  return redeemShares(lp, flows, signer, () =>
+    lp.pool.balanceOf(signer.address),
+  );
 }
 
 /** Redeems `maxRedeem(signer)` shares, as read on the redemption's block. */
-export async function redeemMax(lp: LossPath, flows: Flows, signer: HardhatEthersSigner): Promise<RedeemRecord> {
-  return redeemShares(lp, flows, signer, () => lp.pool.maxRedeem(signer.address, PENDING));
+export async function redeemMax(
+  lp: LossPath,
+  flows: Flows,
+  signer: HardhatEthersSigner,
+): Promise<RedeemRecord> {
+  return redeemShares(lp, flows, signer, () =>
+    lp.pool.maxRedeem(signer.address, PENDING),
+  );
 }
 
 export interface RoundTripRecord {
@@ -818,9 +1052,18 @@ export async function depositThenRedeem(
   const market = await readMarket(lp);
   const books = await readBooks(lp.pool);
   const accrued = accrueBooks(books, market, books.timestamp + 1n);
-  const plannedShares = poolMath.lpSharesDown(assets, accrued.totals.totalLpAssets, accrued.lpSupply);
+  const plannedShares = poolMath.lpSharesDown(
+    assets,
+    accrued.totals.totalLpAssets,
+    accrued.lpSupply,
+  );
   const shares = await deposit(lp, flows, signer, assets);
-  return { deposited: assets, plannedShares, shares, redeem: await redeemEverything(lp, flows, signer) };
+  return {
+    deposited: assets,
+    plannedShares,
+    shares,
+    redeem: await redeemEverything(lp, flows, signer),
+  };
 }
 
 export interface SocializationRecord {
@@ -845,22 +1088,33 @@ export async function socializeDustAccount(
   const tokens = collateralTokens(lp);
   const market = await readMarket(lp);
   const books = await readBooks(pool);
-  const plan = planSocialization(books, await readAccount(lp, borrower), market, books.timestamp + 1n);
-  const before = await balancesOf(tokens, caller.address);
-  const { receipt } = await sendNextSecond(() => pool.connect(caller).socializeBadDebt(borrower));
-  const [realized] = await eventsOf(pool, pool.filters.BadDebtRealized, receipt);
-  const sweeps = await eventsOf(pool, pool.filters.DustCollateralSwept, receipt);
-  const swept = market.collaterals.map((entry) =>
-    sweeps.filter((log) => log.args.collateral === entry.address).reduce((sum, log) => sum + log.args.assets, 0n),
+  const plan = planSocialization(
+    books,
+    await readAccount(lp, borrower),
+    market,
+    books.timestamp + 1n,
   );
-  for (const [index, amount] of swept.entries()) flows.collateral[index].swept += amount;
+  const before = await balancesOf(tokens, caller.address);
+  const { receipt } = await sendNextSecond(() =>
+    pool.connect(caller).socializeBadDebt(borrower),
+  );
+  const [realized] = await eventsOf(
+    pool,
+    pool.filters.BadDebtRealized,
+    receipt,
+  );
+  const swept = await sweptIn(pool, receipt, market);
+  for (const [index, amount] of swept.entries())
+    flows.collateral[index].swept += amount;
   const after = await balancesOf(tokens, caller.address);
   return {
     plan,
     observed: {
       badDebt: badDebtFiguresOf(realized),
       swept,
-      callerCollateralReceived: after.map((balance, index) => balance - before[index]),
+      callerCollateralReceived: after.map(
+        (balance, index) => balance - before[index],
+      ),
       booksAfter: await readBooks(pool),
       accountAfter: await readAccount(lp, borrower),
     },
@@ -868,34 +1122,55 @@ export async function socializeDustAccount(
 }
 
 /** Repays the borrower's whole debt (the borrower pays). Returns what it paid. */
-export async function repayInFull(lp: LossPath, flows: Flows, borrower: HardhatEthersSigner): Promise<bigint> {
+export async function repayInFull(
+  lp: LossPath,
+  flows: Flows,
+  borrower: HardhatEthersSigner,
+): Promise<bigint> {
   const before = await lp.loanToken.balanceOf(borrower.address);
-  await sendNextSecond(() => lp.pool.connect(borrower).repay(ethers.MaxUint256, borrower.address));
+  await sendNextSecond(() =>
+    lp.pool.connect(borrower).repay(ethers.MaxUint256, borrower.address),
+  );
   const paid = before - (await lp.loanToken.balanceOf(borrower.address));
   flows.loan.repaid += paid;
   return paid;
 }
 
-export async function withdrawAllCollateral(lp: LossPath, flows: Flows, borrower: HardhatEthersSigner): Promise<void> {
+export async function withdrawAllCollateral(
+  lp: LossPath,
+  flows: Flows,
+  borrower: HardhatEthersSigner,
+): Promise<void> {
   for (const [index, token] of collateralTokens(lp).entries()) {
     const collateral = await token.getAddress();
     const balance = await lp.pool.collateralOf(borrower.address, collateral);
     if (balance === 0n) continue;
     const before = await token.balanceOf(borrower.address);
-    await sendNextSecond(() => lp.pool.connect(borrower).withdrawCollateral(collateral, balance, borrower.address));
-    flows.collateral[index].withdrawn += (await token.balanceOf(borrower.address)) - before;
+    await sendNextSecond(() =>
+      lp.pool
+        .connect(borrower)
+        .withdrawCollateral(collateral, balance, borrower.address),
+    );
+    flows.collateral[index].withdrawn +=
+      (await token.balanceOf(borrower.address)) - before;
   }
 }
 
 /** The treasury withdraws the whole reserve (as of the withdrawal's block). Returns the amount. */
-export async function withdrawWholeReserve(lp: LossPath, flows: Flows): Promise<bigint> {
+export async function withdrawWholeReserve(
+  lp: LossPath,
+  flows: Flows,
+): Promise<bigint> {
   const { treasury } = lp.actors;
   const market = await readMarket(lp);
   const books = await readBooks(lp.pool);
-  const reserve = accrueBooks(books, market, books.timestamp + 1n).totals.reserveAssets;
+  const reserve = accrueBooks(books, market, books.timestamp + 1n).totals
+    .reserveAssets;
   if (reserve === 0n) return 0n;
   const before = await lp.loanToken.balanceOf(treasury.address);
-  await sendNextSecond(() => lp.pool.connect(treasury).withdrawReserve(reserve, treasury.address));
+  await sendNextSecond(() =>
+    lp.pool.connect(treasury).withdrawReserve(reserve, treasury.address),
+  );
   const withdrawn = (await lp.loanToken.balanceOf(treasury.address)) - before;
   flows.loan.reserveWithdrawn += withdrawn;
   return withdrawn;
@@ -912,9 +1187,16 @@ export interface LifetimeTotals {
 /** Sums of InterestAccrued and BadDebtRealized over the scenario. */
 export async function lifetimeTotals(lp: LossPath): Promise<LifetimeTotals> {
   const { pool, startBlock } = lp;
-  const accruals = await pool.queryFilter(pool.filters.InterestAccrued, startBlock);
-  const realizations = await pool.queryFilter(pool.filters.BadDebtRealized, startBlock);
-  const sum = (values: bigint[]): bigint => values.reduce((total, value) => total + value, 0n);
+  const accruals = await pool.queryFilter(
+    pool.filters.InterestAccrued,
+    startBlock,
+  );
+  const realizations = await pool.queryFilter(
+    pool.filters.BadDebtRealized,
+    startBlock,
+  );
+  const sum = (values: bigint[]): bigint =>
+    values.reduce((total, value) => total + value, 0n);
   return {
     interest: sum(accruals.map((log) => log.args.interestAssets)),
     reserveInterest: sum(accruals.map((log) => log.args.reserveAssetsAdded)),
@@ -964,13 +1246,20 @@ export interface LpLoss {
  * (poolMath on the books of that block: the chain cannot be read mid-call), `after` is pool.previewRedeem now.
  * Call it right after the realizing call.
  */
-export async function observedLpLosses(lp: LossPath, booksBefore: Books): Promise<LpLoss[]> {
+export async function observedLpLosses(
+  lp: LossPath,
+  booksBefore: Books,
+): Promise<LpLoss[]> {
   const losses: LpLoss[] = [];
   for (const signer of lp.actors.lps) {
     const shares = await lp.pool.balanceOf(signer.address);
     losses.push({
       shares,
-      before: poolMath.lpAssetsDown(shares, booksBefore.totals.totalLpAssets, booksBefore.lpSupply),
+      before: poolMath.lpAssetsDown(
+        shares,
+        booksBefore.totals.totalLpAssets,
+        booksBefore.lpSupply,
+      ),
       after: await lp.pool.previewRedeem(shares),
     });
   }
@@ -978,21 +1267,39 @@ export async function observedLpLosses(lp: LossPath, booksBefore: Books): Promis
 }
 
 /** poolMath's figures for an LP holding `shares` through `realization`. */
-export function lpLossOf(shares: bigint, booksBefore: Books, realization: poolMath.BadDebtRealization): LpLoss {
+export function lpLossOf(
+  shares: bigint,
+  booksBefore: Books,
+  realization: poolMath.BadDebtRealization,
+): LpLoss {
   return {
     shares,
-    before: poolMath.lpAssetsDown(shares, booksBefore.totals.totalLpAssets, booksBefore.lpSupply),
-    after: poolMath.lpAssetsDown(shares, realization.totalsAfter.totalLpAssets, booksBefore.lpSupply),
+    before: poolMath.lpAssetsDown(
+      shares,
+      booksBefore.totals.totalLpAssets,
+      booksBefore.lpSupply,
+    ),
+    after: poolMath.lpAssetsDown(
+      shares,
+      realization.totalsAfter.totalLpAssets,
+      booksBefore.lpSupply,
+    ),
   };
 }
 
 /** The call of `records` that realized bad debt. */
-export function realizingCall(records: LiquidationRecord[]): LiquidationRecord & {
+export function realizingCall(
+  records: LiquidationRecord[],
+): LiquidationRecord & {
   plan: LiquidationPlan & { realization: poolMath.BadDebtRealization };
 } {
   const record = records.find((entry) => entry.plan.realization !== null);
-  if (record === undefined || record.plan.realization === null) throw new Error("no liquidation realized bad debt");
-  return { ...record, plan: { ...record.plan, realization: record.plan.realization } };
+  if (record === undefined || record.plan.realization === null)
+    throw new Error("no liquidation realized bad debt");
+  return {
+    ...record,
+    plan: { ...record.plan, realization: record.plan.realization },
+  };
 }
 
 export interface LossPathFigures {
@@ -1021,8 +1328,18 @@ export async function runLossPath(): Promise<LossPathFigures> {
   const records = await liquidateUntilClosed(lp, flows, actors.heavy.address);
   const { plan } = realizingCall(records);
   const lpLosses = await observedLpLosses(lp, plan.booksBefore);
-  const roundTrip = await depositThenRedeem(lp, flows, actors.lateLp, LATE_DEPOSIT);
-  const dust = await socializeDustAccount(lp, flows, actors.dust.address, actors.keeper);
+  const roundTrip = await depositThenRedeem(
+    lp,
+    flows,
+    actors.lateLp,
+    LATE_DEPOSIT,
+  );
+  const dust = await socializeDustAccount(
+    lp,
+    flows,
+    actors.dust.address,
+    actors.keeper,
+  );
   await recoverAndExit(lp, flows);
   return {
     badDebt: plan.realization.badDebtAssets,
@@ -1058,10 +1375,14 @@ export async function recover(lp: LossPath, flows: Flows): Promise<void> {
  * The recovery, then every original LP exits: `redeem(maxRedeem)`, which equals its whole balance whenever the idle
  * cash covers it (see the loss-path test "LPs withdraw what is left").
  */
-export async function recoverAndExit(lp: LossPath, flows: Flows): Promise<RedeemRecord[]> {
+export async function recoverAndExit(
+  lp: LossPath,
+  flows: Flows,
+): Promise<RedeemRecord[]> {
   await recover(lp, flows);
   const redemptions: RedeemRecord[] = [];
-  for (const signer of lp.actors.lps) redemptions.push(await redeemMax(lp, flows, signer));
+  for (const signer of lp.actors.lps)
+    redemptions.push(await redeemMax(lp, flows, signer));
   return redemptions;
 }
 
@@ -1089,10 +1410,22 @@ export const ESCAPER = 1;
 export async function runWithdrawalRace(): Promise<WithdrawalRaceFigures> {
   const crashed = await reachCrash();
   const snapshot = await takeSnapshot();
-  const withoutEscape = await writeDownSide(crashed, cloneFlows(crashed.flows), false);
+  const withoutEscape = await writeDownSide(
+    crashed,
+    cloneFlows(crashed.flows),
+    false,
+  );
   await snapshot.restore();
-  const withEscape = await writeDownSide(crashed, cloneFlows(crashed.flows), true);
-  return { withoutEscape: withoutEscape.side, withEscape: withEscape.side, escaperPayout: withEscape.escaperPayout };
+  const withEscape = await writeDownSide(
+    crashed,
+    cloneFlows(crashed.flows),
+    true,
+  );
+  return {
+    withoutEscape: withoutEscape.side,
+    withEscape: withEscape.side,
+    escaperPayout: withEscape.escaperPayout,
+  };
 }
 
 /** From the post-crash state: optionally the escaper redeems, then the heavy account is liquidated until closed. */
@@ -1100,10 +1433,21 @@ export async function writeDownSide(
   crashed: CrashedLossPath,
   flows: Flows,
   escape: boolean,
-): Promise<{ side: WithdrawalRaceSide; escaperPayout: bigint; records: LiquidationRecord[]; escape: RedeemRecord | null }> {
+): Promise<{
+  side: WithdrawalRaceSide;
+  escaperPayout: bigint;
+  records: LiquidationRecord[];
+  escape: RedeemRecord | null;
+}> {
   const { lp } = crashed;
-  const escapeRecord = escape ? await redeemEverything(lp, flows, lp.actors.lps[ESCAPER]) : null;
-  const records = await liquidateUntilClosed(lp, flows, lp.actors.heavy.address);
+  const escapeRecord = escape
+    ? await redeemEverything(lp, flows, lp.actors.lps[ESCAPER])
+    : null;
+  const records = await liquidateUntilClosed(
+    lp,
+    flows,
+    lp.actors.heavy.address,
+  );
   const { plan } = realizingCall(records);
   return {
     side: {
@@ -1129,4 +1473,5 @@ export function formatPercent(numerator: bigint, denominator: bigint): string {
   return `${whole}.${fraction}%`;
 }
 
-export const formatLoan = (raw: bigint): string => ethers.formatUnits(raw, LOAN_DECIMALS);
+export const formatLoan = (raw: bigint): string =>
+  ethers.formatUnits(raw, LOAN_DECIMALS);

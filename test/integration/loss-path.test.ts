@@ -10,6 +10,7 @@ import {
   LATE_DEPOSIT,
   LP_DEPOSITS,
   RESERVE_FACTOR_BPS,
+  type BadDebtFigures,
   type Books,
   type LiquidationRecord,
   type LpLoss,
@@ -33,6 +34,7 @@ import {
   socializeDustAccount,
   writeDownSide,
 } from "../helpers/lossPath";
+import { totalsOf } from "../helpers/chainReads";
 
 /**
  * The loss path end to end, on a 6-decimal loan asset with an 8- and an 18-decimal collateral, the real
@@ -67,7 +69,22 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
   const abs = (value: bigint): bigint => (value < 0n ? -value : value);
 
   /** Loss as a fraction of the assets before, scaled by 1e18 (rounded down). */
-  const lossFractionE18 = (loss: LpLoss): bigint => poolMath.mulDivDown(loss.before - loss.after, poolMath.WAD, loss.before);
+  const lossFractionE18 = (loss: LpLoss): bigint =>
+    poolMath.mulDivDown(loss.before - loss.after, poolMath.WAD, loss.before);
+
+  /** The BadDebtRealized figures poolMath plans: the loss waterfall and the share price on either side. */
+  function plannedBadDebt(
+    realization: poolMath.BadDebtRealization,
+    sharePrices: { sharePriceBefore: bigint; sharePriceAfter: bigint },
+  ): BadDebtFigures {
+    return {
+      badDebtAssets: realization.badDebtAssets,
+      coveredByReserve: realization.coveredByReserve,
+      socializedAssets: realization.socializedAssets,
+      sharePriceBefore: sharePrices.sharePriceBefore,
+      sharePriceAfter: sharePrices.sharePriceAfter,
+    };
+  }
 
   /** Every field of a liquidation's event and of the state after it equals poolMath's plan. */
   function expectLiquidationAsPlanned(record: LiquidationRecord): void {
@@ -79,20 +96,20 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
     expect(observed.swept).to.deep.equal(plan.swept);
     expect(observed.liquidatorPaid).to.equal(plan.quote.repaidAssets);
     expect(observed.liquidatorCollateralReceived).to.deep.equal(
-      plan.swept.map((swept, index) => swept + (index === plan.collateralIndex ? plan.quote.seizedCollateral : 0n)),
+      plan.swept.map(
+        (swept, index) =>
+          swept +
+          (index === plan.collateralIndex ? plan.quote.seizedCollateral : 0n),
+      ),
     );
     expect(observed.booksAfter).to.deep.equal(plan.booksAfter);
     expect(observed.accountAfter).to.deep.equal(plan.accountAfter);
     if (plan.realization === null) {
       expect(observed.badDebt).to.equal(null);
     } else {
-      expect(observed.badDebt).to.deep.equal({
-        badDebtAssets: plan.realization.badDebtAssets,
-        coveredByReserve: plan.realization.coveredByReserve,
-        socializedAssets: plan.realization.socializedAssets,
-        sharePriceBefore: plan.sharePriceBefore,
-        sharePriceAfter: plan.sharePriceAfter,
-      });
+      expect(observed.badDebt).to.deep.equal(
+        plannedBadDebt(plan.realization, plan),
+      );
     }
   }
 
@@ -101,20 +118,33 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
     const { pool, actors } = lp;
     // No borrows yet when the LPs deposit: each gets assets × 10**6 shares (the decimals offset).
     for (const [index, signer] of actors.lps.entries()) {
-      expect(await pool.balanceOf(signer.address)).to.equal(LP_DEPOSITS[index] * 10n ** poolMath.DECIMALS_OFFSET);
+      expect(await pool.balanceOf(signer.address)).to.equal(
+        LP_DEPOSITS[index] * 10n ** poolMath.DECIMALS_OFFSET,
+      );
     }
-    const borrowers = [actors.heavy, actors.moderate, actors.light, actors.dust];
+    const borrowers = [
+      actors.heavy,
+      actors.moderate,
+      actors.light,
+      actors.dust,
+    ];
     const specs = [...BORROWER_POSITIONS, DUST_POSITION];
     for (const [index, borrower] of borrowers.entries()) {
       const account = await readAccount(lp, borrower.address);
       expect(account.collateral).to.deep.equal(specs[index].collateral);
       // The borrows were a second apart, so the earlier ones already carry a few seconds of interest.
-      expect(await pool.debtOf(borrower.address)).to.be.at.least(specs[index].borrow);
-      expect(await pool.healthFactor(borrower.address)).to.be.greaterThan(poolMath.WAD);
+      expect(await pool.debtOf(borrower.address)).to.be.at.least(
+        specs[index].borrow,
+      );
+      expect(await pool.healthFactor(borrower.address)).to.be.greaterThan(
+        poolMath.WAD,
+      );
     }
     const lent = specs.reduce((sum, spec) => sum + spec.borrow, 0n);
     expect(flows.loan.borrowed).to.equal(lent);
-    expect(flows.loan.lpDeposits).to.equal(LP_DEPOSITS.reduce((sum, assets) => sum + assets, 0n));
+    expect(flows.loan.lpDeposits).to.equal(
+      LP_DEPOSITS.reduce((sum, assets) => sum + assets, 0n),
+    );
     // The heavy account: 135k of collateral, limit 101.25k, debt 100k.
     const heavy = await pool.accountLiquidity(actors.heavy.address);
     expect(heavy.collateralValue).to.equal(135_000n * 10n ** 6n);
@@ -126,26 +156,41 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
     expect(accrual.elapsed).to.equal(INTEREST_PERIOD);
     expect(accrual.observedRatePerSecondE18).to.equal(accrual.ratePerSecondE18);
     expect(accrual.observed).to.deep.equal(accrual.expected);
-    const reserveAdded = accrual.observed.reserveAssets - accrual.booksBefore.totals.reserveAssets;
+    const reserveAdded =
+      accrual.observed.reserveAssets - accrual.booksBefore.totals.reserveAssets;
     expect(reserveAdded).to.be.greaterThan(0n);
-    const interest = accrual.observed.totalBorrowAssets - accrual.booksBefore.totals.totalBorrowAssets;
-    expect(reserveAdded).to.equal(poolMath.bpsDown(interest, BigInt(RESERVE_FACTOR_BPS)));
+    const interest =
+      accrual.observed.totalBorrowAssets -
+      accrual.booksBefore.totals.totalBorrowAssets;
+    expect(reserveAdded).to.equal(
+      poolMath.bpsDown(interest, BigInt(RESERVE_FACTOR_BPS)),
+    );
   });
 
   it("step 4: the crash leaves the heavy account insolvent, the dust account below dust, the others healthy", async function () {
     const { lp, postCrashBooks } = await loadFixture(crashedFixture);
     const { pool, actors } = lp;
     const market = await readMarket(lp);
-    const heavy = liquidityOf(await readAccount(lp, actors.heavy.address), postCrashBooks, market);
+    const heavy = liquidityOf(
+      await readAccount(lp, actors.heavy.address),
+      postCrashBooks,
+      market,
+    );
     expect(heavy.collateralValue).to.equal(54_000n * 10n ** 6n); // 1.5 × 20k + 30 × 800
     expect(heavy.collateralValue).to.be.lessThan(heavy.debt);
-    expect(poolMath.healthFactorDown(heavy.liquidationLimit, heavy.debt)).to.be.lessThan(
-      market.liquidation.fullLiquidationHealthFactor,
-    );
+    expect(
+      poolMath.healthFactorDown(heavy.liquidationLimit, heavy.debt),
+    ).to.be.lessThan(market.liquidation.fullLiquidationHealthFactor);
     for (const healthy of [actors.moderate, actors.light]) {
-      expect(await pool.healthFactor(healthy.address)).to.be.greaterThan(poolMath.WAD);
+      expect(await pool.healthFactor(healthy.address)).to.be.greaterThan(
+        poolMath.WAD,
+      );
     }
-    const dust = liquidityOf(await readAccount(lp, actors.dust.address), postCrashBooks, market);
+    const dust = liquidityOf(
+      await readAccount(lp, actors.dust.address),
+      postCrashBooks,
+      market,
+    );
     expect(dust.collateralValue).to.equal(200n); // 1 wei × 20,000e6 / 1e8
     expect(dust.collateralValue).to.be.at.most(DUST_THRESHOLD);
     expect(poolMath.canSocialize(dust, DUST_THRESHOLD)).to.equal(true);
@@ -158,7 +203,9 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
     for (const [index, record] of records.entries()) {
       expectLiquidationAsPlanned(record);
       expect(record.plan.repayAssets).to.be.at.most(record.closeFactorShare);
-      expect(record.observed.repaidAssets).to.be.at.most(record.plan.repayAssets);
+      expect(record.observed.repaidAssets).to.be.at.most(
+        record.plan.repayAssets,
+      );
       const isLast = index === records.length - 1;
       expect(record.observed.badDebt !== null).to.equal(isLast);
       expect(record.observed.badDebtAssets > 0n).to.equal(isLast);
@@ -171,7 +218,12 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
     expect(await pool.debtOf(actors.heavy.address)).to.equal(0n);
     expect(await pool.borrowSharesOf(actors.heavy.address)).to.equal(0n);
     for (const collateral of collaterals) {
-      expect(await pool.collateralOf(actors.heavy.address, await collateral.token.getAddress())).to.equal(0n);
+      expect(
+        await pool.collateralOf(
+          actors.heavy.address,
+          await collateral.token.getAddress(),
+        ),
+      ).to.equal(0n);
     }
   });
 
@@ -188,20 +240,32 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
     // The waterfall.
     expect(reserveBefore).to.be.greaterThan(0n);
     expect(observed.badDebtAssets).to.equal(realization.badDebtAssets);
-    expect(observed.coveredByReserve).to.equal(poolMath.min(reserveBefore, observed.badDebtAssets));
-    expect(observed.socializedAssets).to.equal(observed.badDebtAssets - observed.coveredByReserve);
+    expect(observed.coveredByReserve).to.equal(
+      poolMath.min(reserveBefore, observed.badDebtAssets),
+    );
+    expect(observed.socializedAssets).to.equal(
+      observed.badDebtAssets - observed.coveredByReserve,
+    );
     expect(observed.socializedAssets).to.be.greaterThan(0n);
 
     // The event's figures match the state before and after the call.
     const after = last.observed.booksAfter.totals;
-    expect(after).to.deep.equal(await readTotalsNow());
-    expect(lpAssetsBefore - after.totalLpAssets).to.equal(observed.socializedAssets);
-    expect(reserveBefore - after.reserveAssets).to.equal(observed.coveredByReserve);
+    expect(after).to.deep.equal(await totalsOf(pool));
+    expect(lpAssetsBefore - after.totalLpAssets).to.equal(
+      observed.socializedAssets,
+    );
+    expect(reserveBefore - after.reserveAssets).to.equal(
+      observed.coveredByReserve,
+    );
     expect(after.reserveAssets).to.equal(0n);
     // "Before" is read on the call's own block before the call (the pending block, after its accrual).
     expect(observed.sharePriceBefore).to.equal(last.sharePriceViewBefore);
     expect(observed.sharePriceBefore).to.equal(
-      poolMath.sharePrice(lpAssetsBefore, booksBefore.lpSupply, BigInt(await pool.decimals())),
+      poolMath.sharePrice(
+        lpAssetsBefore,
+        booksBefore.lpSupply,
+        BigInt(await pool.decimals()),
+      ),
     );
     expect(observed.sharePriceAfter).to.equal(last.sharePriceViewAfter);
     expect(observed.sharePriceAfter).to.equal(await pool.sharePrice());
@@ -213,15 +277,6 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
         ` lpLoss=${formatPercent(observed.socializedAssets, lpAssetsBefore)} liquidationCalls=${records.length}` +
         ` sharePrice=${formatLoan(observed.sharePriceBefore)}->${formatLoan(observed.sharePriceAfter)}`,
     );
-
-    async function readTotalsNow(): Promise<poolMath.PoolTotals> {
-      return {
-        totalLpAssets: await pool.totalAssets(),
-        reserveAssets: await pool.reserveAssets(),
-        totalBorrowAssets: await pool.totalBorrowAssets(),
-        totalBorrowShares: await pool.totalBorrowShares(),
-      };
-    }
   });
 
   it("every LP's redeemable assets fall by the same fraction: socialized / LP assets before", async function () {
@@ -250,10 +305,17 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
       const loss = side.lpLosses[index];
       expect(loss).to.deep.equal(lpLossOf(shares, booksBefore, realization));
       // previewRedeem(balanceOf) on the chain, on the call's block before the call and now.
-      expect(loss.before).to.equal(realizingCall(records).lpRedeemableViewBefore[index]);
-      expect(loss.after).to.equal(await pool.previewRedeem(await pool.balanceOf(signer.address)));
+      expect(loss.before).to.equal(
+        realizingCall(records).lpRedeemableViewBefore[index],
+      );
+      expect(loss.after).to.equal(
+        await pool.previewRedeem(await pool.balanceOf(signer.address)),
+      );
       const lost = loss.before - loss.after;
-      expect(lost).to.be.within(poolMath.lpAssetsDown(shares, X - 1n, S), poolMath.lpAssetsUp(shares, X - 1n, S));
+      expect(lost).to.be.within(
+        poolMath.lpAssetsDown(shares, X - 1n, S),
+        poolMath.lpAssetsUp(shares, X - 1n, S),
+      );
       expect(abs(lost * T - loss.before * X) < 2n * T).to.equal(true);
       totalLoss += lost;
       fractions.push(lossFractionE18(loss));
@@ -272,7 +334,12 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
     const { lp } = fixture;
     const flows = cloneFlows(fixture.flows);
     const sharePriceBefore = await lp.pool.sharePrice();
-    const trip = await depositThenRedeem(lp, flows, lp.actors.lateLp, LATE_DEPOSIT);
+    const trip = await depositThenRedeem(
+      lp,
+      flows,
+      lp.actors.lateLp,
+      LATE_DEPOSIT,
+    );
     expect(trip.shares).to.equal(trip.plannedShares);
     expect(trip.redeem.payout).to.equal(trip.redeem.plan.assets);
     // Two roundings down (shares, then assets), each worth < 1 wei: at most 1 wei lost.
@@ -285,21 +352,30 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
     const { lp } = fixture;
     const { pool, actors } = lp;
     const flows = cloneFlows(fixture.flows);
-    expect(await pool.collateralOf(actors.dust.address, await lp.collaterals[0].token.getAddress())).to.equal(1n);
-    const record = await socializeDustAccount(lp, flows, actors.dust.address, actors.keeper);
+    expect(
+      await pool.collateralOf(
+        actors.dust.address,
+        await lp.collaterals[0].token.getAddress(),
+      ),
+    ).to.equal(1n);
+    const record = await socializeDustAccount(
+      lp,
+      flows,
+      actors.dust.address,
+      actors.keeper,
+    );
     const { plan, observed } = record;
     expect(plan.liquidity.collateralValue).to.equal(200n);
     expect(plan.liquidity.collateralValue).to.be.at.most(DUST_THRESHOLD);
     expect(plan.realization.badDebtAssets).to.equal(plan.liquidity.debt);
-    expect(observed.badDebt).to.deep.equal({
-      badDebtAssets: plan.realization.badDebtAssets,
-      coveredByReserve: plan.realization.coveredByReserve,
-      socializedAssets: plan.realization.socializedAssets,
-      sharePriceBefore: plan.sharePriceBefore,
-      sharePriceAfter: plan.sharePriceAfter,
-    });
+    expect(observed.badDebt).to.deep.equal(
+      plannedBadDebt(plan.realization, plan),
+    );
     expect(observed.badDebt.coveredByReserve).to.equal(
-      poolMath.min(plan.booksBefore.totals.reserveAssets, plan.realization.badDebtAssets),
+      poolMath.min(
+        plan.booksBefore.totals.reserveAssets,
+        plan.realization.badDebtAssets,
+      ),
     );
     expect(observed.swept).to.deep.equal([1n, 0n]);
     expect(observed.callerCollateralReceived).to.deep.equal([1n, 0n]);
@@ -326,7 +402,9 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
     for (const signer of actors.lps) {
       const balance = await pool.balanceOf(signer.address);
       // The idle cash covers everything this LP's shares are worth, so nothing may stop it from redeeming them all.
-      expect(await pool.previewRedeem(balance)).to.be.at.most(await pool.cash());
+      expect(await pool.previewRedeem(balance)).to.be.at.most(
+        await pool.cash(),
+      );
       expect(await pool.maxRedeem(signer.address)).to.equal(balance);
       const redemption = await redeemEverything(lp, flows, signer);
       expect(redemption.payout).to.equal(redemption.plan.assets);
@@ -375,21 +453,27 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
       const { supplied, withdrawn, seized, swept } = flows.collateral[index];
       const balance = await collateral.token.balanceOf(poolAddress);
       expect(supplied - withdrawn - seized - swept).to.equal(balance);
-      expect(await pool.totalCollateral(await collateral.token.getAddress())).to.equal(balance);
+      expect(
+        await pool.totalCollateral(await collateral.token.getAddress()),
+      ).to.equal(balance);
     }
 
     // The books: LP payouts, bad debt socialized and the reserve reconcile with the interest earned.
     const lifetime = await lifetimeTotals(lp);
     const residualLpAssets = await pool.totalAssets();
     const residualReserve = await pool.reserveAssets();
-    expect(lifetime.badDebt).to.equal(lifetime.coveredByReserve + lifetime.socialized);
-    expect(loan.lpWithdrawals + lifetime.socialized + residualLpAssets).to.equal(
-      loan.lpDeposits + lifetime.interest - lifetime.reserveInterest,
+    expect(lifetime.badDebt).to.equal(
+      lifetime.coveredByReserve + lifetime.socialized,
     );
-    expect(loan.reserveWithdrawn + lifetime.coveredByReserve + residualReserve).to.equal(
-      lifetime.reserveInterest + loan.donated,
+    expect(
+      loan.lpWithdrawals + lifetime.socialized + residualLpAssets,
+    ).to.equal(loan.lpDeposits + lifetime.interest - lifetime.reserveInterest);
+    expect(
+      loan.reserveWithdrawn + lifetime.coveredByReserve + residualReserve,
+    ).to.equal(lifetime.reserveInterest + loan.donated);
+    expect(loan.repaid + loan.liquidatorPaid + lifetime.badDebt).to.equal(
+      loan.borrowed + lifetime.interest,
     );
-    expect(loan.repaid + loan.liquidatorPaid + lifetime.badDebt).to.equal(loan.borrowed + lifetime.interest);
     expect(loanBalance).to.equal(residualLpAssets + residualReserve);
     // Nothing is left but rounding: less than 1 wei per redemption stays behind (each payout rounds down).
     expect(residualLpAssets).to.be.at.most(BigInt(redemptions.length + 1));
@@ -414,15 +498,27 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
     const { pool, actors } = lp;
     expect(crashed.postCrashBooks.totals).to.deep.equal(baseBooks.totals);
     expect(crashed.postCrashBooks.lpSupply).to.equal(baseBooks.lpSupply);
-    expect(crashed.postCrashHeavy.borrowShares).to.equal(base.postCrashHeavy.borrowShares);
+    expect(crashed.postCrashHeavy.borrowShares).to.equal(
+      base.postCrashHeavy.borrowShares,
+    );
 
     // poolMath's prediction, from the post-crash state alone: the redemption, then the liquidation loop.
     const market = await readMarket(lp);
     const escaperShares = await pool.balanceOf(actors.lps[ESCAPER].address);
-    const predictedEscape = planRedeem(crashed.postCrashBooks, market, escaperShares, crashed.postCrashBooks.timestamp + 1n);
-    const predictedLiquidations = planLiquidationsUntilClosed(predictedEscape.booksAfter, crashed.postCrashHeavy, market);
+    const predictedEscape = planRedeem(
+      crashed.postCrashBooks,
+      market,
+      escaperShares,
+      crashed.postCrashBooks.timestamp + 1n,
+    );
+    const predictedLiquidations = planLiquidationsUntilClosed(
+      predictedEscape.booksAfter,
+      crashed.postCrashHeavy,
+      market,
+    );
     const predicted = predictedLiquidations[predictedLiquidations.length - 1];
-    if (predicted.realization === null) throw new Error("poolMath predicts no bad debt");
+    if (predicted.realization === null)
+      throw new Error("poolMath predicts no bad debt");
 
     const flows = cloneFlows(crashed.flows);
     const race = await writeDownSide(crashed, flows, true);
@@ -430,7 +526,9 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
     expect(race.escape.maxRedeem).to.equal(escaperShares);
     expect(race.escape.payout).to.equal(predictedEscape.assets);
     for (const record of race.records) expectLiquidationAsPlanned(record);
-    expect(race.records.map((record) => record.plan)).to.deep.equal(predictedLiquidations);
+    expect(race.records.map((record) => record.plan)).to.deep.equal(
+      predictedLiquidations,
+    );
     expect(race.side.realization).to.deep.equal(predicted.realization);
 
     // The escaper lost nothing: it was paid its shares' full pre-loss value, and holds no shares at the loss.
@@ -440,44 +538,81 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
       predictedEscape.booksBefore.lpSupply,
     );
     expect(race.escaperPayout).to.equal(escaperValueAtExit);
-    expect(race.side.lpLosses[ESCAPER]).to.deep.equal({ shares: 0n, before: 0n, after: 0n });
-    const baseEscaperLoss = base.side.lpLosses[ESCAPER].before - base.side.lpLosses[ESCAPER].after;
+    expect(race.side.lpLosses[ESCAPER]).to.deep.equal({
+      shares: 0n,
+      before: 0n,
+      after: 0n,
+    });
+    const baseEscaperLoss =
+      base.side.lpLosses[ESCAPER].before - base.side.lpLosses[ESCAPER].after;
     expect(baseEscaperLoss).to.be.greaterThan(0n);
 
     // The stayers' loss fractions: each equals poolMath's prediction, and each is larger than without the escape
     // by exactly the predicted difference.
-    const stayers = actors.lps.map((_, index) => index).filter((index) => index !== ESCAPER);
+    const stayers = actors.lps
+      .map((_, index) => index)
+      .filter((index) => index !== ESCAPER);
     for (const index of stayers) {
-      const predictedLoss = lpLossOf(race.side.lpLosses[index].shares, predicted.booksBefore, predicted.realization);
+      const predictedLoss = lpLossOf(
+        race.side.lpLosses[index].shares,
+        predicted.booksBefore,
+        predicted.realization,
+      );
       expect(race.side.lpLosses[index]).to.deep.equal(predictedLoss);
       const withoutEscape = lossFractionE18(base.side.lpLosses[index]);
       const withEscape = lossFractionE18(race.side.lpLosses[index]);
-      expect(withEscape - withoutEscape).to.equal(lossFractionE18(predictedLoss) - withoutEscape);
+      expect(withEscape - withoutEscape).to.equal(
+        lossFractionE18(predictedLoss) - withoutEscape,
+      );
       expect(withEscape).to.be.greaterThan(withoutEscape);
       // Each stayer's fraction is the socialized amount over the (smaller) LP assets left: bound (b) again.
-      const lost = race.side.lpLosses[index].before - race.side.lpLosses[index].after;
+      const lost =
+        race.side.lpLosses[index].before - race.side.lpLosses[index].after;
       const { socializedAssets } = race.side.realization;
       const lpAssets = race.side.lpAssetsBefore;
-      expect(abs(lost * lpAssets - race.side.lpLosses[index].before * socializedAssets) < 2n * lpAssets).to.equal(true);
+      expect(
+        abs(
+          lost * lpAssets - race.side.lpLosses[index].before * socializedAssets,
+        ) <
+          2n * lpAssets,
+      ).to.equal(true);
     }
 
     // Aggregated over the stayers, and the amplification ≈ (LP assets without escape) / (LP assets with escape).
     const sumOf = (losses: LpLoss[], pick: (loss: LpLoss) => bigint): bigint =>
       stayers.reduce((sum, index) => sum + pick(losses[index]), 0n);
-    const stayersBefore = (losses: LpLoss[]): bigint => sumOf(losses, (loss) => loss.before);
-    const stayersLost = (losses: LpLoss[]): bigint => sumOf(losses, (loss) => loss.before - loss.after);
+    const stayersBefore = (losses: LpLoss[]): bigint =>
+      sumOf(losses, (loss) => loss.before);
+    const stayersLost = (losses: LpLoss[]): bigint =>
+      sumOf(losses, (loss) => loss.before - loss.after);
     const baseLost = stayersLost(base.side.lpLosses);
     const raceLost = stayersLost(race.side.lpLosses);
-    const baseFraction = poolMath.mulDivDown(baseLost, poolMath.WAD, stayersBefore(base.side.lpLosses));
-    const raceFraction = poolMath.mulDivDown(raceLost, poolMath.WAD, stayersBefore(race.side.lpLosses));
+    const baseFraction = poolMath.mulDivDown(
+      baseLost,
+      poolMath.WAD,
+      stayersBefore(base.side.lpLosses),
+    );
+    const raceFraction = poolMath.mulDivDown(
+      raceLost,
+      poolMath.WAD,
+      stayersBefore(race.side.lpLosses),
+    );
     expect(raceFraction).to.be.greaterThan(baseFraction);
     // The stayers absorb exactly what the escaper avoided, plus the difference in the socialized amount (the race
     // runs one second later at a higher utilization, so more interest): by bound (c) of the fraction test, the
     // stayers' losses sum to the socialized amount within 2 wei with the escape, all three LPs' within 3 without.
-    const extraSocialized = race.side.realization.socializedAssets - base.side.realization.socializedAssets;
-    expect(abs(raceLost - baseLost - baseEscaperLoss - extraSocialized)).to.be.at.most(5n);
+    const extraSocialized =
+      race.side.realization.socializedAssets -
+      base.side.realization.socializedAssets;
+    expect(
+      abs(raceLost - baseLost - baseEscaperLoss - extraSocialized),
+    ).to.be.at.most(5n);
 
-    const amplificationE4 = poolMath.mulDivDown(raceFraction, 10_000n, baseFraction);
+    const amplificationE4 = poolMath.mulDivDown(
+      raceFraction,
+      10_000n,
+      baseFraction,
+    );
     console.log(
       `withdrawal-race: badDebt=${formatLoan(race.side.realization.badDebtAssets)}` +
         ` (without escape ${formatLoan(base.side.realization.badDebtAssets)})` +

@@ -2,15 +2,13 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ChainlinkOracle, MockAggregatorV3 } from "../../typechain-types";
+import { valueDown } from "../../keepers/src/model/poolMath";
 
-const E36 = 10n ** 36n;
 const HOUR = 3_600n;
 const DAY = 86_400n;
 
-/** Value of `collateralAmount` in loan units, as pools compute it from the oracle price. */
-function valueInLoanUnits(collateralAmount: bigint, priceE36: bigint): bigint {
-  return (collateralAmount * priceE36) / E36;
-}
+/** Value of `collateralAmount` in loan units, as pools compute it from the oracle price (poolMath.valueDown). */
+const valueInLoanUnits = valueDown;
 
 async function deployFeed(
   decimals: number,
@@ -35,6 +33,32 @@ async function deployOracle(
     maxCollateralAge,
     maxLoanAge,
   ]);
+}
+
+/** A feed to deploy: its decimals and its answer. */
+interface FeedSpec {
+  decimals: number;
+  answer: bigint;
+}
+
+/** Deploys a collateral feed and a loan feed, then an oracle on them with the default maximum ages. */
+async function oracleOnNewFeeds(
+  collateralFeed: FeedSpec,
+  loanFeed: FeedSpec,
+  collateralDecimals: number,
+  loanDecimals: number,
+): Promise<ChainlinkOracle> {
+  const collateral = await deployFeed(
+    collateralFeed.decimals,
+    collateralFeed.answer,
+  );
+  const loan = await deployFeed(loanFeed.decimals, loanFeed.answer);
+  return deployOracle(
+    await collateral.getAddress(),
+    await loan.getAddress(),
+    collateralDecimals,
+    loanDecimals,
+  );
 }
 
 describe("ChainlinkOracle", function () {
@@ -165,11 +189,9 @@ describe("ChainlinkOracle", function () {
     });
 
     it("prices WETH (18 dec, 8-dec feed) in USDC (6 dec, 8-dec feed)", async function () {
-      const ethFeed = await deployFeed(8, 3_000n * 10n ** 8n);
-      const usdcFeed = await deployFeed(8, 10n ** 8n);
-      const oracle = await deployOracle(
-        await ethFeed.getAddress(),
-        await usdcFeed.getAddress(),
+      const oracle = await oracleOnNewFeeds(
+        { decimals: 8, answer: 3_000n * 10n ** 8n },
+        { decimals: 8, answer: 10n ** 8n },
         18,
         6,
       );
@@ -182,11 +204,9 @@ describe("ChainlinkOracle", function () {
     });
 
     it("prices USDC (6 dec, 8-dec feed) in DAI (18 dec, 18-dec feed)", async function () {
-      const usdcFeed = await deployFeed(8, 10n ** 8n);
-      const daiFeed = await deployFeed(18, 10n ** 18n);
-      const oracle = await deployOracle(
-        await usdcFeed.getAddress(),
-        await daiFeed.getAddress(),
+      const oracle = await oracleOnNewFeeds(
+        { decimals: 8, answer: 10n ** 8n },
+        { decimals: 18, answer: 10n ** 18n },
         6,
         18,
       );
@@ -199,11 +219,9 @@ describe("ChainlinkOracle", function () {
     });
 
     it("prices WBTC (8 dec) in WETH (18 dec), both with 8-dec feeds", async function () {
-      const btcFeed = await deployFeed(8, 60_000n * 10n ** 8n);
-      const ethFeed = await deployFeed(8, 3_000n * 10n ** 8n);
-      const oracle = await deployOracle(
-        await btcFeed.getAddress(),
-        await ethFeed.getAddress(),
+      const oracle = await oracleOnNewFeeds(
+        { decimals: 8, answer: 60_000n * 10n ** 8n },
+        { decimals: 8, answer: 3_000n * 10n ** 8n },
         8,
         18,
       );
@@ -216,11 +234,9 @@ describe("ChainlinkOracle", function () {
 
     it("rounds down", async function () {
       // $1.23456789 token (18 dec, 8-dec feed) in a $0.9998 stablecoin (6 dec, 8-dec feed).
-      const colFeed = await deployFeed(8, 123_456_789n);
-      const loanFeed = await deployFeed(8, 99_980_000n);
-      const oracle = await deployOracle(
-        await colFeed.getAddress(),
-        await loanFeed.getAddress(),
+      const oracle = await oracleOnNewFeeds(
+        { decimals: 8, answer: 123_456_789n },
+        { decimals: 8, answer: 99_980_000n },
         18,
         6,
       );
@@ -234,11 +250,9 @@ describe("ChainlinkOracle", function () {
 
     it("handles the smallest scale factor (1e6)", async function () {
       // Collateral: 18 dec with an 18-dec feed at $60,000; loan: 6 dec with a 0-dec feed at $1.
-      const colFeed = await deployFeed(18, 60_000n * 10n ** 18n);
-      const loanFeed = await deployFeed(0, 1n);
-      const oracle = await deployOracle(
-        await colFeed.getAddress(),
-        await loanFeed.getAddress(),
+      const oracle = await oracleOnNewFeeds(
+        { decimals: 18, answer: 60_000n * 10n ** 18n },
+        { decimals: 0, answer: 1n },
         18,
         6,
       );
@@ -251,11 +265,9 @@ describe("ChainlinkOracle", function () {
 
     it("handles the largest scale factor (1e66)", async function () {
       // Collateral: 6 dec with a 0-dec feed at $60,000; loan: 18 dec with an 18-dec feed at $1.
-      const colFeed = await deployFeed(0, 60_000n);
-      const loanFeed = await deployFeed(18, 10n ** 18n);
-      const oracle = await deployOracle(
-        await colFeed.getAddress(),
-        await loanFeed.getAddress(),
+      const oracle = await oracleOnNewFeeds(
+        { decimals: 0, answer: 60_000n },
+        { decimals: 18, answer: 10n ** 18n },
         6,
         18,
       );
@@ -269,11 +281,9 @@ describe("ChainlinkOracle", function () {
     it("does not overflow in the intermediate product with extreme answers", async function () {
       // colAnswer * 1e66 is ~5.8e142, far above 2^256; the result (~5.8e72) fits, so mulDiv returns it.
       const maxInt = 2n ** 255n - 1n;
-      const colFeed = await deployFeed(0, maxInt);
-      const loanFeed = await deployFeed(18, 10n ** 70n);
-      const oracle = await deployOracle(
-        await colFeed.getAddress(),
-        await loanFeed.getAddress(),
+      const oracle = await oracleOnNewFeeds(
+        { decimals: 0, answer: maxInt },
+        { decimals: 18, answer: 10n ** 70n },
         6,
         18,
       );
@@ -281,11 +291,9 @@ describe("ChainlinkOracle", function () {
     });
 
     it("reverts with an overflow panic only when the price itself does not fit in 256 bits", async function () {
-      const colFeed = await deployFeed(0, 2n ** 255n - 1n);
-      const loanFeed = await deployFeed(18, 1n);
-      const oracle = await deployOracle(
-        await colFeed.getAddress(),
-        await loanFeed.getAddress(),
+      const oracle = await oracleOnNewFeeds(
+        { decimals: 0, answer: 2n ** 255n - 1n },
+        { decimals: 18, answer: 1n },
         6,
         18,
       );

@@ -2,6 +2,10 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { KinkedRateModel } from "../../typechain-types";
+import {
+  kinkedBorrowRatePerSecond,
+  utilizationE18,
+} from "../../keepers/src/model/poolMath";
 
 const WAD = 10n ** 18n;
 const YEAR = 31_536_000n;
@@ -14,21 +18,30 @@ const SLOPE_BELOW = 40_000_000_000n; // 4e10 per 100% utilization
 const SLOPE_ABOVE = 300_000_000_000n; // 3e11 per 100% utilization
 const KINK = 800_000_000_000_000_000n; // 80%
 
-/** Reference implementation of the documented formula, for the randomized comparison. */
-function referenceRate(
-  u: bigint,
-  base: bigint,
-  below: bigint,
-  above: bigint,
-  kink: bigint,
-): bigint {
-  const underKink = u < kink ? u : kink;
-  const overKink = u > kink ? u - kink : 0n;
-  return base + (below * underKink) / WAD + (above * overKink) / WAD;
-}
+/** A view's expected answer for (cash, borrows), checked by hand. */
+type Point = readonly [cash: bigint, borrows: bigint, expected: bigint];
 
-function referenceUtilization(cash: bigint, borrows: bigint): bigint {
-  return borrows === 0n ? 0n : (borrows * WAD) / (cash + borrows);
+/** Named groups of points; each group is one test. */
+type PointCases = readonly { title: string; points: readonly Point[] }[];
+
+/** One test per case: for each point, `view(model, cash, borrows)` of the round-parameter model answers `expected`. */
+function itAnswers(
+  cases: PointCases,
+  view: (
+    model: KinkedRateModel,
+    cash: bigint,
+    borrows: bigint,
+  ) => Promise<bigint>,
+  fixture: () => Promise<{ model: KinkedRateModel }>,
+): void {
+  for (const { title, points } of cases) {
+    it(title, async function () {
+      const { model } = await loadFixture(fixture);
+      for (const [cash, borrows, expected] of points) {
+        expect(await view(model, cash, borrows)).to.equal(expected);
+      }
+    });
+  }
 }
 
 /** Deterministic xorshift so the "random" cases are reproducible. */
@@ -152,67 +165,76 @@ describe("KinkedRateModel", function () {
   });
 
   describe("utilization", function () {
-    it("is 0 with no borrows, including an empty pool", async function () {
-      const { model } = await loadFixture(modelFixture);
-      expect(await model.utilization(0n, 0n)).to.equal(0n);
-      expect(await model.utilization(1_000n, 0n)).to.equal(0n);
-    });
-
-    it("is 100% with no cash", async function () {
-      const { model } = await loadFixture(modelFixture);
-      expect(await model.utilization(0n, 1n)).to.equal(WAD);
-      expect(await model.utilization(0n, 123_456_789n)).to.equal(WAD);
-    });
-
-    it("is borrows / (cash + borrows), rounded down", async function () {
-      const { model } = await loadFixture(modelFixture);
-      expect(await model.utilization(60n, 40n)).to.equal(
-        400_000_000_000_000_000n,
-      );
-      expect(await model.utilization(1n, 2n)).to.equal(
-        666_666_666_666_666_666n,
-      );
-      expect(await model.utilization(2n, 1n)).to.equal(
-        333_333_333_333_333_333n,
-      );
-      expect(await model.utilization(10n ** 30n, 3n * 10n ** 30n)).to.equal(
-        750_000_000_000_000_000n,
-      );
-    });
+    const cases: PointCases = [
+      {
+        title: "is 0 with no borrows, including an empty pool",
+        points: [
+          [0n, 0n, 0n],
+          [1_000n, 0n, 0n],
+        ],
+      },
+      {
+        title: "is 100% with no cash",
+        points: [
+          [0n, 1n, WAD],
+          [0n, 123_456_789n, WAD],
+        ],
+      },
+      {
+        title: "is borrows / (cash + borrows), rounded down",
+        points: [
+          [60n, 40n, 400_000_000_000_000_000n],
+          [1n, 2n, 666_666_666_666_666_666n],
+          [2n, 1n, 333_333_333_333_333_333n],
+          [10n ** 30n, 3n * 10n ** 30n, 750_000_000_000_000_000n],
+        ],
+      },
+    ];
+    itAnswers(
+      cases,
+      (model, cash, borrows) => model.utilization(cash, borrows),
+      modelFixture,
+    );
   });
 
   describe("borrowRatePerSecond", function () {
-    it("is the base rate at 0% utilization", async function () {
-      const { model } = await loadFixture(modelFixture);
-      expect(await model.borrowRatePerSecond(0n, 0n)).to.equal(BASE);
-      expect(await model.borrowRatePerSecond(1_000_000n, 0n)).to.equal(BASE);
-    });
-
-    it("follows the lower slope below the kink", async function () {
-      const { model } = await loadFixture(modelFixture);
-      // u = 40%: 1e9 + 4e10 * 0.4
-      expect(await model.borrowRatePerSecond(60n, 40n)).to.equal(
-        17_000_000_000n,
-      );
-      // u = 333333333333333333: 1e9 + floor(4e10 * 333333333333333333 / 1e18) = 1e9 + 13333333333
-      expect(await model.borrowRatePerSecond(2n, 1n)).to.equal(14_333_333_333n);
-    });
-
-    it("is base + slopeBelow * kink at the kink", async function () {
-      const { model } = await loadFixture(modelFixture);
-      // u = 80%: 1e9 + 4e10 * 0.8
-      expect(await model.borrowRatePerSecond(20n, 80n)).to.equal(
-        33_000_000_000n,
-      );
-    });
-
-    it("adds the steeper slope above the kink", async function () {
-      const { model } = await loadFixture(modelFixture);
-      // u = 90%: 3.3e10 + 3e11 * 0.1
-      expect(await model.borrowRatePerSecond(1n, 9n)).to.equal(63_000_000_000n);
-      // u = 857142857142857142: 3.3e10 + floor(3e11 * 57142857142857142 / 1e18) = 3.3e10 + 17142857142
-      expect(await model.borrowRatePerSecond(1n, 6n)).to.equal(50_142_857_142n);
-    });
+    const cases: PointCases = [
+      {
+        title: "is the base rate at 0% utilization",
+        points: [
+          [0n, 0n, BASE],
+          [1_000_000n, 0n, BASE],
+        ],
+      },
+      {
+        title: "follows the lower slope below the kink",
+        points: [
+          // u = 40%: 1e9 + 4e10 * 0.4
+          [60n, 40n, 17_000_000_000n],
+          // u = 333333333333333333: 1e9 + floor(4e10 * 333333333333333333 / 1e18) = 1e9 + 13333333333
+          [2n, 1n, 14_333_333_333n],
+        ],
+      },
+      {
+        title: "is base + slopeBelow * kink at the kink",
+        // u = 80%: 1e9 + 4e10 * 0.8
+        points: [[20n, 80n, 33_000_000_000n]],
+      },
+      {
+        title: "adds the steeper slope above the kink",
+        points: [
+          // u = 90%: 3.3e10 + 3e11 * 0.1
+          [1n, 9n, 63_000_000_000n],
+          // u = 857142857142857142: 3.3e10 + floor(3e11 * 57142857142857142 / 1e18) = 3.3e10 + 17142857142
+          [1n, 6n, 50_142_857_142n],
+        ],
+      },
+    ];
+    itAnswers(
+      cases,
+      (model, cash, borrows) => model.borrowRatePerSecond(cash, borrows),
+      modelFixture,
+    );
 
     it("is the maximum rate at 100% utilization", async function () {
       const { model } = await loadFixture(modelFixture);
@@ -224,6 +246,7 @@ describe("KinkedRateModel", function () {
     });
 
     it("matches the reference formula on pseudo-random balances and parameters", async function () {
+      // The reference formula is poolMath's (utilizationE18, kinkedBorrowRatePerSecond).
       const rng = makeRng(0x9e3779b97f4a7c15n);
       for (let i = 0; i < 4; i++) {
         const kink = 1n + (rng(64n) % (WAD - 1n));
@@ -234,10 +257,20 @@ describe("KinkedRateModel", function () {
         for (let j = 0; j < 12; j++) {
           const cash = j % 4 === 0 ? 0n : rng(96n);
           const borrows = j % 5 === 0 ? 0n : rng(96n);
-          const u = referenceUtilization(cash, borrows);
-          expect(await model.utilization(cash, borrows)).to.equal(u);
+          expect(await model.utilization(cash, borrows)).to.equal(
+            utilizationE18(cash, borrows),
+          );
           expect(await model.borrowRatePerSecond(cash, borrows)).to.equal(
-            referenceRate(u, base, below, above, kink),
+            kinkedBorrowRatePerSecond(
+              {
+                baseRatePerSecondE18: base,
+                slopeBelowKinkPerSecondE18: below,
+                slopeAboveKinkPerSecondE18: above,
+                kinkE18: kink,
+              },
+              cash,
+              borrows,
+            ),
           );
         }
       }

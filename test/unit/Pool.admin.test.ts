@@ -7,16 +7,17 @@ import type { MockERC20, MockPriceOracle } from "../../typechain-types";
 import type { CollateralParamsStruct } from "../../typechain-types/contracts/Pool";
 import type { PoolConfigStruct } from "../../typechain-types/contracts/PoolFactory";
 import { deployPool, priceE36, units } from "../helpers/fixtures";
-import type { PoolFixture } from "../helpers/fixtures";
-import { accrue, healthFactorDown, interestOf, type PoolTotals } from "../../keepers/src/model/poolMath";
+import type { CollateralSetup, PoolFixture } from "../helpers/fixtures";
+import { totalsOf } from "../helpers/chainReads";
+import { DEFAULT_LIQUIDATION_PARAMS, supplyAndBorrow } from "../helpers/setup";
+import {
+  accrue,
+  healthFactorDown,
+  interestOf,
+} from "../../keepers/src/model/poolMath";
 
 const E18 = 10n ** 18n;
 const UINT128_MAX = 2n ** 128n - 1n;
-const DEFAULT_LIQUIDATION_PARAMS = {
-  closeFactorBps: 5_000n,
-  fullLiquidationHealthFactor: 95n * 10n ** 16n,
-  dustThresholdAssets: 0n,
-};
 
 interface ParamsInput {
   ltvBps: bigint;
@@ -26,7 +27,19 @@ interface ParamsInput {
   enabled?: boolean;
 }
 
-function collateralParams(oracle: string, input: ParamsInput): CollateralParamsStruct {
+/** The risk parameters of a collateral: LTV, liquidation threshold and liquidation bonus, in basis points. */
+function riskParams(
+  ltvBps: bigint,
+  liquidationThresholdBps: bigint,
+  liquidationBonusBps: bigint,
+): ParamsInput {
+  return { ltvBps, liquidationThresholdBps, liquidationBonusBps };
+}
+
+function collateralParams(
+  oracle: string,
+  input: ParamsInput,
+): CollateralParamsStruct {
   return {
     oracle,
     ltvBps: input.ltvBps,
@@ -37,8 +50,21 @@ function collateralParams(oracle: string, input: ParamsInput): CollateralParamsS
   };
 }
 
+/**
+ * Collateral params priced by collateral 0's oracle, with `risk` (by default LTV 70%, threshold 80%, bonus 5%: within
+ * every bound), the largest supply cap and enabled.
+ */
+async function paramsWithOracle0(
+  collaterals: readonly CollateralSetup[],
+  risk: ParamsInput = riskParams(7_000n, 8_000n, 500n),
+): Promise<CollateralParamsStruct> {
+  return collateralParams(await collaterals[0].oracle.getAddress(), risk);
+}
+
 /** The tuple form of a CollateralParams struct, as event arguments are compared. */
-function asTuple(params: CollateralParamsStruct): [string, bigint, bigint, bigint, bigint, boolean] {
+function asTuple(
+  params: CollateralParamsStruct,
+): [string, bigint, bigint, bigint, bigint, boolean] {
   return [
     params.oracle as string,
     BigInt(params.ltvBps),
@@ -49,7 +75,10 @@ function asTuple(params: CollateralParamsStruct): [string, bigint, bigint, bigin
   ];
 }
 
-async function newToken(decimals: number, name = "New Collateral"): Promise<MockERC20> {
+async function newToken(
+  decimals: number,
+  name = "New Collateral",
+): Promise<MockERC20> {
   return ethers.deployContract("MockERC20", [name, "NEW", decimals]);
 }
 
@@ -57,15 +86,6 @@ async function newOracle(price: bigint): Promise<MockPriceOracle> {
   const oracle = await ethers.deployContract("MockPriceOracle");
   await oracle.setPrice(price);
   return oracle;
-}
-
-async function poolTotals(fx: PoolFixture): Promise<PoolTotals> {
-  return {
-    totalLpAssets: await fx.pool.totalAssets(),
-    reserveAssets: await fx.pool.reserveAssets(),
-    totalBorrowAssets: await fx.pool.totalBorrowAssets(),
-    totalBorrowShares: await fx.pool.totalBorrowShares(),
-  };
 }
 
 // ------------------------------------------------------------------ fixtures
@@ -81,10 +101,7 @@ async function borrowedFixture(): Promise<PoolFixture & { start: bigint }> {
   const [lp0] = fx.lps;
   const borrower = fx.borrowers[0];
   await fx.pool.connect(lp0).deposit(units(2_000, 18), lp0.address);
-  await fx.pool
-    .connect(borrower)
-    .supplyCollateral(await fx.collaterals[0].token.getAddress(), units(10, 18), borrower.address);
-  await fx.pool.connect(borrower).borrow(units(1_000, 18), borrower.address);
+  await supplyAndBorrow(fx, borrower, units(10, 18), units(1_000, 18));
   return { ...fx, start: await fx.pool.lastAccrualTimestamp() };
 }
 
@@ -94,17 +111,18 @@ async function borrowedFixture(): Promise<PoolFixture & { start: bigint }> {
  * borrower2 socializable (1 COL1 worth 0, owes 1,000), and lp0's 100,000 deposit.
  */
 async function pausedFixture() {
-  const fx = await deployPool({ collateralDecimals: [18, 18], collateralPrices: [2_000, 2_000] });
+  const fx = await deployPool({
+    collateralDecimals: [18, 18],
+    collateralPrices: [2_000, 2_000],
+  });
   const { pool, lps, borrowers, collaterals, guardian } = fx;
   const col0 = await collaterals[0].token.getAddress();
   const col1 = await collaterals[1].token.getAddress();
   await pool.connect(lps[0]).deposit(units(100_000, 18), lps[0].address);
-  await pool.connect(borrowers[0]).supplyCollateral(col0, units(10, 18), borrowers[0].address);
-  await pool.connect(borrowers[0]).borrow(units(1_000, 18), borrowers[0].address);
-  await pool.connect(borrowers[1]).supplyCollateral(col0, units(1, 18), borrowers[1].address);
-  await pool.connect(borrowers[1]).borrow(units(1_500, 18), borrowers[1].address);
-  await pool.connect(borrowers[2]).supplyCollateral(col1, units(1, 18), borrowers[2].address);
-  await pool.connect(borrowers[2]).borrow(units(1_000, 18), borrowers[2].address);
+  const [healthy, liquidatable, socializable] = borrowers;
+  await supplyAndBorrow(fx, healthy, units(10, 18), units(1_000, 18));
+  await supplyAndBorrow(fx, liquidatable, units(1, 18), units(1_500, 18));
+  await supplyAndBorrow(fx, socializable, [0n, units(1, 18)], units(1_000, 18));
   await collaterals[0].oracle.setPrice(priceE36(1_800, 18, 18));
   await collaterals[1].oracle.setPrice(1n);
   await pool.connect(guardian).setPaused(true);
@@ -116,7 +134,10 @@ type PausedFixture = Awaited<ReturnType<typeof pausedFixture>>;
 
 describe("Pool: admin", function () {
   describe("constructor validation (through the factory)", function () {
-    async function configFor(fx: PoolFixture, overrides: Partial<PoolConfigStruct>): Promise<PoolConfigStruct> {
+    async function configFor(
+      fx: PoolFixture,
+      overrides: Partial<PoolConfigStruct>,
+    ): Promise<PoolConfigStruct> {
       return {
         loanAsset: await fx.loanToken.getAddress(),
         name: "Mutual Pool X",
@@ -135,15 +156,22 @@ describe("Pool: admin", function () {
       const fx = await loadFixture(baseFixture);
       for (const decimals of [5, 19]) {
         const token = await newToken(decimals, `Loan ${decimals}`);
-        const config = await configFor(fx, { loanAsset: await token.getAddress() });
+        const config = await configFor(fx, {
+          loanAsset: await token.getAddress(),
+        });
         await expect(fx.factory.createPool(config, SALT))
           .to.be.revertedWithCustomError(fx.pool, "UnsupportedDecimals")
           .withArgs(await token.getAddress(), decimals);
       }
       for (const decimals of [6, 18]) {
         const token = await newToken(decimals, `Loan ${decimals}`);
-        const config = await configFor(fx, { loanAsset: await token.getAddress() });
-        await expect(fx.factory.createPool(config, SALT)).to.emit(fx.factory, "PoolCreated");
+        const config = await configFor(fx, {
+          loanAsset: await token.getAddress(),
+        });
+        await expect(fx.factory.createPool(config, SALT)).to.emit(
+          fx.factory,
+          "PoolCreated",
+        );
       }
     });
 
@@ -170,18 +198,27 @@ describe("Pool: admin", function () {
     it("rejects a zero rate model with ZeroAddress", async function () {
       const fx = await loadFixture(baseFixture);
       const config = await configFor(fx, { rateModel: ethers.ZeroAddress });
-      await expect(fx.factory.createPool(config, SALT)).to.be.revertedWithCustomError(fx.pool, "ZeroAddress");
+      await expect(
+        fx.factory.createPool(config, SALT),
+      ).to.be.revertedWithCustomError(fx.pool, "ZeroAddress");
     });
 
     it("rejects a reserve factor above 50% with InvalidReserveFactor and accepts exactly 50%", async function () {
       const fx = await loadFixture(baseFixture);
-      await expect(fx.factory.createPool(await configFor(fx, { reserveFactorBps: 5_001n }), SALT))
+      await expect(
+        fx.factory.createPool(
+          await configFor(fx, { reserveFactorBps: 5_001n }),
+          SALT,
+        ),
+      )
         .to.be.revertedWithCustomError(fx.pool, "InvalidReserveFactor")
         .withArgs(5_001n, 5_000n);
-      await expect(fx.factory.createPool(await configFor(fx, { reserveFactorBps: 5_000n }), SALT)).to.emit(
-        fx.factory,
-        "PoolCreated",
-      );
+      await expect(
+        fx.factory.createPool(
+          await configFor(fx, { reserveFactorBps: 5_000n }),
+          SALT,
+        ),
+      ).to.emit(fx.factory, "PoolCreated");
     });
 
     it("rejects a close factor of 0 or above 100% with InvalidCloseFactor", async function () {
@@ -194,22 +231,42 @@ describe("Pool: admin", function () {
           .to.be.revertedWithCustomError(fx.pool, "InvalidCloseFactor")
           .withArgs(closeFactorBps);
       }
-      const edge = await configFor(fx, { liquidationParams: { ...DEFAULT_LIQUIDATION_PARAMS, closeFactorBps: 10_000n } });
-      await expect(fx.factory.createPool(edge, SALT)).to.emit(fx.factory, "PoolCreated");
+      const edge = await configFor(fx, {
+        liquidationParams: {
+          ...DEFAULT_LIQUIDATION_PARAMS,
+          closeFactorBps: 10_000n,
+        },
+      });
+      await expect(fx.factory.createPool(edge, SALT)).to.emit(
+        fx.factory,
+        "PoolCreated",
+      );
     });
 
     it("rejects a full-liquidation health factor above 1e18 with InvalidFullLiquidationHealthFactor", async function () {
       const fx = await loadFixture(baseFixture);
       const config = await configFor(fx, {
-        liquidationParams: { ...DEFAULT_LIQUIDATION_PARAMS, fullLiquidationHealthFactor: E18 + 1n },
+        liquidationParams: {
+          ...DEFAULT_LIQUIDATION_PARAMS,
+          fullLiquidationHealthFactor: E18 + 1n,
+        },
       });
       await expect(fx.factory.createPool(config, SALT))
-        .to.be.revertedWithCustomError(fx.pool, "InvalidFullLiquidationHealthFactor")
+        .to.be.revertedWithCustomError(
+          fx.pool,
+          "InvalidFullLiquidationHealthFactor",
+        )
         .withArgs(E18 + 1n);
       const edge = await configFor(fx, {
-        liquidationParams: { ...DEFAULT_LIQUIDATION_PARAMS, fullLiquidationHealthFactor: E18 },
+        liquidationParams: {
+          ...DEFAULT_LIQUIDATION_PARAMS,
+          fullLiquidationHealthFactor: E18,
+        },
       });
-      await expect(fx.factory.createPool(edge, SALT)).to.emit(fx.factory, "PoolCreated");
+      await expect(fx.factory.createPool(edge, SALT)).to.emit(
+        fx.factory,
+        "PoolCreated",
+      );
     });
   });
 
@@ -225,38 +282,37 @@ describe("Pool: admin", function () {
         supplyCap: units(500, 8),
         enabled: true,
       });
-      await expect(pool.connect(owner).listCollateral(await token.getAddress(), params))
+      await expect(
+        pool.connect(owner).listCollateral(await token.getAddress(), params),
+      )
         .to.emit(pool, "CollateralListed")
         .withArgs(await token.getAddress(), asTuple(params));
       expect(await pool.collaterals()).to.deep.equal([
         await collaterals[0].token.getAddress(),
         await token.getAddress(),
       ]);
-      expect(asTuple(await pool.collateralParams(await token.getAddress()))).to.deep.equal(asTuple(params));
+      expect(
+        asTuple(await pool.collateralParams(await token.getAddress())),
+      ).to.deep.equal(asTuple(params));
       expect(await pool.totalCollateral(await token.getAddress())).to.equal(0n);
     });
 
     it("reverts with ZeroAddress for a zero collateral", async function () {
       const { pool, owner, collaterals } = await loadFixture(baseFixture);
-      const params = collateralParams(await collaterals[0].oracle.getAddress(), {
-        ltvBps: 7_000n,
-        liquidationThresholdBps: 8_000n,
-        liquidationBonusBps: 500n,
-      });
-      await expect(pool.connect(owner).listCollateral(ethers.ZeroAddress, params)).to.be.revertedWithCustomError(
-        pool,
-        "ZeroAddress",
-      );
+      const params = await paramsWithOracle0(collaterals);
+      await expect(
+        pool.connect(owner).listCollateral(ethers.ZeroAddress, params),
+      ).to.be.revertedWithCustomError(pool, "ZeroAddress");
     });
 
     it("reverts with InvalidCollateral for the loan asset and for the pool itself", async function () {
-      const { pool, owner, loanToken, collaterals } = await loadFixture(baseFixture);
-      const params = collateralParams(await collaterals[0].oracle.getAddress(), {
-        ltvBps: 7_000n,
-        liquidationThresholdBps: 8_000n,
-        liquidationBonusBps: 500n,
-      });
-      for (const address of [await loanToken.getAddress(), await pool.getAddress()]) {
+      const { pool, owner, loanToken, collaterals } =
+        await loadFixture(baseFixture);
+      const params = await paramsWithOracle0(collaterals);
+      for (const address of [
+        await loanToken.getAddress(),
+        await pool.getAddress(),
+      ]) {
         await expect(pool.connect(owner).listCollateral(address, params))
           .to.be.revertedWithCustomError(pool, "InvalidCollateral")
           .withArgs(address);
@@ -266,11 +322,7 @@ describe("Pool: admin", function () {
     it("reverts with CollateralAlreadyListed for a listed collateral", async function () {
       const { pool, owner, collaterals } = await loadFixture(baseFixture);
       const token = await collaterals[0].token.getAddress();
-      const params = collateralParams(await collaterals[0].oracle.getAddress(), {
-        ltvBps: 7_000n,
-        liquidationThresholdBps: 8_000n,
-        liquidationBonusBps: 500n,
-      });
+      const params = await paramsWithOracle0(collaterals);
       await expect(pool.connect(owner).listCollateral(token, params))
         .to.be.revertedWithCustomError(pool, "CollateralAlreadyListed")
         .withArgs(token);
@@ -278,42 +330,39 @@ describe("Pool: admin", function () {
 
     it("lists up to 8 collaterals and reverts with TooManyCollaterals(8) at the 9th", async function () {
       const { pool, owner, collaterals } = await loadFixture(baseFixture);
-      const params = collateralParams(await collaterals[0].oracle.getAddress(), {
-        ltvBps: 7_000n,
-        liquidationThresholdBps: 8_000n,
-        liquidationBonusBps: 500n,
-      });
+      const params = await paramsWithOracle0(collaterals);
       // The fixture listed one; seven more make eight.
       for (let i = 0; i < 7; i++) {
         const token = await newToken(18, `Extra ${i}`);
-        await pool.connect(owner).listCollateral(await token.getAddress(), params);
+        await pool
+          .connect(owner)
+          .listCollateral(await token.getAddress(), params);
       }
       expect((await pool.collaterals()).length).to.equal(8);
       const ninth = await newToken(18, "Ninth");
-      await expect(pool.connect(owner).listCollateral(await ninth.getAddress(), params))
+      await expect(
+        pool.connect(owner).listCollateral(await ninth.getAddress(), params),
+      )
         .to.be.revertedWithCustomError(pool, "TooManyCollaterals")
         .withArgs(8n);
     });
 
     it("reverts with UnsupportedDecimals for 5- and 19-decimal collateral and accepts 6 and 18", async function () {
       const { pool, owner, collaterals } = await loadFixture(baseFixture);
-      const params = collateralParams(await collaterals[0].oracle.getAddress(), {
-        ltvBps: 7_000n,
-        liquidationThresholdBps: 8_000n,
-        liquidationBonusBps: 500n,
-      });
+      const params = await paramsWithOracle0(collaterals);
       for (const decimals of [5, 19]) {
         const token = await newToken(decimals);
-        await expect(pool.connect(owner).listCollateral(await token.getAddress(), params))
+        await expect(
+          pool.connect(owner).listCollateral(await token.getAddress(), params),
+        )
           .to.be.revertedWithCustomError(pool, "UnsupportedDecimals")
           .withArgs(await token.getAddress(), decimals);
       }
       for (const decimals of [6, 18]) {
         const token = await newToken(decimals);
-        await expect(pool.connect(owner).listCollateral(await token.getAddress(), params)).to.emit(
-          pool,
-          "CollateralListed",
-        );
+        await expect(
+          pool.connect(owner).listCollateral(await token.getAddress(), params),
+        ).to.emit(pool, "CollateralListed");
       }
     });
 
@@ -321,20 +370,26 @@ describe("Pool: admin", function () {
       const { pool, owner, collaterals } = await loadFixture(baseFixture);
       const token = await newToken(18);
       await expect(
-        pool.connect(owner).listCollateral(
-          await token.getAddress(),
-          collateralParams(ethers.ZeroAddress, { ltvBps: 7_000n, liquidationThresholdBps: 8_000n, liquidationBonusBps: 500n }),
-        ),
+        pool
+          .connect(owner)
+          .listCollateral(
+            await token.getAddress(),
+            collateralParams(
+              ethers.ZeroAddress,
+              riskParams(7_000n, 8_000n, 500n),
+            ),
+          ),
       ).to.be.revertedWithCustomError(pool, "ZeroAddress");
       await expect(
-        pool.connect(owner).listCollateral(
-          await token.getAddress(),
-          collateralParams(await collaterals[0].oracle.getAddress(), {
-            ltvBps: 8_000n,
-            liquidationThresholdBps: 9_000n,
-            liquidationBonusBps: 1_200n,
-          }),
-        ),
+        pool
+          .connect(owner)
+          .listCollateral(
+            await token.getAddress(),
+            await paramsWithOracle0(
+              collaterals,
+              riskParams(8_000n, 9_000n, 1_200n),
+            ),
+          ),
       )
         .to.be.revertedWithCustomError(pool, "LiquidationDoesNotImproveHealth")
         .withArgs(9_000n, 1_200n);
@@ -346,12 +401,13 @@ describe("Pool: admin", function () {
     it("emits CollateralParamsUpdated with the old and new params and stores the new ones", async function () {
       const { pool, owner, collaterals } = await loadFixture(baseFixture);
       const token = await collaterals[0].token.getAddress();
-      const oldParams = collateralParams(await collaterals[0].oracle.getAddress(), {
-        ltvBps: 7_500n,
-        liquidationThresholdBps: 8_000n,
-        liquidationBonusBps: 500n,
-      });
-      expect(asTuple(await pool.collateralParams(token))).to.deep.equal(asTuple(oldParams));
+      const oldParams = await paramsWithOracle0(
+        collaterals,
+        riskParams(7_500n, 8_000n, 500n),
+      );
+      expect(asTuple(await pool.collateralParams(token))).to.deep.equal(
+        asTuple(oldParams),
+      );
       const otherOracle = await newOracle(priceE36(1_999, 18, 18));
       const newParams = collateralParams(await otherOracle.getAddress(), {
         ltvBps: 6_000n,
@@ -363,21 +419,21 @@ describe("Pool: admin", function () {
       await expect(pool.connect(owner).setCollateralParams(token, newParams))
         .to.emit(pool, "CollateralParamsUpdated")
         .withArgs(token, asTuple(oldParams), asTuple(newParams));
-      expect(asTuple(await pool.collateralParams(token))).to.deep.equal(asTuple(newParams));
+      expect(asTuple(await pool.collateralParams(token))).to.deep.equal(
+        asTuple(newParams),
+      );
     });
 
     it("reverts with CollateralNotListed for an unlisted collateral", async function () {
       const { pool, owner, collaterals } = await loadFixture(baseFixture);
       const token = await newToken(18);
       await expect(
-        pool.connect(owner).setCollateralParams(
-          await token.getAddress(),
-          collateralParams(await collaterals[0].oracle.getAddress(), {
-            ltvBps: 7_000n,
-            liquidationThresholdBps: 8_000n,
-            liquidationBonusBps: 500n,
-          }),
-        ),
+        pool
+          .connect(owner)
+          .setCollateralParams(
+            await token.getAddress(),
+            await paramsWithOracle0(collaterals),
+          ),
       )
         .to.be.revertedWithCustomError(pool, "CollateralNotListed")
         .withArgs(await token.getAddress());
@@ -385,40 +441,115 @@ describe("Pool: admin", function () {
 
     // Each bound at its edge (accepted) and one past it (rejected). threshold × (1e4 + bonus) must stay < 1e8.
     const accepted: { name: string; p: ParamsInput }[] = [
-      { name: "threshold at the 9,500 cap (9,500 × 10,000 = 95,000,000)", p: { ltvBps: 9_499n, liquidationThresholdBps: 9_500n, liquidationBonusBps: 0n } },
-      { name: "LTV one below the threshold", p: { ltvBps: 7_999n, liquidationThresholdBps: 8_000n, liquidationBonusBps: 500n } },
-      { name: "LTV 0", p: { ltvBps: 0n, liquidationThresholdBps: 1n, liquidationBonusBps: 0n } },
-      { name: "bonus at the 2,000 cap (8,333 × 12,000 = 99,996,000)", p: { ltvBps: 8_000n, liquidationThresholdBps: 8_333n, liquidationBonusBps: 2_000n } },
-      { name: "8,900 × 11,200 = 99,680,000", p: { ltvBps: 8_000n, liquidationThresholdBps: 8_900n, liquidationBonusBps: 1_200n } },
-      { name: "9,000 × 11,111 = 99,999,000", p: { ltvBps: 8_000n, liquidationThresholdBps: 9_000n, liquidationBonusBps: 1_111n } },
-      { name: "9,500 × 10,526 = 99,997,000", p: { ltvBps: 9_000n, liquidationThresholdBps: 9_500n, liquidationBonusBps: 526n } },
+      {
+        name: "threshold at the 9,500 cap (9,500 × 10,000 = 95,000,000)",
+        p: riskParams(9_499n, 9_500n, 0n),
+      },
+      {
+        name: "LTV one below the threshold",
+        p: riskParams(7_999n, 8_000n, 500n),
+      },
+      {
+        name: "LTV 0",
+        p: riskParams(0n, 1n, 0n),
+      },
+      {
+        name: "bonus at the 2,000 cap (8,333 × 12,000 = 99,996,000)",
+        p: riskParams(8_000n, 8_333n, 2_000n),
+      },
+      {
+        name: "8,900 × 11,200 = 99,680,000",
+        p: riskParams(8_000n, 8_900n, 1_200n),
+      },
+      {
+        name: "9,000 × 11,111 = 99,999,000",
+        p: riskParams(8_000n, 9_000n, 1_111n),
+      },
+      {
+        name: "9,500 × 10,526 = 99,997,000",
+        p: riskParams(9_000n, 9_500n, 526n),
+      },
     ];
     for (const { name, p } of accepted) {
       it(`accepts ${name}`, async function () {
         const { pool, owner, collaterals } = await loadFixture(baseFixture);
         const token = await collaterals[0].token.getAddress();
-        const params = collateralParams(await collaterals[0].oracle.getAddress(), p);
-        await expect(pool.connect(owner).setCollateralParams(token, params)).to.emit(pool, "CollateralParamsUpdated");
-        expect(asTuple(await pool.collateralParams(token))).to.deep.equal(asTuple(params));
+        const params = await paramsWithOracle0(collaterals, p);
+        await expect(
+          pool.connect(owner).setCollateralParams(token, params),
+        ).to.emit(pool, "CollateralParamsUpdated");
+        expect(asTuple(await pool.collateralParams(token))).to.deep.equal(
+          asTuple(params),
+        );
       });
     }
 
-    const rejected: { name: string; p: ParamsInput; error: string; args: bigint[] }[] = [
-      { name: "threshold 9,501", p: { ltvBps: 9_000n, liquidationThresholdBps: 9_501n, liquidationBonusBps: 0n }, error: "InvalidLiquidationThreshold", args: [9_501n, 9_500n] },
-      { name: "LTV equal to the threshold", p: { ltvBps: 8_000n, liquidationThresholdBps: 8_000n, liquidationBonusBps: 500n }, error: "InvalidLtv", args: [8_000n, 8_000n] },
-      { name: "LTV above the threshold", p: { ltvBps: 8_001n, liquidationThresholdBps: 8_000n, liquidationBonusBps: 500n }, error: "InvalidLtv", args: [8_001n, 8_000n] },
-      { name: "threshold 0 (LTV 0 is not below it)", p: { ltvBps: 0n, liquidationThresholdBps: 0n, liquidationBonusBps: 0n }, error: "InvalidLtv", args: [0n, 0n] },
-      { name: "bonus 2,001 (8,000 × 12,001 < 1e8, so only the cap fails)", p: { ltvBps: 7_000n, liquidationThresholdBps: 8_000n, liquidationBonusBps: 2_001n }, error: "InvalidLiquidationBonus", args: [2_001n, 2_000n] },
-      { name: "9,000 × 11,200 = 100,800,000", p: { ltvBps: 8_000n, liquidationThresholdBps: 9_000n, liquidationBonusBps: 1_200n }, error: "LiquidationDoesNotImproveHealth", args: [9_000n, 1_200n] },
-      { name: "9,000 × 11,112 = 100,008,000", p: { ltvBps: 8_000n, liquidationThresholdBps: 9_000n, liquidationBonusBps: 1_112n }, error: "LiquidationDoesNotImproveHealth", args: [9_000n, 1_112n] },
-      { name: "9,500 × 10,527 = 100,006,500", p: { ltvBps: 9_000n, liquidationThresholdBps: 9_500n, liquidationBonusBps: 527n }, error: "LiquidationDoesNotImproveHealth", args: [9_500n, 527n] },
-      { name: "8,334 × 12,000 = 100,008,000", p: { ltvBps: 8_000n, liquidationThresholdBps: 8_334n, liquidationBonusBps: 2_000n }, error: "LiquidationDoesNotImproveHealth", args: [8_334n, 2_000n] },
+    const rejected: {
+      name: string;
+      p: ParamsInput;
+      error: string;
+      args: bigint[];
+    }[] = [
+      {
+        name: "threshold 9,501",
+        p: riskParams(9_000n, 9_501n, 0n),
+        error: "InvalidLiquidationThreshold",
+        args: [9_501n, 9_500n],
+      },
+      {
+        name: "LTV equal to the threshold",
+        p: riskParams(8_000n, 8_000n, 500n),
+        error: "InvalidLtv",
+        args: [8_000n, 8_000n],
+      },
+      {
+        name: "LTV above the threshold",
+        p: riskParams(8_001n, 8_000n, 500n),
+        error: "InvalidLtv",
+        args: [8_001n, 8_000n],
+      },
+      {
+        name: "threshold 0 (LTV 0 is not below it)",
+        p: riskParams(0n, 0n, 0n),
+        error: "InvalidLtv",
+        args: [0n, 0n],
+      },
+      {
+        name: "bonus 2,001 (8,000 × 12,001 < 1e8, so only the cap fails)",
+        p: riskParams(7_000n, 8_000n, 2_001n),
+        error: "InvalidLiquidationBonus",
+        args: [2_001n, 2_000n],
+      },
+      {
+        name: "9,000 × 11,200 = 100,800,000",
+        p: riskParams(8_000n, 9_000n, 1_200n),
+        error: "LiquidationDoesNotImproveHealth",
+        args: [9_000n, 1_200n],
+      },
+      {
+        name: "9,000 × 11,112 = 100,008,000",
+        p: riskParams(8_000n, 9_000n, 1_112n),
+        error: "LiquidationDoesNotImproveHealth",
+        args: [9_000n, 1_112n],
+      },
+      {
+        name: "9,500 × 10,527 = 100,006,500",
+        p: riskParams(9_000n, 9_500n, 527n),
+        error: "LiquidationDoesNotImproveHealth",
+        args: [9_500n, 527n],
+      },
+      {
+        name: "8,334 × 12,000 = 100,008,000",
+        p: riskParams(8_000n, 8_334n, 2_000n),
+        error: "LiquidationDoesNotImproveHealth",
+        args: [8_334n, 2_000n],
+      },
     ];
     for (const { name, p, error, args } of rejected) {
       it(`rejects ${name} with ${error}`, async function () {
         const { pool, owner, collaterals } = await loadFixture(baseFixture);
         const token = await collaterals[0].token.getAddress();
-        const params = collateralParams(await collaterals[0].oracle.getAddress(), p);
+        const params = await paramsWithOracle0(collaterals, p);
         await expect(pool.connect(owner).setCollateralParams(token, params))
           .to.be.revertedWithCustomError(pool, error)
           .withArgs(...args);
@@ -428,10 +559,15 @@ describe("Pool: admin", function () {
     it("rejects a zero oracle with ZeroAddress", async function () {
       const { pool, owner, collaterals } = await loadFixture(baseFixture);
       await expect(
-        pool.connect(owner).setCollateralParams(
-          await collaterals[0].token.getAddress(),
-          collateralParams(ethers.ZeroAddress, { ltvBps: 7_000n, liquidationThresholdBps: 8_000n, liquidationBonusBps: 500n }),
-        ),
+        pool
+          .connect(owner)
+          .setCollateralParams(
+            await collaterals[0].token.getAddress(),
+            collateralParams(
+              ethers.ZeroAddress,
+              riskParams(7_000n, 8_000n, 500n),
+            ),
+          ),
       ).to.be.revertedWithCustomError(pool, "ZeroAddress");
     });
 
@@ -443,22 +579,30 @@ describe("Pool: admin", function () {
       const token = await collaterals[0].token.getAddress();
       await pool.connect(lps[0]).deposit(units(10_000, 18), lps[0].address);
       for (const borrower of [borrowers[0], borrowers[1]]) {
-        await pool.connect(borrower).supplyCollateral(token, units(1, 18), borrower.address);
-        await pool.connect(borrower).borrow(units(1_500, 18), borrower.address);
+        await supplyAndBorrow(fx, borrower, units(1, 18), units(1_500, 18));
       }
+      /** `account`'s health factor before and after a liquidation repaying 100 of its debt. */
+      async function healthAroundLiquidation(
+        account: string,
+      ): Promise<{ before: bigint; after: bigint }> {
+        const before = await pool.healthFactor(account);
+        await pool
+          .connect(liquidator)
+          .liquidate(account, token, units(100, 18), 0n, liquidator.address);
+        return { before, after: await pool.healthFactor(account) };
+      }
+
       // At 1,800: limit 1,440 against 1,500 → HF 0.96 (just unhealthy).
       await collaterals[0].oracle.setPrice(priceE36(1_800, 18, 18));
-      const before = await pool.healthFactor(borrowers[0].address);
-      expect(before).to.equal(96n * 10n ** 16n);
-      await pool.connect(liquidator).liquidate(borrowers[0].address, token, units(100, 18), 0n, liquidator.address);
-      expect(await pool.healthFactor(borrowers[0].address)).to.be.greaterThan(before);
+      const justUnhealthy = await healthAroundLiquidation(borrowers[0].address);
+      expect(justUnhealthy.before).to.equal(96n * 10n ** 16n);
+      expect(justUnhealthy.after).to.be.greaterThan(justUnhealthy.before);
 
       // At 1,500: limit 1,200 against 1,500 → HF 0.8 < 0.84: the same partial liquidation lowers it.
       await collaterals[0].oracle.setPrice(priceE36(1_500, 18, 18));
-      const deep = await pool.healthFactor(borrowers[1].address);
-      expect(deep).to.equal(8n * 10n ** 17n);
-      await pool.connect(liquidator).liquidate(borrowers[1].address, token, units(100, 18), 0n, liquidator.address);
-      expect(await pool.healthFactor(borrowers[1].address)).to.be.lessThan(deep);
+      const deep = await healthAroundLiquidation(borrowers[1].address);
+      expect(deep.before).to.equal(8n * 10n ** 17n);
+      expect(deep.after).to.be.lessThan(deep.before);
     });
   });
 
@@ -481,7 +625,9 @@ describe("Pool: admin", function () {
       await expect(pool.accrueInterest())
         .to.emit(pool, "InterestAccrued")
         .withArgs(RATE, 1_000_001_000_000_000n, 500_000_500_000_000n);
-      expect(await pool.reserveAssets()).to.equal(10n ** 14n + 500_000_500_000_000n);
+      expect(await pool.reserveAssets()).to.equal(
+        10n ** 14n + 500_000_500_000_000n,
+      );
     });
 
     it("setReserveFactor rejects above 50% with InvalidReserveFactor", async function () {
@@ -500,7 +646,9 @@ describe("Pool: admin", function () {
       const newModel = await ethers.deployContract("MockRateModel");
       await newModel.setRatePerSecond(2n * RATE);
       await time.setNextBlockTimestamp(start + 1_000n);
-      await expect(pool.connect(owner).setRateModel(await newModel.getAddress()))
+      await expect(
+        pool.connect(owner).setRateModel(await newModel.getAddress()),
+      )
         .to.emit(pool, "InterestAccrued")
         .withArgs(RATE, 10n ** 15n, 10n ** 14n)
         .and.to.emit(pool, "RateModelUpdated")
@@ -517,39 +665,60 @@ describe("Pool: admin", function () {
 
     it("setRateModel rejects the zero address", async function () {
       const { pool, owner } = await loadFixture(baseFixture);
-      await expect(pool.connect(owner).setRateModel(ethers.ZeroAddress)).to.be.revertedWithCustomError(
-        pool,
-        "ZeroAddress",
-      );
+      await expect(
+        pool.connect(owner).setRateModel(ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(pool, "ZeroAddress");
     });
 
     it("setLiquidationParams emits the old and new params and validates the bounds", async function () {
       const { pool, owner } = await loadFixture(baseFixture);
-      const next = { closeFactorBps: 10_000n, fullLiquidationHealthFactor: E18, dustThresholdAssets: 12_345n };
+      const next = {
+        closeFactorBps: 10_000n,
+        fullLiquidationHealthFactor: E18,
+        dustThresholdAssets: 12_345n,
+      };
       await expect(pool.connect(owner).setLiquidationParams(next))
         .to.emit(pool, "LiquidationParamsUpdated")
         .withArgs(
-          [DEFAULT_LIQUIDATION_PARAMS.closeFactorBps, DEFAULT_LIQUIDATION_PARAMS.fullLiquidationHealthFactor, 0n],
+          [
+            DEFAULT_LIQUIDATION_PARAMS.closeFactorBps,
+            DEFAULT_LIQUIDATION_PARAMS.fullLiquidationHealthFactor,
+            0n,
+          ],
           [10_000n, E18, 12_345n],
         );
       const stored = await pool.liquidationParams();
-      expect([stored.closeFactorBps, stored.fullLiquidationHealthFactor, stored.dustThresholdAssets]).to.deep.equal([
-        10_000n,
-        E18,
-        12_345n,
-      ]);
+      expect([
+        stored.closeFactorBps,
+        stored.fullLiquidationHealthFactor,
+        stored.dustThresholdAssets,
+      ]).to.deep.equal([10_000n, E18, 12_345n]);
 
       for (const closeFactorBps of [0n, 10_001n]) {
-        await expect(pool.connect(owner).setLiquidationParams({ ...next, closeFactorBps }))
+        await expect(
+          pool.connect(owner).setLiquidationParams({ ...next, closeFactorBps }),
+        )
           .to.be.revertedWithCustomError(pool, "InvalidCloseFactor")
           .withArgs(closeFactorBps);
       }
-      await expect(pool.connect(owner).setLiquidationParams({ ...next, fullLiquidationHealthFactor: E18 + 1n }))
-        .to.be.revertedWithCustomError(pool, "InvalidFullLiquidationHealthFactor")
+      await expect(
+        pool.connect(owner).setLiquidationParams({
+          ...next,
+          fullLiquidationHealthFactor: E18 + 1n,
+        }),
+      )
+        .to.be.revertedWithCustomError(
+          pool,
+          "InvalidFullLiquidationHealthFactor",
+        )
         .withArgs(E18 + 1n);
       // Lowest accepted values.
       await expect(
-        pool.connect(owner).setLiquidationParams({ closeFactorBps: 1n, fullLiquidationHealthFactor: 0n, dustThresholdAssets: 0n }),
+        pool.connect(owner).setLiquidationParams({
+          closeFactorBps: 1n,
+          fullLiquidationHealthFactor: 0n,
+          dustThresholdAssets: 0n,
+        }),
       )
         .to.emit(pool, "LiquidationParamsUpdated")
         .withArgs([10_000n, E18, 12_345n], [1n, 0n, 0n]);
@@ -565,7 +734,9 @@ describe("Pool: admin", function () {
       await expect(pool.connect(guardian).setPaused(true))
         .to.be.revertedWithCustomError(pool, "NotGuardian")
         .withArgs(guardian.address);
-      await expect(pool.connect(next).setPaused(true)).to.emit(pool, "PausedUpdated").withArgs(next.address, true);
+      await expect(pool.connect(next).setPaused(true))
+        .to.emit(pool, "PausedUpdated")
+        .withArgs(next.address, true);
 
       await expect(pool.connect(owner).setGuardian(ethers.ZeroAddress))
         .to.emit(pool, "GuardianUpdated")
@@ -574,7 +745,9 @@ describe("Pool: admin", function () {
         .to.be.revertedWithCustomError(pool, "NotGuardian")
         .withArgs(next.address);
       // The owner can always pause and unpause.
-      await expect(pool.connect(owner).setPaused(false)).to.emit(pool, "PausedUpdated").withArgs(owner.address, false);
+      await expect(pool.connect(owner).setPaused(false))
+        .to.emit(pool, "PausedUpdated")
+        .withArgs(owner.address, false);
     });
   });
 
@@ -605,56 +778,85 @@ describe("Pool: admin", function () {
       await expect(pool.connect(owner).setReserveFactor(0n))
         .to.be.revertedWithCustomError(pool, "OwnableUnauthorizedAccount")
         .withArgs(owner.address);
-      await expect(pool.connect(next).setReserveFactor(0n)).to.emit(pool, "ReserveFactorUpdated").withArgs(1_000n, 0n);
+      await expect(pool.connect(next).setReserveFactor(0n))
+        .to.emit(pool, "ReserveFactorUpdated")
+        .withArgs(1_000n, 0n);
     });
 
-    const adminCalls: { name: string; call: (fx: PoolFixture, caller: HardhatEthersSigner) => Promise<ContractTransactionResponse> }[] = [
+    const adminCalls: {
+      name: string;
+      call: (
+        fx: PoolFixture,
+        caller: HardhatEthersSigner,
+      ) => Promise<ContractTransactionResponse>;
+    }[] = [
       {
         name: "listCollateral",
         call: async (fx, caller) => {
           const token = await newToken(18);
-          return fx.pool.connect(caller).listCollateral(
-            await token.getAddress(),
-            collateralParams(await fx.collaterals[0].oracle.getAddress(), {
-              ltvBps: 7_000n,
-              liquidationThresholdBps: 8_000n,
-              liquidationBonusBps: 500n,
-            }),
-          );
+          return fx.pool
+            .connect(caller)
+            .listCollateral(
+              await token.getAddress(),
+              await paramsWithOracle0(fx.collaterals),
+            );
         },
       },
       {
         name: "setCollateralParams",
         call: async (fx, caller) =>
-          fx.pool.connect(caller).setCollateralParams(
-            await fx.collaterals[0].token.getAddress(),
-            collateralParams(await fx.collaterals[0].oracle.getAddress(), {
-              ltvBps: 7_000n,
-              liquidationThresholdBps: 8_000n,
-              liquidationBonusBps: 500n,
-            }),
-          ),
+          fx.pool
+            .connect(caller)
+            .setCollateralParams(
+              await fx.collaterals[0].token.getAddress(),
+              await paramsWithOracle0(fx.collaterals),
+            ),
       },
-      { name: "setReserveFactor", call: (fx, caller) => fx.pool.connect(caller).setReserveFactor(0n) },
+      {
+        name: "setReserveFactor",
+        call: (fx, caller) => fx.pool.connect(caller).setReserveFactor(0n),
+      },
       {
         name: "setRateModel",
-        call: async (fx, caller) => fx.pool.connect(caller).setRateModel(await fx.rateModel.getAddress()),
+        call: async (fx, caller) =>
+          fx.pool.connect(caller).setRateModel(await fx.rateModel.getAddress()),
       },
       {
         name: "setLiquidationParams",
-        call: (fx, caller) => fx.pool.connect(caller).setLiquidationParams(DEFAULT_LIQUIDATION_PARAMS),
+        call: (fx, caller) =>
+          fx.pool
+            .connect(caller)
+            .setLiquidationParams(DEFAULT_LIQUIDATION_PARAMS),
       },
-      { name: "setGuardian", call: (fx, caller) => fx.pool.connect(caller).setGuardian(caller.address) },
-      { name: "withdrawReserve", call: (fx, caller) => fx.pool.connect(caller).withdrawReserve(1n, caller.address) },
-      { name: "transferOwnership", call: (fx, caller) => fx.pool.connect(caller).transferOwnership(caller.address) },
-      { name: "renounceOwnership", call: (fx, caller) => fx.pool.connect(caller).renounceOwnership() },
+      {
+        name: "setGuardian",
+        call: (fx, caller) =>
+          fx.pool.connect(caller).setGuardian(caller.address),
+      },
+      {
+        name: "withdrawReserve",
+        call: (fx, caller) =>
+          fx.pool.connect(caller).withdrawReserve(1n, caller.address),
+      },
+      {
+        name: "transferOwnership",
+        call: (fx, caller) =>
+          fx.pool.connect(caller).transferOwnership(caller.address),
+      },
+      {
+        name: "renounceOwnership",
+        call: (fx, caller) => fx.pool.connect(caller).renounceOwnership(),
+      },
     ];
     for (const { name, call } of adminCalls) {
       it(`${name} is owner-only (OwnableUnauthorizedAccount for the guardian, an LP and a stranger)`, async function () {
         const fx = await loadFixture(baseFixture);
         for (const caller of [fx.guardian, fx.lps[0], fx.others[0]]) {
           await expect(call(fx, caller))
-            .to.be.revertedWithCustomError(fx.pool, "OwnableUnauthorizedAccount")
+            .to.be.revertedWithCustomError(
+              fx.pool,
+              "OwnableUnauthorizedAccount",
+            )
             .withArgs(caller.address);
         }
       });
@@ -665,11 +867,17 @@ describe("Pool: admin", function () {
     it("the guardian and the owner may pause and unpause, emitting PausedUpdated", async function () {
       const { pool, owner, guardian } = await loadFixture(baseFixture);
       expect(await pool.paused()).to.equal(false);
-      await expect(pool.connect(guardian).setPaused(true)).to.emit(pool, "PausedUpdated").withArgs(guardian.address, true);
+      await expect(pool.connect(guardian).setPaused(true))
+        .to.emit(pool, "PausedUpdated")
+        .withArgs(guardian.address, true);
       expect(await pool.paused()).to.equal(true);
-      await expect(pool.connect(owner).setPaused(false)).to.emit(pool, "PausedUpdated").withArgs(owner.address, false);
+      await expect(pool.connect(owner).setPaused(false))
+        .to.emit(pool, "PausedUpdated")
+        .withArgs(owner.address, false);
       expect(await pool.paused()).to.equal(false);
-      await expect(pool.connect(owner).setPaused(true)).to.emit(pool, "PausedUpdated").withArgs(owner.address, true);
+      await expect(pool.connect(owner).setPaused(true))
+        .to.emit(pool, "PausedUpdated")
+        .withArgs(owner.address, true);
       await expect(pool.connect(guardian).setPaused(false))
         .to.emit(pool, "PausedUpdated")
         .withArgs(guardian.address, false);
@@ -690,25 +898,57 @@ describe("Pool: admin", function () {
       const { pool, borrowers } = await loadFixture(pausedFixture);
       expect(await pool.paused()).to.equal(true);
       // 1 COL0 at 1,800 × 80% = 1,440 against 1,500 of debt.
-      expect(await pool.healthFactor(borrowers[1].address)).to.equal(healthFactorDown(units(1_440, 18), units(1_500, 18)));
-      expect((await pool.accountLiquidity(borrowers[2].address)).collateralValue).to.equal(0n);
+      expect(await pool.healthFactor(borrowers[1].address)).to.equal(
+        healthFactorDown(units(1_440, 18), units(1_500, 18)),
+      );
+      expect(
+        (await pool.accountLiquidity(borrowers[2].address)).collateralValue,
+      ).to.equal(0n);
     });
 
-    const blocked: { name: string; call: (fx: PausedFixture) => Promise<ContractTransactionResponse> }[] = [
-      { name: "deposit", call: (fx) => fx.pool.connect(fx.lps[1]).deposit(E18, fx.lps[1].address) },
+    const blocked: {
+      name: string;
+      call: (fx: PausedFixture) => Promise<ContractTransactionResponse>;
+    }[] = [
+      {
+        name: "deposit",
+        call: (fx) =>
+          fx.pool.connect(fx.lps[1]).deposit(E18, fx.lps[1].address),
+      },
       {
         name: "depositWithMinShares",
-        call: (fx) => fx.pool.connect(fx.lps[1]).depositWithMinShares(E18, fx.lps[1].address, 0n),
+        call: (fx) =>
+          fx.pool
+            .connect(fx.lps[1])
+            .depositWithMinShares(E18, fx.lps[1].address, 0n),
       },
-      { name: "mint", call: (fx) => fx.pool.connect(fx.lps[1]).mint(10n ** 24n, fx.lps[1].address) },
+      {
+        name: "mint",
+        call: (fx) =>
+          fx.pool.connect(fx.lps[1]).mint(10n ** 24n, fx.lps[1].address),
+      },
       {
         name: "mintWithMaxAssets",
-        call: (fx) => fx.pool.connect(fx.lps[1]).mintWithMaxAssets(10n ** 24n, fx.lps[1].address, ethers.MaxUint256),
+        call: (fx) =>
+          fx.pool
+            .connect(fx.lps[1])
+            .mintWithMaxAssets(
+              10n ** 24n,
+              fx.lps[1].address,
+              ethers.MaxUint256,
+            ),
       },
-      { name: "borrow", call: (fx) => fx.pool.connect(fx.borrowers[0]).borrow(E18, fx.borrowers[0].address) },
+      {
+        name: "borrow",
+        call: (fx) =>
+          fx.pool.connect(fx.borrowers[0]).borrow(E18, fx.borrowers[0].address),
+      },
       {
         name: "supplyCollateral",
-        call: (fx) => fx.pool.connect(fx.borrowers[0]).supplyCollateral(fx.col0, E18, fx.borrowers[0].address),
+        call: (fx) =>
+          fx.pool
+            .connect(fx.borrowers[0])
+            .supplyCollateral(fx.col0, E18, fx.borrowers[0].address),
       },
     ];
     for (const { name, call } of blocked) {
@@ -718,11 +958,18 @@ describe("Pool: admin", function () {
       });
     }
 
-    const allowed: { name: string; event: string; call: (fx: PausedFixture) => Promise<ContractTransactionResponse> }[] = [
+    const allowed: {
+      name: string;
+      event: string;
+      call: (fx: PausedFixture) => Promise<ContractTransactionResponse>;
+    }[] = [
       {
         name: "repay",
         event: "Repay",
-        call: (fx) => fx.pool.connect(fx.borrowers[0]).repay(units(100, 18), fx.borrowers[0].address),
+        call: (fx) =>
+          fx.pool
+            .connect(fx.borrowers[0])
+            .repay(units(100, 18), fx.borrowers[0].address),
       },
       {
         name: "liquidate",
@@ -730,17 +977,29 @@ describe("Pool: admin", function () {
         call: (fx) =>
           fx.pool
             .connect(fx.liquidator)
-            .liquidate(fx.borrowers[1].address, fx.col0, ethers.MaxUint256, 0n, fx.liquidator.address),
+            .liquidate(
+              fx.borrowers[1].address,
+              fx.col0,
+              ethers.MaxUint256,
+              0n,
+              fx.liquidator.address,
+            ),
       },
       {
         name: "socializeBadDebt",
         event: "BadDebtRealized",
-        call: (fx) => fx.pool.connect(fx.liquidator).socializeBadDebt(fx.borrowers[2].address),
+        call: (fx) =>
+          fx.pool
+            .connect(fx.liquidator)
+            .socializeBadDebt(fx.borrowers[2].address),
       },
       {
         name: "withdraw",
         event: "Withdraw",
-        call: (fx) => fx.pool.connect(fx.lps[0]).withdraw(units(1_000, 18), fx.lps[0].address, fx.lps[0].address),
+        call: (fx) =>
+          fx.pool
+            .connect(fx.lps[0])
+            .withdraw(units(1_000, 18), fx.lps[0].address, fx.lps[0].address),
       },
       {
         name: "withdrawWithMaxShares",
@@ -748,25 +1007,47 @@ describe("Pool: admin", function () {
         call: (fx) =>
           fx.pool
             .connect(fx.lps[0])
-            .withdrawWithMaxShares(units(1_000, 18), fx.lps[0].address, fx.lps[0].address, ethers.MaxUint256),
+            .withdrawWithMaxShares(
+              units(1_000, 18),
+              fx.lps[0].address,
+              fx.lps[0].address,
+              ethers.MaxUint256,
+            ),
       },
       {
         name: "redeem",
         event: "Withdraw",
-        call: (fx) => fx.pool.connect(fx.lps[0]).redeem(10n ** 27n, fx.lps[0].address, fx.lps[0].address),
+        call: (fx) =>
+          fx.pool
+            .connect(fx.lps[0])
+            .redeem(10n ** 27n, fx.lps[0].address, fx.lps[0].address),
       },
       {
         name: "redeemWithMinAssets",
         event: "Withdraw",
         call: (fx) =>
-          fx.pool.connect(fx.lps[0]).redeemWithMinAssets(10n ** 27n, fx.lps[0].address, fx.lps[0].address, 0n),
+          fx.pool
+            .connect(fx.lps[0])
+            .redeemWithMinAssets(
+              10n ** 27n,
+              fx.lps[0].address,
+              fx.lps[0].address,
+              0n,
+            ),
       },
       {
         name: "withdrawCollateral",
         event: "WithdrawCollateral",
-        call: (fx) => fx.pool.connect(fx.borrowers[0]).withdrawCollateral(fx.col0, E18, fx.borrowers[0].address),
+        call: (fx) =>
+          fx.pool
+            .connect(fx.borrowers[0])
+            .withdrawCollateral(fx.col0, E18, fx.borrowers[0].address),
       },
-      { name: "donateToReserve", event: "ReserveDonated", call: (fx) => fx.pool.connect(fx.lps[1]).donateToReserve(E18) },
+      {
+        name: "donateToReserve",
+        event: "ReserveDonated",
+        call: (fx) => fx.pool.connect(fx.lps[1]).donateToReserve(E18),
+      },
     ];
     for (const { name, event, call } of allowed) {
       it(`paused: ${name} still succeeds (${event})`, async function () {
@@ -779,8 +1060,11 @@ describe("Pool: admin", function () {
     it("paused: accrueInterest and withdrawReserve still succeed", async function () {
       const fx = await loadFixture(pausedFixture);
       await fx.pool.connect(fx.lps[1]).donateToReserve(E18);
-      await expect(fx.pool.connect(fx.others[0]).accrueInterest()).to.not.be.reverted;
-      await expect(fx.pool.connect(fx.owner).withdrawReserve(E18, fx.owner.address))
+      await expect(fx.pool.connect(fx.others[0]).accrueInterest()).to.not.be
+        .reverted;
+      await expect(
+        fx.pool.connect(fx.owner).withdrawReserve(E18, fx.owner.address),
+      )
         .to.emit(fx.pool, "ReserveWithdrawn")
         .withArgs(fx.owner.address, E18);
     });
@@ -799,10 +1083,16 @@ describe("Pool: admin", function () {
       const { pool, borrowers, collaterals } = await loadFixture(baseFixture);
       const token = await collaterals[0].token.getAddress();
       const [payer, beneficiary] = borrowers;
-      await expect(pool.connect(payer).supplyCollateral(token, units(3, 18), beneficiary.address))
+      await expect(
+        pool
+          .connect(payer)
+          .supplyCollateral(token, units(3, 18), beneficiary.address),
+      )
         .to.emit(pool, "SupplyCollateral")
         .withArgs(payer.address, beneficiary.address, token, units(3, 18));
-      expect(await pool.collateralOf(beneficiary.address, token)).to.equal(units(3, 18));
+      expect(await pool.collateralOf(beneficiary.address, token)).to.equal(
+        units(3, 18),
+      );
       expect(await pool.collateralOf(payer.address, token)).to.equal(0n);
       expect(await pool.totalCollateral(token)).to.equal(units(3, 18));
     });
@@ -810,14 +1100,16 @@ describe("Pool: admin", function () {
     it("reverts with ZeroAmount and with ZeroAddress for a zero onBehalf", async function () {
       const { pool, borrowers, collaterals } = await loadFixture(baseFixture);
       const token = await collaterals[0].token.getAddress();
-      await expect(pool.connect(borrowers[0]).supplyCollateral(token, 0n, borrowers[0].address)).to.be.revertedWithCustomError(
-        pool,
-        "ZeroAmount",
-      );
-      await expect(pool.connect(borrowers[0]).supplyCollateral(token, E18, ethers.ZeroAddress)).to.be.revertedWithCustomError(
-        pool,
-        "ZeroAddress",
-      );
+      await expect(
+        pool
+          .connect(borrowers[0])
+          .supplyCollateral(token, 0n, borrowers[0].address),
+      ).to.be.revertedWithCustomError(pool, "ZeroAmount");
+      await expect(
+        pool
+          .connect(borrowers[0])
+          .supplyCollateral(token, E18, ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(pool, "ZeroAddress");
     });
 
     it("reverts with CollateralNotListed for an unlisted token", async function () {
@@ -825,59 +1117,90 @@ describe("Pool: admin", function () {
       const token = await newToken(18);
       await token.mint(borrowers[0].address, E18);
       await token.connect(borrowers[0]).approve(await pool.getAddress(), E18);
-      await expect(pool.connect(borrowers[0]).supplyCollateral(await token.getAddress(), E18, borrowers[0].address))
+      await expect(
+        pool
+          .connect(borrowers[0])
+          .supplyCollateral(
+            await token.getAddress(),
+            E18,
+            borrowers[0].address,
+          ),
+      )
         .to.be.revertedWithCustomError(pool, "CollateralNotListed")
         .withArgs(await token.getAddress());
     });
 
     it("reverts with CollateralDisabled for a disabled collateral, which can still be withdrawn", async function () {
-      const { pool, owner, borrowers, collaterals } = await loadFixture(baseFixture);
+      const { pool, owner, borrowers, collaterals } =
+        await loadFixture(baseFixture);
       const token = await collaterals[0].token.getAddress();
-      await pool.connect(borrowers[0]).supplyCollateral(token, E18, borrowers[0].address);
+      await pool
+        .connect(borrowers[0])
+        .supplyCollateral(token, E18, borrowers[0].address);
       await pool.connect(owner).setCollateralParams(
         token,
-        collateralParams(await collaterals[0].oracle.getAddress(), {
-          ltvBps: 7_500n,
-          liquidationThresholdBps: 8_000n,
-          liquidationBonusBps: 500n,
+        await paramsWithOracle0(collaterals, {
+          ...riskParams(7_500n, 8_000n, 500n),
           enabled: false,
         }),
       );
-      await expect(pool.connect(borrowers[0]).supplyCollateral(token, E18, borrowers[0].address))
+      await expect(
+        pool
+          .connect(borrowers[0])
+          .supplyCollateral(token, E18, borrowers[0].address),
+      )
         .to.be.revertedWithCustomError(pool, "CollateralDisabled")
         .withArgs(token);
-      await expect(pool.connect(borrowers[0]).withdrawCollateral(token, E18, borrowers[0].address))
+      await expect(
+        pool
+          .connect(borrowers[0])
+          .withdrawCollateral(token, E18, borrowers[0].address),
+      )
         .to.emit(pool, "WithdrawCollateral")
         .withArgs(borrowers[0].address, borrowers[0].address, token, E18);
     });
 
     it("reverts with SupplyCapExceeded(collateral, totalSupplied, cap) past the cap and fills it exactly", async function () {
-      const { pool, owner, borrowers, collaterals } = await loadFixture(baseFixture);
+      const { pool, owner, borrowers, collaterals } =
+        await loadFixture(baseFixture);
       const token = await collaterals[0].token.getAddress();
       const cap = units(100, 18);
       await pool.connect(owner).setCollateralParams(
         token,
-        collateralParams(await collaterals[0].oracle.getAddress(), {
-          ltvBps: 7_500n,
-          liquidationThresholdBps: 8_000n,
-          liquidationBonusBps: 500n,
+        await paramsWithOracle0(collaterals, {
+          ...riskParams(7_500n, 8_000n, 500n),
           supplyCap: cap,
         }),
       );
-      await expect(pool.connect(borrowers[0]).supplyCollateral(token, cap + 1n, borrowers[0].address))
+      await expect(
+        pool
+          .connect(borrowers[0])
+          .supplyCollateral(token, cap + 1n, borrowers[0].address),
+      )
         .to.be.revertedWithCustomError(pool, "SupplyCapExceeded")
         .withArgs(token, cap + 1n, cap);
-      await pool.connect(borrowers[0]).supplyCollateral(token, units(60, 18), borrowers[0].address);
+      await pool
+        .connect(borrowers[0])
+        .supplyCollateral(token, units(60, 18), borrowers[0].address);
       // The cap counts every account's collateral together.
-      await expect(pool.connect(borrowers[1]).supplyCollateral(token, units(41, 18), borrowers[1].address))
+      await expect(
+        pool
+          .connect(borrowers[1])
+          .supplyCollateral(token, units(41, 18), borrowers[1].address),
+      )
         .to.be.revertedWithCustomError(pool, "SupplyCapExceeded")
         .withArgs(token, units(101, 18), cap);
-      await expect(pool.connect(borrowers[1]).supplyCollateral(token, units(40, 18), borrowers[1].address)).to.emit(
-        pool,
-        "SupplyCollateral",
-      );
+      await expect(
+        pool
+          .connect(borrowers[1])
+          .supplyCollateral(token, units(40, 18), borrowers[1].address),
+      ).to.emit(pool, "SupplyCollateral");
       expect(await pool.totalCollateral(token)).to.equal(cap);
-      await expect(pool.connect(borrowers[1]).supplyCollateral(token, 1n, borrowers[1].address))
+      await expect(
+        pool
+          .connect(borrowers[1])
+          .supplyCollateral(token, 1n, borrowers[1].address),
+      )
         .to.be.revertedWithCustomError(pool, "SupplyCapExceeded")
         .withArgs(token, cap + 1n, cap);
     });
@@ -887,7 +1210,7 @@ describe("Pool: admin", function () {
     it("is permissionless and emits InterestAccrued with hand-checked figures", async function () {
       const fx = await loadFixture(borrowedFixture);
       const { pool, others, start } = fx;
-      const stored = await poolTotals(fx);
+      const stored = await totalsOf(fx.pool);
       // 1,000e18 × 1e9/s × 1,000 s / 1e18 = 1e15 interest; 10% reserve factor → 1e14 to the reserve.
       await time.setNextBlockTimestamp(start + 1_000n);
       await expect(pool.connect(others[0]).accrueInterest())
@@ -898,10 +1221,16 @@ describe("Pool: admin", function () {
         reserveShare: 10n ** 14n,
       });
       expect(await pool.lastAccrualTimestamp()).to.equal(start + 1_000n);
-      expect(await pool.totalBorrowAssets()).to.equal(units(1_000, 18) + 10n ** 15n);
+      expect(await pool.totalBorrowAssets()).to.equal(
+        units(1_000, 18) + 10n ** 15n,
+      );
       expect(await pool.reserveAssets()).to.equal(10n ** 14n);
-      expect(await pool.totalAssets()).to.equal(units(2_000, 18) + 9n * 10n ** 14n);
-      expect(await poolTotals(fx)).to.deep.equal(accrue(stored, RATE, 1_000n, 1_000n));
+      expect(await pool.totalAssets()).to.equal(
+        units(2_000, 18) + 9n * 10n ** 14n,
+      );
+      expect(await totalsOf(fx.pool)).to.deep.equal(
+        accrue(stored, RATE, 1_000n, 1_000n),
+      );
     });
 
     it("without borrows it only moves the accrual timestamp and emits nothing", async function () {
@@ -909,7 +1238,10 @@ describe("Pool: admin", function () {
       await pool.connect(lps[0]).deposit(units(1_000, 18), lps[0].address);
       const next = BigInt(await time.latest()) + 500n;
       await time.setNextBlockTimestamp(next);
-      await expect(pool.connect(others[0]).accrueInterest()).to.not.emit(pool, "InterestAccrued");
+      await expect(pool.connect(others[0]).accrueInterest()).to.not.emit(
+        pool,
+        "InterestAccrued",
+      );
       expect(await pool.lastAccrualTimestamp()).to.equal(next);
       expect(await pool.totalAssets()).to.equal(units(1_000, 18));
     });
@@ -918,11 +1250,11 @@ describe("Pool: admin", function () {
       const fx = await loadFixture(borrowedFixture);
       const { pool, rateModel } = fx;
       await rateModel.setRatePerSecond(0n);
-      const before = await poolTotals(fx);
+      const before = await totalsOf(fx.pool);
       // Changing the model's rate does not accrue the pool: the next accrual prices the whole gap since the
       // borrow (including the second before the change) at the rate it reads then, 0.
       await expect(pool.accrueInterest()).to.not.emit(pool, "InterestAccrued");
-      expect(await poolTotals(fx)).to.deep.equal(before);
+      expect(await totalsOf(fx.pool)).to.deep.equal(before);
     });
   });
 });

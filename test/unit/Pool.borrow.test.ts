@@ -1,72 +1,40 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import {
-  loadFixture,
-  takeSnapshot,
-  time,
-  type SnapshotRestorer,
-} from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { ContractTransactionResponse } from "ethers";
 import * as pm from "../../keepers/src/model/poolMath";
+import { deployPool, units, type PoolFixture } from "../helpers/fixtures";
+import { liquidityOf, positionsOf, totalsOf } from "../helpers/chainReads";
 import {
-  deployPool,
-  units,
-  type CollateralSetup,
-  type PoolFixture,
-} from "../helpers/fixtures";
+  deployKinkedRateModel,
+  ROUND_KINKED_PARAMS,
+  restoreChainAfterSuite,
+  supplyAndBorrow,
+  supplyCollateral,
+} from "../helpers/setup";
 import type { Pool } from "../../typechain-types";
 
 // ------------------------------------------------------------------ local helpers
 
-type ViewTag = "latest" | "pending";
-
-/** The pool's totals as seen by a view call at `tag` ("pending" = the next block, incl. setNextBlockTimestamp). */
-async function totalsOf(
+/**
+ * `send(amount, address)` reverts with ZeroAmount for a zero amount and with ZeroAddress for a zero address.
+ * `address` is the receiver or beneficiary; `validAddress` is used while the amount is checked.
+ */
+async function expectZeroAmountAndZeroAddress(
   pool: Pool,
-  tag: ViewTag = "latest",
-): Promise<pm.PoolTotals> {
-  const overrides = { blockTag: tag };
-  return {
-    totalLpAssets: await pool.totalAssets(overrides),
-    reserveAssets: await pool.reserveAssets(overrides),
-    totalBorrowAssets: await pool.totalBorrowAssets(overrides),
-    totalBorrowShares: await pool.totalBorrowShares(overrides),
-  };
-}
-
-/** The account's collateral positions (balance, oracle price, params) in listing order, for poolMath. */
-async function positionsOf(
-  pool: Pool,
-  account: string,
-  collaterals: readonly CollateralSetup[],
-): Promise<pm.CollateralPosition[]> {
-  const positions: pm.CollateralPosition[] = [];
-  for (const collateral of collaterals) {
-    const address = await collateral.token.getAddress();
-    const params = await pool.collateralParams(address);
-    positions.push({
-      balance: await pool.collateralOf(account, address),
-      priceE36: await collateral.oracle.priceE36(),
-      ltvBps: params.ltvBps,
-      liquidationThresholdBps: params.liquidationThresholdBps,
-      liquidationBonusBps: params.liquidationBonusBps,
-    });
-  }
-  return positions;
-}
-
-/** poolMath's liquidity of `account` from the pool's current state. */
-async function expectedLiquidity(
-  pool: Pool,
-  account: string,
-  collaterals: readonly CollateralSetup[],
-  tag: ViewTag = "latest",
-): Promise<pm.AccountLiquidity> {
-  const totals = await totalsOf(pool, tag);
-  return pm.accountLiquidity(
-    await positionsOf(pool, account, collaterals),
-    await pool.borrowSharesOf(account),
-    totals.totalBorrowAssets,
-    totals.totalBorrowShares,
+  validAddress: string,
+  send: (
+    amount: bigint,
+    address: string,
+  ) => Promise<ContractTransactionResponse>,
+): Promise<void> {
+  await expect(send(0n, validAddress)).to.be.revertedWithCustomError(
+    pool,
+    "ZeroAmount",
+  );
+  await expect(send(1n, ethers.ZeroAddress)).to.be.revertedWithCustomError(
+    pool,
+    "ZeroAddress",
   );
 }
 
@@ -89,10 +57,7 @@ async function fundedPool(): Promise<PoolFixture> {
 /** fundedPool + borrower 0 holds 10 collateral, no debt. */
 async function withCollateral(): Promise<PoolFixture> {
   const fixture = await fundedPool();
-  const collateral = await fixture.collaterals[0].token.getAddress();
-  await fixture.pool
-    .connect(fixture.borrowers[0])
-    .supplyCollateral(collateral, COLLATERAL, fixture.borrowers[0].address);
+  await supplyCollateral(fixture, fixture.borrowers[0], COLLATERAL);
   return fixture;
 }
 
@@ -162,13 +127,7 @@ async function mixedDecimals(): Promise<PoolFixture> {
 
 describe("Pool — borrower side", () => {
   // Some fixtures jump the clock a million years ahead: leave the chain as this file found it.
-  let chainBefore: SnapshotRestorer;
-  before(async () => {
-    chainBefore = await takeSnapshot();
-  });
-  after(async () => {
-    await chainBefore.restore();
-  });
+  restoreChainAfterSuite();
 
   describe("supplyCollateral", () => {
     it("credits the caller, pulls the tokens and emits SupplyCollateral", async () => {
@@ -227,16 +186,12 @@ describe("Pool — borrower side", () => {
       const { pool, collaterals, borrowers } = await loadFixture(fundedPool);
       const collateral = await collaterals[0].token.getAddress();
       const [borrower] = borrowers;
-      await expect(
-        pool
-          .connect(borrower)
-          .supplyCollateral(collateral, 0n, borrower.address),
-      ).to.be.revertedWithCustomError(pool, "ZeroAmount");
-      await expect(
-        pool
-          .connect(borrower)
-          .supplyCollateral(collateral, 1n, ethers.ZeroAddress),
-      ).to.be.revertedWithCustomError(pool, "ZeroAddress");
+      await expectZeroAmountAndZeroAddress(
+        pool,
+        borrower.address,
+        (amount, onBehalf) =>
+          pool.connect(borrower).supplyCollateral(collateral, amount, onBehalf),
+      );
     });
   });
 
@@ -331,15 +286,12 @@ describe("Pool — borrower side", () => {
     });
 
     it("works without debt even while the oracle reverts, but not with debt", async () => {
-      const { pool, collaterals, borrowers } =
-        await loadFixture(withCollateral);
+      const fixture = await loadFixture(withCollateral);
+      const { pool, collaterals, borrowers } = fixture;
       const { token, oracle } = collaterals[0];
       const collateral = await token.getAddress();
       const [borrower, indebted] = borrowers;
-      await pool
-        .connect(indebted)
-        .supplyCollateral(collateral, COLLATERAL, indebted.address);
-      await pool.connect(indebted).borrow(units(1_000, 18), indebted.address);
+      await supplyAndBorrow(fixture, indebted, COLLATERAL, units(1_000, 18));
 
       await oracle.setReverting(true);
       await expect(
@@ -367,29 +319,24 @@ describe("Pool — borrower side", () => {
         await loadFixture(withCollateral);
       const collateral = await collaterals[0].token.getAddress();
       const [borrower] = borrowers;
-      await expect(
-        pool
-          .connect(borrower)
-          .withdrawCollateral(collateral, 0n, borrower.address),
-      ).to.be.revertedWithCustomError(pool, "ZeroAmount");
-      await expect(
-        pool
-          .connect(borrower)
-          .withdrawCollateral(collateral, 1n, ethers.ZeroAddress),
-      ).to.be.revertedWithCustomError(pool, "ZeroAddress");
+      await expectZeroAmountAndZeroAddress(
+        pool,
+        borrower.address,
+        (amount, receiver) =>
+          pool
+            .connect(borrower)
+            .withdrawCollateral(collateral, amount, receiver),
+      );
     });
   });
 
   describe("borrow", () => {
     it("mints toSharesUp(assets) borrow shares, pays the receiver and emits Borrow", async () => {
-      const { pool, loanToken, collaterals, borrowers, others } =
-        await loadFixture(withDebt);
-      const collateral = await collaterals[0].token.getAddress();
+      const fixture = await loadFixture(withDebt);
+      const { pool, loanToken, borrowers, others } = fixture;
       const borrower = borrowers[1];
       const receiver = others[0];
-      await pool
-        .connect(borrower)
-        .supplyCollateral(collateral, COLLATERAL, borrower.address);
+      await supplyCollateral(fixture, borrower, COLLATERAL);
       const assets = units("1234.567890123456789", 18);
       const before = await totalsOf(pool);
       const shares = pm.toSharesUp(
@@ -438,19 +385,16 @@ describe("Pool — borrower side", () => {
     });
 
     it("allows borrowing exactly the borrow limit and reverts with ExceedsBorrowLimit 1 wei above it", async () => {
-      const { pool, collaterals, borrowers } = await loadFixture(fundedPool);
-      const collateral = await collaterals[0].token.getAddress();
+      const fixture = await loadFixture(fundedPool);
+      const { pool, collaterals, borrowers } = fixture;
       const [borrower, other] = borrowers;
       // An awkward amount so that valuing and LTV-weighting both round down.
       const amount = 7_777_777_777_777_777_777n;
       for (const account of [borrower, other]) {
-        await pool
-          .connect(account)
-          .supplyCollateral(collateral, amount, account.address);
+        await supplyCollateral(fixture, account, amount);
       }
-      const limit = (
-        await expectedLiquidity(pool, borrower.address, collaterals)
-      ).borrowLimit;
+      const limit = (await liquidityOf(pool, borrower.address, collaterals))
+        .borrowLimit;
       // 7.777777777777777777 × 2,000 = 15,555.555555555555554000, × 75% = 11,666.6666666666666655
       expect(limit).to.equal(11_666_666_666_666_666_665_500n);
 
@@ -489,12 +433,10 @@ describe("Pool — borrower side", () => {
     });
 
     it("reverts with InsufficientCash(requested, cash)", async () => {
-      const { pool, collaterals, borrowers } = await loadFixture(fundedPool);
-      const collateral = await collaterals[0].token.getAddress();
+      const fixture = await loadFixture(fundedPool);
+      const { pool, borrowers } = fixture;
       const [borrower] = borrowers;
-      await pool
-        .connect(borrower)
-        .supplyCollateral(collateral, units(100, 18), borrower.address);
+      await supplyCollateral(fixture, borrower, units(100, 18));
       await expect(
         pool.connect(borrower).borrow(LP_DEPOSIT + 1n, borrower.address),
       )
@@ -513,12 +455,11 @@ describe("Pool — borrower side", () => {
     it("reverts with ZeroAmount and ZeroAddress", async () => {
       const { pool, borrowers } = await loadFixture(withCollateral);
       const [borrower] = borrowers;
-      await expect(
-        pool.connect(borrower).borrow(0n, borrower.address),
-      ).to.be.revertedWithCustomError(pool, "ZeroAmount");
-      await expect(
-        pool.connect(borrower).borrow(1n, ethers.ZeroAddress),
-      ).to.be.revertedWithCustomError(pool, "ZeroAddress");
+      await expectZeroAmountAndZeroAddress(
+        pool,
+        borrower.address,
+        (amount, receiver) => pool.connect(borrower).borrow(amount, receiver),
+      );
     });
 
     it("reverts with ZeroPrice(collateral) when the oracle returns 0", async () => {
@@ -735,26 +676,16 @@ describe("Pool — borrower side", () => {
 
   describe("views: debtOf, healthFactor, accountLiquidity (6-decimal loan, 8- and 18-decimal collateral)", () => {
     it("match poolMath.accountLiquidity with interest accrued up to the block", async () => {
-      const { pool, collaterals, borrowers, rateModel } =
-        await loadFixture(mixedDecimals);
-      const [btc, eth] = collaterals;
+      const fixture = await loadFixture(mixedDecimals);
+      const { pool, collaterals, borrowers, rateModel } = fixture;
       const [borrower] = borrowers;
-      await pool
-        .connect(borrower)
-        .supplyCollateral(
-          await btc.token.getAddress(),
-          12_345_678n,
-          borrower.address,
-        );
-      await pool
-        .connect(borrower)
-        .supplyCollateral(
-          await eth.token.getAddress(),
-          3_333_333_333_333_333_333n,
-          borrower.address,
-        );
       const borrowed = 5_123_456_789n; // 5,123.456789
-      await pool.connect(borrower).borrow(borrowed, borrower.address);
+      await supplyAndBorrow(
+        fixture,
+        borrower,
+        [12_345_678n, 3_333_333_333_333_333_333n], // 0.12345678 BTC, 3.33… ETH
+        borrowed,
+      );
       const borrowedAt = await pool.lastAccrualTimestamp();
       const stored: pm.PoolTotals = {
         totalLpAssets: units(500_000, 6),
@@ -774,11 +705,11 @@ describe("Pool — borrower side", () => {
       );
       expect(await totalsOf(pool)).to.deep.equal(accrued);
 
-      const expected = pm.accountLiquidity(
-        await positionsOf(pool, borrower.address, collaterals),
-        await pool.borrowSharesOf(borrower.address),
-        accrued.totalBorrowAssets,
-        accrued.totalBorrowShares,
+      const expected = await liquidityOf(
+        pool,
+        borrower.address,
+        collaterals,
+        accrued,
       );
       // 0.12345678 BTC × 30,000 = 3,703.7034; 3.333333333333333333 ETH × 2,000 = 6,666.666666 (rounded down)
       expect(expected.collateralValue).to.equal(
@@ -800,16 +731,10 @@ describe("Pool — borrower side", () => {
     });
 
     it("report no debt and an infinite health factor for an account without debt", async () => {
-      const { pool, collaterals, borrowers } = await loadFixture(mixedDecimals);
-      const [btc] = collaterals;
-      const [borrower, stranger] = borrowers;
-      await pool
-        .connect(borrower)
-        .supplyCollateral(
-          await btc.token.getAddress(),
-          100_000_000n,
-          borrower.address,
-        );
+      const fixture = await loadFixture(mixedDecimals);
+      const [borrower, stranger] = fixture.borrowers;
+      const { pool } = fixture;
+      await supplyCollateral(fixture, borrower, 100_000_000n); // 1 BTC
       const liquidity = await pool.accountLiquidity(borrower.address);
       expect(liquidity.collateralValue).to.equal(units(30_000, 6));
       expect(liquidity.borrowLimit).to.equal(units(22_500, 6));
@@ -825,17 +750,11 @@ describe("Pool — borrower side", () => {
     });
 
     it("healthFactor and accountLiquidity revert while an oracle of a held collateral reverts", async () => {
-      const { pool, collaterals, borrowers } = await loadFixture(mixedDecimals);
+      const fixture = await loadFixture(mixedDecimals);
+      const { pool, collaterals, borrowers } = fixture;
       const [btc, eth] = collaterals;
       const [borrower] = borrowers;
-      await pool
-        .connect(borrower)
-        .supplyCollateral(
-          await btc.token.getAddress(),
-          100_000_000n,
-          borrower.address,
-        );
-      await pool.connect(borrower).borrow(units(1_000, 6), borrower.address);
+      await supplyAndBorrow(fixture, borrower, 100_000_000n, units(1_000, 6));
       // An oracle of a collateral the account does not hold is not consulted.
       await eth.oracle.setReverting(true);
       expect(await pool.healthFactor(borrower.address)).to.equal(
@@ -865,6 +784,33 @@ describe("Pool — borrower side", () => {
     const INTEREST = 32_000_209_812_542_788_078n;
     // floor(INTEREST × 1,000 / 10,000)
     const RESERVE_SHARE = 3_200_020_981_254_278_807n;
+
+    /**
+     * Sends accrueInterest `elapsed` seconds after the last accrual, from totals `stored` at `rate` (reserve factor
+     * 10%): it emits InterestAccrued with poolMath's interest and reserve share and leaves poolMath's totals.
+     */
+    async function expectAccrualAt(
+      pool: Pool,
+      stored: pm.PoolTotals,
+      rate: bigint,
+      elapsed: bigint,
+    ): Promise<void> {
+      await time.setNextBlockTimestamp(
+        (await pool.lastAccrualTimestamp()) + elapsed,
+      );
+      const expected = pm.interestOf(
+        stored.totalBorrowAssets,
+        rate,
+        elapsed,
+        1_000n,
+      );
+      await expect(pool.accrueInterest())
+        .to.emit(pool, "InterestAccrued")
+        .withArgs(rate, expected.interest, expected.reserveShare);
+      expect(await totalsOf(pool)).to.deep.equal(
+        pm.accrue(stored, rate, elapsed, 1_000n),
+      );
+    }
 
     async function fixedRateLoan(): Promise<
       PoolFixture & { borrowedAt: bigint }
@@ -956,21 +902,7 @@ describe("Pool — borrower side", () => {
       expect(await pool.borrowRatePerSecond()).to.equal(cap);
       expect(pm.cappedBorrowRate(pm.WAD)).to.equal(cap);
 
-      await time.setNextBlockTimestamp(
-        (await pool.lastAccrualTimestamp()) + 1_000n,
-      );
-      const expected = pm.interestOf(
-        stored.totalBorrowAssets,
-        cap,
-        1_000n,
-        1_000n,
-      );
-      await expect(pool.accrueInterest())
-        .to.emit(pool, "InterestAccrued")
-        .withArgs(cap, expected.interest, expected.reserveShare);
-      expect(await totalsOf(pool)).to.deep.equal(
-        pm.accrue(stored, cap, 1_000n, 1_000n),
-      );
+      await expectAccrualAt(pool, stored, cap, 1_000n);
     });
 
     it("accrues nothing without borrows, but moves the accrual timestamp", async () => {
@@ -988,33 +920,21 @@ describe("Pool — borrower side", () => {
     });
 
     it("uses the KinkedRateModel rate from poolMath.kinkedBorrowRatePerSecond, below and above the kink", async () => {
-      const { pool, owner, collaterals, borrowers, rateModel } =
-        await loadFixture(fundedPool);
-      const params: pm.KinkedRateParams = {
-        baseRatePerSecondE18: 1_000_000_000n,
-        slopeBelowKinkPerSecondE18: 40_000_000_000n,
-        slopeAboveKinkPerSecondE18: 300_000_000_000n,
-        kinkE18: 800_000_000_000_000_000n,
-      };
-      const kinked = await ethers.deployContract("KinkedRateModel", [
-        params.baseRatePerSecondE18,
-        params.slopeBelowKinkPerSecondE18,
-        params.slopeAboveKinkPerSecondE18,
-        params.kinkE18,
-      ]);
+      const fixture = await loadFixture(fundedPool);
+      const { pool, owner, borrowers, rateModel } = fixture;
+      const params = ROUND_KINKED_PARAMS;
+      const kinked = await deployKinkedRateModel(params);
       await expect(pool.connect(owner).setRateModel(await kinked.getAddress()))
         .to.emit(pool, "RateModelUpdated")
         .withArgs(await rateModel.getAddress(), await kinked.getAddress());
 
       const [borrower] = borrowers;
-      await pool
-        .connect(borrower)
-        .supplyCollateral(
-          await collaterals[0].token.getAddress(),
-          units(100, 18),
-          borrower.address,
-        );
-      await pool.connect(borrower).borrow(units(60_000, 18), borrower.address);
+      await supplyAndBorrow(
+        fixture,
+        borrower,
+        units(100, 18),
+        units(60_000, 18),
+      );
 
       // 60% utilization: 1e9 + 4e10 × 0.6 = 2.5e10.
       const rateBelow = pm.kinkedBorrowRatePerSecond(
@@ -1025,25 +945,11 @@ describe("Pool — borrower side", () => {
       expect(rateBelow).to.equal(25_000_000_000n);
       expect(await pool.borrowRatePerSecond()).to.equal(rateBelow);
 
-      let stored = await totalsOf(pool);
-      let last = await pool.lastAccrualTimestamp();
-      await time.setNextBlockTimestamp(last + 86_400n);
-      let expected = pm.interestOf(
-        stored.totalBorrowAssets,
-        rateBelow,
-        86_400n,
-        1_000n,
-      );
-      await expect(pool.accrueInterest())
-        .to.emit(pool, "InterestAccrued")
-        .withArgs(rateBelow, expected.interest, expected.reserveShare);
-      expect(await totalsOf(pool)).to.deep.equal(
-        pm.accrue(stored, rateBelow, 86_400n, 1_000n),
-      );
+      await expectAccrualAt(pool, await totalsOf(pool), rateBelow, 86_400n);
 
       // Borrow up to ≈ 90% utilization: above the kink.
       await pool.connect(borrower).borrow(units(30_000, 18), borrower.address);
-      stored = await totalsOf(pool);
+      const stored = await totalsOf(pool);
       const cash = await pool.cash();
       expect(cash).to.equal(units(10_000, 18));
       const rateAbove = pm.kinkedBorrowRatePerSecond(
@@ -1067,20 +973,7 @@ describe("Pool — borrower side", () => {
         await kinked.borrowRatePerSecond(cash, stored.totalBorrowAssets),
       ).to.equal(rateAbove);
 
-      last = await pool.lastAccrualTimestamp();
-      await time.setNextBlockTimestamp(last + 3_600n);
-      expected = pm.interestOf(
-        stored.totalBorrowAssets,
-        rateAbove,
-        3_600n,
-        1_000n,
-      );
-      await expect(pool.accrueInterest())
-        .to.emit(pool, "InterestAccrued")
-        .withArgs(rateAbove, expected.interest, expected.reserveShare);
-      expect(await totalsOf(pool)).to.deep.equal(
-        pm.accrue(stored, rateAbove, 3_600n, 1_000n),
-      );
+      await expectAccrualAt(pool, stored, rateAbove, 3_600n);
     });
   });
 
@@ -1096,17 +989,10 @@ describe("Pool — borrower side", () => {
     });
 
     it("borrowing 1 wei when a share is worth ≈ 10 wei costs a whole share: the borrower owes 10 wei", async () => {
-      const { pool, loanToken, collaterals, borrowers } = await loadFixture(
-        withInflatedSharePrice,
-      );
+      const fixture = await loadFixture(withInflatedSharePrice);
+      const { pool, loanToken, borrowers } = fixture;
       const [first, second] = borrowers;
-      await pool
-        .connect(second)
-        .supplyCollateral(
-          await collaterals[0].token.getAddress(),
-          COLLATERAL,
-          second.address,
-        );
+      await supplyCollateral(fixture, second, COLLATERAL);
       const before = await totalsOf(pool);
       // 1,000 + floor(1,000 × 317,097,919,837 × 31,536,000,000,000 / 1e18) = 1,000 + 9,999,999,999 wei
       // for 1e9 shares.
@@ -1154,16 +1040,10 @@ describe("Pool — borrower side", () => {
     });
 
     it("a borrow-then-full-repay round trip never costs the pool", async () => {
-      const { pool, loanToken, collaterals, borrowers } =
-        await loadFixture(withDebt);
+      const fixture = await loadFixture(withDebt);
+      const { pool, loanToken, borrowers } = fixture;
       const borrower = borrowers[1];
-      await pool
-        .connect(borrower)
-        .supplyCollateral(
-          await collaterals[0].token.getAddress(),
-          COLLATERAL,
-          borrower.address,
-        );
+      await supplyCollateral(fixture, borrower, COLLATERAL);
       for (const assets of [
         1n,
         7n,

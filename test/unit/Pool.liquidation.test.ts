@@ -1,83 +1,36 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import {
-  loadFixture,
-  takeSnapshot,
-  time,
-  type SnapshotRestorer,
-} from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import * as pm from "../../keepers/src/model/poolMath";
 import {
   deployPool,
   units,
   type CollateralSetup,
   type PoolFixture,
+  type PoolFixtureOptions,
 } from "../helpers/fixtures";
+import {
+  liquidationStateOf,
+  liquidityOf,
+  positionsOf,
+  totalsOf,
+  type ViewTag,
+} from "../helpers/chainReads";
+import {
+  DEFAULT_LIQUIDATION_PARAMS,
+  restoreChainAfterSuite,
+  supplyAndBorrow,
+} from "../helpers/setup";
 import type { Pool } from "../../typechain-types";
 
 // ------------------------------------------------------------------ local helpers
-
-type ViewTag = "latest" | "pending";
-
-/** The pool's totals as a view at `tag` sees them ("pending": the next block, after setNextBlockTimestamp). */
-async function totalsOf(
-  pool: Pool,
-  tag: ViewTag = "latest",
-): Promise<pm.PoolTotals> {
-  const overrides = { blockTag: tag };
-  return {
-    totalLpAssets: await pool.totalAssets(overrides),
-    reserveAssets: await pool.reserveAssets(overrides),
-    totalBorrowAssets: await pool.totalBorrowAssets(overrides),
-    totalBorrowShares: await pool.totalBorrowShares(overrides),
-  };
-}
-
-async function positionsOf(
-  pool: Pool,
-  account: string,
-  collaterals: readonly CollateralSetup[],
-): Promise<pm.CollateralPosition[]> {
-  const positions: pm.CollateralPosition[] = [];
-  for (const collateral of collaterals) {
-    const address = await collateral.token.getAddress();
-    const params = await pool.collateralParams(address);
-    positions.push({
-      balance: await pool.collateralOf(account, address),
-      priceE36: await collateral.oracle.priceE36(),
-      ltvBps: params.ltvBps,
-      liquidationThresholdBps: params.liquidationThresholdBps,
-      liquidationBonusBps: params.liquidationBonusBps,
-    });
-  }
-  return positions;
-}
-
-async function liquidityOf(
-  pool: Pool,
-  account: string,
-  collaterals: readonly CollateralSetup[],
-  totals: pm.PoolTotals,
-): Promise<pm.AccountLiquidity> {
-  return pm.accountLiquidity(
-    await positionsOf(pool, account, collaterals),
-    await pool.borrowSharesOf(account),
-    totals.totalBorrowAssets,
-    totals.totalBorrowShares,
-  );
-}
 
 async function healthOf(
   pool: Pool,
   account: string,
   collaterals: readonly CollateralSetup[],
 ): Promise<bigint> {
-  const liquidity = await liquidityOf(
-    pool,
-    account,
-    collaterals,
-    await totalsOf(pool),
-  );
+  const liquidity = await liquidityOf(pool, account, collaterals);
   return pm.healthFactorDown(liquidity.liquidationLimit, liquidity.debt);
 }
 
@@ -93,35 +46,28 @@ interface Expectation {
   totalSupply: bigint;
 }
 
-/** What poolMath says `liquidate(borrower, focus, repayAssets, …)` does in the block that `tag` views. */
+/**
+ * What poolMath says `liquidate(borrower, focus, repayAssets, …)` does in the block that `tag` views (`focus`:
+ * collateral 0 unless given).
+ */
 async function expectLiquidation(
   pool: Pool,
   borrower: string,
   collaterals: readonly CollateralSetup[],
-  focus: CollateralSetup,
   repayAssets: bigint,
+  focus: CollateralSetup = collaterals[0],
   tag: ViewTag = "latest",
 ): Promise<Expectation> {
   const totals = await totalsOf(pool, tag);
-  const liquidity = await liquidityOf(pool, borrower, collaterals, totals);
-  const borrowShares = await pool.borrowSharesOf(borrower);
-  const focusAddress = await focus.token.getAddress();
-  const lp = await pool.liquidationParams();
-  const quote = pm.quoteLiquidation({
-    liquidity,
-    borrowShares,
-    totalBorrowAssets: totals.totalBorrowAssets,
-    totalBorrowShares: totals.totalBorrowShares,
-    collateralBalance: await pool.collateralOf(borrower, focusAddress),
-    priceE36: await focus.oracle.priceE36(),
-    bonusBps: (await pool.collateralParams(focusAddress)).liquidationBonusBps,
-    repayAssets,
-    params: {
-      closeFactorBps: lp.closeFactorBps,
-      fullLiquidationHealthFactor: lp.fullLiquidationHealthFactor,
-      dustThresholdAssets: lp.dustThresholdAssets,
-    },
-  });
+  const state = await liquidationStateOf(
+    pool,
+    borrower,
+    collaterals,
+    focus,
+    totals,
+  );
+  const { liquidity, borrowShares } = state;
+  const quote = pm.quoteLiquidation({ ...state, repayAssets });
   const totalSupply = await pool.totalSupply();
   const shareDecimals = BigInt(await pool.decimals());
   const sharePriceBefore = pm.sharePrice(
@@ -170,19 +116,50 @@ function must(quote: pm.LiquidationQuote | null): pm.LiquidationQuote {
   return quote;
 }
 
+/** The expectation's bad-debt realization, or a test failure if poolMath says the call realizes none. */
+function mustRealize(e: Expectation): pm.BadDebtRealization {
+  if (e.realization === null) throw new Error("expected a realization");
+  return e.realization;
+}
+
+/** BadDebtRealized's arguments, as poolMath expects them in `e`, for a liquidation of `borrower`. */
+function badDebtRealizedArgs(
+  borrower: string,
+  e: Expectation,
+): [string, bigint, bigint, bigint, bigint, bigint] {
+  const realization = mustRealize(e);
+  return [
+    borrower,
+    realization.badDebtAssets,
+    realization.coveredByReserve,
+    realization.socializedAssets,
+    e.sharePriceBefore,
+    e.sharePriceAfter,
+  ];
+}
+
+/** poolMath's quote for liquidating `borrower`'s collateral 0 now; a test failure if it says the call reverts. */
+async function quoteFor(
+  pool: Pool,
+  borrower: string,
+  collaterals: readonly CollateralSetup[],
+  repayAssets: bigint,
+): Promise<pm.LiquidationQuote> {
+  return must(
+    (await expectLiquidation(pool, borrower, collaterals, repayAssets)).quote,
+  );
+}
+
 /** priceE36 of an 18-decimal collateral against the 18-decimal loan asset, from a decimal string. */
 const px = (wholeLoanPerCollateral: string): bigint =>
   ethers.parseUnits(wholeLoanPerCollateral, 36);
 
+/** The default liquidation parameters with another dust threshold (and full-liquidation health factor). */
 const liquidationParams = (
   dustThresholdAssets: bigint,
-  fullLiquidationHealthFactor: bigint = 95n * 10n ** 16n,
-): {
-  closeFactorBps: number;
-  fullLiquidationHealthFactor: bigint;
-  dustThresholdAssets: bigint;
-} => ({
-  closeFactorBps: 5_000,
+  fullLiquidationHealthFactor = DEFAULT_LIQUIDATION_PARAMS.fullLiquidationHealthFactor,
+): pm.LiquidationParams => ({
+  ...DEFAULT_LIQUIDATION_PARAMS,
   fullLiquidationHealthFactor,
   dustThresholdAssets,
 });
@@ -194,112 +171,79 @@ const COLLATERAL = units(10, 18);
 const DEBT = units(15_000, 18); // the borrow limit of 10 collateral at 2,000 and 75% LTV
 const BONUS_BPS = 500n;
 
-/** Borrower 0: 10 collateral (18 decimals, price 2,000), owes 15,000 (HF 16,000 / 15,000). Rate 0, dust 0. */
-async function borrowedToTheLimit(): Promise<PoolFixture> {
-  const fixture = await deployPool();
-  const { pool, lps, borrowers, collaterals } = fixture;
-  await pool.connect(lps[0]).deposit(LP_DEPOSIT, lps[0].address);
-  await pool
-    .connect(borrowers[0])
-    .supplyCollateral(
-      await collaterals[0].token.getAddress(),
-      COLLATERAL,
-      borrowers[0].address,
-    );
-  await pool.connect(borrowers[0]).borrow(DEBT, borrowers[0].address);
-  return fixture;
-}
-
-/** Same, but the LPs deposited exactly the 15,000 lent: 100% utilization, no idle cash. */
-async function fullyUtilized(): Promise<PoolFixture> {
-  const fixture = await deployPool();
-  const { pool, lps, borrowers, collaterals } = fixture;
-  await pool.connect(lps[0]).deposit(DEBT, lps[0].address);
-  await pool
-    .connect(borrowers[0])
-    .supplyCollateral(
-      await collaterals[0].token.getAddress(),
-      COLLATERAL,
-      borrowers[0].address,
-    );
-  await pool.connect(borrowers[0]).borrow(DEBT, borrowers[0].address);
-  return fixture;
+/** A fixture with a position to liquidate: `borrower` is borrower 0's address, `collateral` collateral 0's. */
+interface PositionFixture extends PoolFixture {
+  borrower: string;
+  collateral: string;
 }
 
 /**
- * Collateral 0: 18 decimals at 2,000; collateral 1: 8 decimals at 30,000; dust threshold 10 loan units.
- * Borrower 0 holds 10 of collateral 0 and 16,667 sats of collateral 1 (worth 5.0001) and owes 15,000.
+ * A pool deployed with `options`, `lpDeposit` deposited by LP 0, and borrower 0 holding `collateral` (an amount of
+ * collateral 0, or one amount per collateral) and owing `debt`.
  */
-async function twoCollateralsWithDust(): Promise<PoolFixture> {
-  const fixture = await deployPool({
-    collateralDecimals: [18, 8],
-    collateralPrices: [2_000, 30_000],
-    dustThresholdAssets: units(10, 18),
-  });
+async function poolWithPosition(
+  options: PoolFixtureOptions,
+  lpDeposit: bigint,
+  collateral: bigint | readonly bigint[],
+  debt: bigint,
+): Promise<PositionFixture> {
+  const fixture = await deployPool(options);
   const { pool, lps, borrowers, collaterals } = fixture;
-  await pool.connect(lps[0]).deposit(LP_DEPOSIT, lps[0].address);
-  const borrower = borrowers[0];
-  await pool
-    .connect(borrower)
-    .supplyCollateral(
-      await collaterals[0].token.getAddress(),
-      COLLATERAL,
-      borrower.address,
-    );
-  await pool
-    .connect(borrower)
-    .supplyCollateral(
-      await collaterals[1].token.getAddress(),
-      16_667n,
-      borrower.address,
-    );
-  await pool.connect(borrower).borrow(DEBT, borrower.address);
-  return fixture;
+  await pool.connect(lps[0]).deposit(lpDeposit, lps[0].address);
+  await supplyAndBorrow(fixture, borrowers[0], collateral, debt);
+  return {
+    ...fixture,
+    borrower: borrowers[0].address,
+    collateral: await collaterals[0].token.getAddress(),
+  };
 }
 
-/** Same two collaterals, dust 0; borrower 0 holds 10 of collateral 0 and 0.1 of collateral 1 (worth 3,000). */
-async function twoCollateralsNoDust(): Promise<PoolFixture> {
-  const fixture = await deployPool({
-    collateralDecimals: [18, 8],
-    collateralPrices: [2_000, 30_000],
-  });
-  const { pool, lps, borrowers, collaterals } = fixture;
-  await pool.connect(lps[0]).deposit(LP_DEPOSIT, lps[0].address);
-  const borrower = borrowers[0];
-  await pool
-    .connect(borrower)
-    .supplyCollateral(
-      await collaterals[0].token.getAddress(),
-      COLLATERAL,
-      borrower.address,
-    );
-  await pool
-    .connect(borrower)
-    .supplyCollateral(
-      await collaterals[1].token.getAddress(),
-      10_000_000n,
-      borrower.address,
-    );
-  await pool.connect(borrower).borrow(DEBT, borrower.address);
-  return fixture;
+/** Collateral 0: 18 decimals at 2,000; collateral 1: 8 decimals at 30,000. */
+const TWO_COLLATERALS: PoolFixtureOptions = {
+  collateralDecimals: [18, 8],
+  collateralPrices: [2_000, 30_000],
+};
+
+/** Borrower 0: 10 collateral (18 decimals, price 2,000), owes 15,000 (HF 16,000 / 15,000). Rate 0, dust 0. */
+async function borrowedToTheLimit(): Promise<PositionFixture> {
+  return poolWithPosition({}, LP_DEPOSIT, COLLATERAL, DEBT);
+}
+
+/** Same, but the LPs deposited exactly the 15,000 lent: 100% utilization, no idle cash. */
+async function fullyUtilized(): Promise<PositionFixture> {
+  return poolWithPosition({}, DEBT, COLLATERAL, DEBT);
+}
+
+/**
+ * TWO_COLLATERALS, dust threshold 10 loan units. Borrower 0 holds 10 of collateral 0 and 16,667 sats of
+ * collateral 1 (worth 5.0001) and owes 15,000.
+ */
+async function twoCollateralsWithDust(): Promise<PositionFixture> {
+  return poolWithPosition(
+    { ...TWO_COLLATERALS, dustThresholdAssets: units(10, 18) },
+    LP_DEPOSIT,
+    [COLLATERAL, 16_667n],
+    DEBT,
+  );
+}
+
+/** TWO_COLLATERALS, dust 0; borrower 0 holds 10 of collateral 0 and 0.1 of collateral 1 (worth 3,000). */
+async function twoCollateralsNoDust(): Promise<PositionFixture> {
+  return poolWithPosition(
+    TWO_COLLATERALS,
+    LP_DEPOSIT,
+    [COLLATERAL, 10_000_000n],
+    DEBT,
+  );
 }
 
 /**
  * Borrower 0 supplied 1 wei of collateral (worth 2,000 wei) and borrowed 1,000 wei; then the pool's maximum rate
  * ran for a million years in one accrual, so a borrow share is worth ≈ 10 wei and the position is deep underwater.
  */
-async function inflatedSharePrice(): Promise<PoolFixture> {
-  const fixture = await deployPool();
-  const { pool, lps, borrowers, collaterals, rateModel } = fixture;
-  await pool.connect(lps[0]).deposit(LP_DEPOSIT, lps[0].address);
-  await pool
-    .connect(borrowers[0])
-    .supplyCollateral(
-      await collaterals[0].token.getAddress(),
-      1n,
-      borrowers[0].address,
-    );
-  await pool.connect(borrowers[0]).borrow(1_000n, borrowers[0].address);
+async function inflatedSharePrice(): Promise<PositionFixture> {
+  const fixture = await poolWithPosition({}, LP_DEPOSIT, 1n, 1_000n);
+  const { pool, rateModel } = fixture;
   await rateModel.setRatePerSecond(pm.MAX_BORROW_RATE_PER_SECOND_E18);
   await time.setNextBlockTimestamp(
     (await pool.lastAccrualTimestamp()) + 31_536_000_000_000n,
@@ -310,35 +254,24 @@ async function inflatedSharePrice(): Promise<PoolFixture> {
 }
 
 /** Dust 1,000 wei. Borrower 0 supplied 1 wei of collateral (worth 2,000 wei) and borrowed 1,500 wei (its limit). */
-async function oneWeiPosition(): Promise<PoolFixture> {
-  const fixture = await deployPool({ dustThresholdAssets: 1_000n });
-  const { pool, lps, borrowers, collaterals } = fixture;
-  await pool.connect(lps[0]).deposit(LP_DEPOSIT, lps[0].address);
-  await pool
-    .connect(borrowers[0])
-    .supplyCollateral(
-      await collaterals[0].token.getAddress(),
-      1n,
-      borrowers[0].address,
-    );
-  await pool.connect(borrowers[0]).borrow(1_500n, borrowers[0].address);
-  return fixture;
+async function oneWeiPosition(): Promise<PositionFixture> {
+  return poolWithPosition(
+    { dustThresholdAssets: 1_000n },
+    LP_DEPOSIT,
+    1n,
+    1_500n,
+  );
 }
 
 /** borrowedToTheLimit + borrower 1 with a small healthy loan (100 collateral, owes 1,000). */
-async function twoBorrowers(): Promise<PoolFixture> {
+async function twoBorrowers(): Promise<PositionFixture> {
   const fixture = await borrowedToTheLimit();
-  const { pool, borrowers, collaterals } = fixture;
-  await pool
-    .connect(borrowers[1])
-    .supplyCollateral(
-      await collaterals[0].token.getAddress(),
-      units(100, 18),
-      borrowers[1].address,
-    );
-  await pool
-    .connect(borrowers[1])
-    .borrow(units(1_000, 18), borrowers[1].address);
+  await supplyAndBorrow(
+    fixture,
+    fixture.borrowers[1],
+    units(100, 18),
+    units(1_000, 18),
+  );
   return fixture;
 }
 
@@ -346,20 +279,12 @@ async function twoBorrowers(): Promise<PoolFixture> {
 
 describe("Pool — liquidation and bad debt", () => {
   // Some fixtures jump the clock a million years ahead: leave the chain as this file found it.
-  let chainBefore: SnapshotRestorer;
-  before(async () => {
-    chainBefore = await takeSnapshot();
-  });
-  after(async () => {
-    await chainBefore.restore();
-  });
+  restoreChainAfterSuite();
 
   describe("liquidate: reverts", () => {
     it("reverts with PositionHealthy(account, healthFactor) while HF > 1", async () => {
-      const { pool, collaterals, borrowers, liquidator, others } =
+      const { pool, collaterals, liquidator, others, collateral, borrower } =
         await loadFixture(borrowedToTheLimit);
-      const collateral = await collaterals[0].token.getAddress();
-      const borrower = borrowers[0].address;
       const health = await healthOf(pool, borrower, collaterals);
       // 10 × 2,000 × 80% = 16,000 over 15,000.
       expect(health).to.equal(pm.healthFactorDown(units(16_000, 18), DEBT));
@@ -374,10 +299,8 @@ describe("Pool — liquidation and bad debt", () => {
     });
 
     it("reverts with PositionHealthy at exactly HF = 1e18", async () => {
-      const { pool, collaterals, borrowers, liquidator, others } =
+      const { pool, collaterals, liquidator, others, collateral, borrower } =
         await loadFixture(borrowedToTheLimit);
-      const collateral = await collaterals[0].token.getAddress();
-      const borrower = borrowers[0].address;
       // 10 × 1,875 × 80% = 15,000 = the debt.
       await collaterals[0].oracle.setPrice(px("1875"));
       expect(await pool.healthFactor(borrower)).to.equal(pm.WAD);
@@ -399,9 +322,8 @@ describe("Pool — liquidation and bad debt", () => {
     });
 
     it("reverts with NoCollateralToSeize(account, collateral)", async () => {
-      const { pool, collaterals, borrowers, liquidator, others } =
+      const { pool, borrowers, liquidator, others, collateral } =
         await loadFixture(borrowedToTheLimit);
-      const collateral = await collaterals[0].token.getAddress();
       await expect(
         pool
           .connect(liquidator)
@@ -418,9 +340,8 @@ describe("Pool — liquidation and bad debt", () => {
     });
 
     it("reverts with NoCollateralToSeize for a collateral the unhealthy borrower does not hold", async () => {
-      const { pool, collaterals, borrowers, liquidator, others } =
+      const { pool, collaterals, liquidator, others, borrower } =
         await loadFixture(twoCollateralsNoDust);
-      const borrower = borrowers[0].address;
       await collaterals[0].oracle.setPrice(px("1400"));
       const otherToken = await collaterals[1].token.getAddress();
       await pool
@@ -448,10 +369,8 @@ describe("Pool — liquidation and bad debt", () => {
     });
 
     it("reverts with ZeroAmount and ZeroAddress (receiver)", async () => {
-      const { pool, collaterals, borrowers, liquidator, others } =
+      const { pool, collaterals, liquidator, others, collateral, borrower } =
         await loadFixture(borrowedToTheLimit);
-      const collateral = await collaterals[0].token.getAddress();
-      const borrower = borrowers[0].address;
       await collaterals[0].oracle.setPrice(px("1800"));
       await expect(
         pool
@@ -466,23 +385,11 @@ describe("Pool — liquidation and bad debt", () => {
     });
 
     it("reverts with SeizedBelowMinimum(seized, minSeized)", async () => {
-      const { pool, collaterals, borrowers, liquidator, others } =
+      const { pool, collaterals, liquidator, others, collateral, borrower } =
         await loadFixture(borrowedToTheLimit);
-      const collateral = await collaterals[0].token.getAddress();
-      const borrower = borrowers[0].address;
       await collaterals[0].oracle.setPrice(px("1874.99"));
       const repay = units(1_000, 18);
-      const quote = must(
-        (
-          await expectLiquidation(
-            pool,
-            borrower,
-            collaterals,
-            collaterals[0],
-            repay,
-          )
-        ).quote,
-      );
+      const quote = await quoteFor(pool, borrower, collaterals, repay);
       expect(quote.seizedCollateral).to.equal(
         pm.seizedCollateralDown(repay, BONUS_BPS, px("1874.99")),
       );
@@ -514,15 +421,12 @@ describe("Pool — liquidation and bad debt", () => {
     });
 
     it("reverts with RepayBelowOneShare(repaid) when the repayment buys no borrow share", async () => {
-      const { pool, collaterals, borrowers, liquidator, others } =
+      const { pool, collaterals, liquidator, others, collateral, borrower } =
         await loadFixture(inflatedSharePrice);
-      const collateral = await collaterals[0].token.getAddress();
-      const borrower = borrowers[0].address;
       const expectation = await expectLiquidation(
         pool,
         borrower,
         collaterals,
-        collaterals[0],
         1n,
       );
       expect(
@@ -591,11 +495,10 @@ describe("Pool — liquidation and bad debt", () => {
 
   describe("liquidate: close factor", () => {
     it("HF just below 1 (≥ 0.95): repays at most bpsUp(debt, 50%) even if more is requested", async () => {
-      const { pool, loanToken, collaterals, borrowers, liquidator, others } =
+      const { pool, loanToken, collaterals, liquidator, others, borrower } =
         await loadFixture(borrowedToTheLimit);
       const { token, oracle } = collaterals[0];
       const collateral = await token.getAddress();
-      const borrower = borrowers[0].address;
       const receiver = others[0];
       await oracle.setPrice(px("1874.99"));
       const health = await pool.healthFactor(borrower);
@@ -603,13 +506,7 @@ describe("Pool — liquidation and bad debt", () => {
         .to.be.lt(pm.WAD)
         .and.gte(95n * 10n ** 16n);
 
-      const e = await expectLiquidation(
-        pool,
-        borrower,
-        collaterals,
-        collaterals[0],
-        DEBT,
-      );
+      const e = await expectLiquidation(pool, borrower, collaterals, DEBT);
       const quote = must(e.quote);
       expect(quote.repaidAssets).to.equal(pm.bpsUp(DEBT, 5_000n));
       expect(quote.repaidAssets).to.equal(units(7_500, 18));
@@ -683,7 +580,6 @@ describe("Pool — liquidation and bad debt", () => {
         pool,
         borrower.address,
         collaterals,
-        collaterals[0],
         DEBT,
       );
       expect(e.liquidity.debt % 2n).to.equal(1n);
@@ -715,24 +611,12 @@ describe("Pool — liquidation and bad debt", () => {
     });
 
     it("HF exactly 0.95: still capped at 50%", async () => {
-      const { pool, collaterals, borrowers, liquidator, others } =
+      const { pool, collaterals, liquidator, others, collateral, borrower } =
         await loadFixture(borrowedToTheLimit);
-      const collateral = await collaterals[0].token.getAddress();
-      const borrower = borrowers[0].address;
       // 10 × 1,781.25 × 80% = 14,250 = 0.95 × 15,000.
       await collaterals[0].oracle.setPrice(px("1781.25"));
       expect(await pool.healthFactor(borrower)).to.equal(95n * 10n ** 16n);
-      const quote = must(
-        (
-          await expectLiquidation(
-            pool,
-            borrower,
-            collaterals,
-            collaterals[0],
-            DEBT,
-          )
-        ).quote,
-      );
+      const quote = await quoteFor(pool, borrower, collaterals, DEBT);
       expect(quote.repaidAssets).to.equal(units(7_500, 18));
       await expect(
         pool
@@ -754,19 +638,18 @@ describe("Pool — liquidation and bad debt", () => {
     });
 
     it("HF just below 0.95: the whole debt may be repaid at once", async () => {
-      const { pool, loanToken, collaterals, borrowers, liquidator, others } =
-        await loadFixture(borrowedToTheLimit);
-      const collateral = await collaterals[0].token.getAddress();
-      const borrower = borrowers[0].address;
+      const {
+        pool,
+        loanToken,
+        collaterals,
+        liquidator,
+        others,
+        collateral,
+        borrower,
+      } = await loadFixture(borrowedToTheLimit);
       await collaterals[0].oracle.setPrice(px("1781.24"));
       expect(await pool.healthFactor(borrower)).to.be.lt(95n * 10n ** 16n);
-      const e = await expectLiquidation(
-        pool,
-        borrower,
-        collaterals,
-        collaterals[0],
-        DEBT,
-      );
+      const e = await expectLiquidation(pool, borrower, collaterals, DEBT);
       const quote = must(e.quote);
       expect(quote.repaidAssets).to.equal(DEBT);
       expect(quote.repaidShares).to.equal(e.borrowShares);
@@ -810,27 +693,22 @@ describe("Pool — liquidation and bad debt", () => {
     });
 
     it("dust > 0: the whole debt may be repaid when the close factor would leave debt at or below dust", async () => {
-      const { pool, owner, collaterals, borrowers, liquidator, others } =
-        await loadFixture(borrowedToTheLimit);
-      const collateral = await collaterals[0].token.getAddress();
-      const borrower = borrowers[0].address;
+      const {
+        pool,
+        owner,
+        collaterals,
+        liquidator,
+        others,
+        collateral,
+        borrower,
+      } = await loadFixture(borrowedToTheLimit);
       await collaterals[0].oracle.setPrice(px("1874.99"));
 
       // 15,000 − 7,500 = 7,500 left: one wei above the dust → capped.
       await pool
         .connect(owner)
         .setLiquidationParams(liquidationParams(units(7_500, 18) - 1n));
-      let quote = must(
-        (
-          await expectLiquidation(
-            pool,
-            borrower,
-            collaterals,
-            collaterals[0],
-            DEBT,
-          )
-        ).quote,
-      );
+      let quote = await quoteFor(pool, borrower, collaterals, DEBT);
       expect(quote.repaidAssets).to.equal(units(7_500, 18));
       expect(
         (
@@ -850,13 +728,7 @@ describe("Pool — liquidation and bad debt", () => {
       await pool
         .connect(owner)
         .setLiquidationParams(liquidationParams(units(7_500, 18)));
-      const e = await expectLiquidation(
-        pool,
-        borrower,
-        collaterals,
-        collaterals[0],
-        DEBT,
-      );
+      const e = await expectLiquidation(pool, borrower, collaterals, DEBT);
       quote = must(e.quote);
       expect(quote.repaidAssets).to.equal(DEBT);
       await expect(
@@ -884,13 +756,12 @@ describe("Pool — liquidation and bad debt", () => {
         owner,
         loanToken,
         collaterals,
-        borrowers,
         liquidator,
         others,
+        borrower,
       } = await loadFixture(borrowedToTheLimit);
       const { token, oracle } = collaterals[0];
       const collateral = await token.getAddress();
-      const borrower = borrowers[0].address;
       // HF 0.8, but the full-liquidation HF is set to 0 so that only the dust rule can lift the close factor.
       await oracle.setPrice(px("1500"));
       // Collateral 15,000 − the value seized at the cap, bpsUp(7,500, 105%) = 7,875 → 7,125 left.
@@ -900,25 +771,13 @@ describe("Pool — liquidation and bad debt", () => {
       await pool
         .connect(owner)
         .setLiquidationParams(liquidationParams(leftAtCap - 1n, 0n));
-      let e = await expectLiquidation(
-        pool,
-        borrower,
-        collaterals,
-        collaterals[0],
-        DEBT,
-      );
+      let e = await expectLiquidation(pool, borrower, collaterals, DEBT);
       expect(must(e.quote).repaidAssets).to.equal(units(7_500, 18));
 
       await pool
         .connect(owner)
         .setLiquidationParams(liquidationParams(leftAtCap, 0n));
-      e = await expectLiquidation(
-        pool,
-        borrower,
-        collaterals,
-        collaterals[0],
-        DEBT,
-      );
+      e = await expectLiquidation(pool, borrower, collaterals, DEBT);
       const quote = must(e.quote);
       // The whole debt is allowed; the collateral (10 × 1,500 < 15,000 × 1.05) caps it: all is seized and the
       // liquidator pays repaidForSeizedUp; the residual debt is realized at once.
@@ -928,8 +787,7 @@ describe("Pool — liquidation and bad debt", () => {
       );
       expect(quote.repaidAssets).to.equal(14_285_714_285_714_285_714_286n); // ceil(15,000e18 / 1.05)
       expect(quote.realizesBadDebt).to.equal(true);
-      const realization = e.realization;
-      if (realization === null) throw new Error("expected a realization");
+      const realization = mustRealize(e);
 
       const tx = pool
         .connect(liquidator)
@@ -956,23 +814,22 @@ describe("Pool — liquidation and bad debt", () => {
     });
 
     it("dust > 0: a partial seizure that would leave debt with only dust collateral reverts with LiquidationLeavesDust", async () => {
-      const { pool, owner, collaterals, borrowers, liquidator, others } =
-        await loadFixture(borrowedToTheLimit);
-      const collateral = await collaterals[0].token.getAddress();
-      const borrower = borrowers[0].address;
+      const {
+        pool,
+        owner,
+        collaterals,
+        liquidator,
+        others,
+        collateral,
+        borrower,
+      } = await loadFixture(borrowedToTheLimit);
       await collaterals[0].oracle.setPrice(px("1500"));
       await pool
         .connect(owner)
         .setLiquidationParams(liquidationParams(units(7_125, 18), 0n));
       // Repay 10,000 (allowed: above the close factor) → seize 7 → 3 × 1,500 = 4,500 ≤ dust is left, with debt.
       const repay = units(10_000, 18);
-      const e = await expectLiquidation(
-        pool,
-        borrower,
-        collaterals,
-        collaterals[0],
-        repay,
-      );
+      const e = await expectLiquidation(pool, borrower, collaterals, repay);
       expect(e.quote).to.equal(null);
       await expect(
         pool
@@ -989,10 +846,8 @@ describe("Pool — liquidation and bad debt", () => {
     const IMPROVEMENT_BOUND = 8_400n * 10n ** 14n;
 
     it("a just-unhealthy position (HF slightly below 1) becomes healthier", async () => {
-      const { pool, collaterals, borrowers, liquidator, others } =
+      const { pool, collaterals, liquidator, others, collateral, borrower } =
         await loadFixture(borrowedToTheLimit);
-      const collateral = await collaterals[0].token.getAddress();
-      const borrower = borrowers[0].address;
       await collaterals[0].oracle.setPrice(px("1874.99"));
       const before = await pool.healthFactor(borrower);
       expect(before).to.be.lt(pm.WAD).and.gt(IMPROVEMENT_BOUND);
@@ -1007,10 +862,8 @@ describe("Pool — liquidation and bad debt", () => {
     });
 
     it("a position between the bound and 0.95 also becomes healthier", async () => {
-      const { pool, collaterals, borrowers, liquidator, others } =
+      const { pool, collaterals, liquidator, others, collateral, borrower } =
         await loadFixture(borrowedToTheLimit);
-      const collateral = await collaterals[0].token.getAddress();
-      const borrower = borrowers[0].address;
       await collaterals[0].oracle.setPrice(px("1700")); // HF = 13,600 / 15,000 ≈ 0.9067
       const before = await pool.healthFactor(borrower);
       expect(before)
@@ -1029,10 +882,8 @@ describe("Pool — liquidation and bad debt", () => {
     });
 
     it("a position below threshold × (1 + bonus) becomes less healthy", async () => {
-      const { pool, collaterals, borrowers, liquidator, others } =
+      const { pool, collaterals, liquidator, others, collateral, borrower } =
         await loadFixture(borrowedToTheLimit);
-      const collateral = await collaterals[0].token.getAddress();
-      const borrower = borrowers[0].address;
       await collaterals[0].oracle.setPrice(px("1500")); // HF = 12,000 / 15,000 = 0.8
       const before = await pool.healthFactor(borrower);
       expect(before).to.equal(8n * 10n ** 17n);
@@ -1070,13 +921,12 @@ describe("Pool — liquidation and bad debt", () => {
           owner,
           loanToken,
           collaterals,
-          borrowers,
           liquidator,
           others,
+          borrower,
         } = await loadFixture(borrowedToTheLimit);
         const { token, oracle } = collaterals[0];
         const collateral = await token.getAddress();
-        const borrower = borrowers[0].address;
         const receiver = others[0];
         if (reserve > 0n) {
           await expect(pool.connect(owner).donateToReserve(reserve))
@@ -1086,16 +936,9 @@ describe("Pool — liquidation and bad debt", () => {
         await oracle.setPrice(px("1400")); // 14,000 of collateral for 15,000 of debt
         const cashBefore = await pool.cash();
 
-        const e = await expectLiquidation(
-          pool,
-          borrower,
-          collaterals,
-          collaterals[0],
-          DEBT,
-        );
+        const e = await expectLiquidation(pool, borrower, collaterals, DEBT);
         const quote = must(e.quote);
-        const realization = e.realization;
-        if (realization === null) throw new Error("expected a realization");
+        const realization = mustRealize(e);
         expect(e.totals.reserveAssets).to.equal(reserve);
         expect(quote.seizedCollateral).to.equal(COLLATERAL);
         expect(quote.repaidAssets).to.equal(13_333_333_333_333_333_333_334n); // ceil(14,000e18 / 1.05)
@@ -1130,14 +973,7 @@ describe("Pool — liquidation and bad debt", () => {
           .liquidate(borrower, collateral, DEBT, 0n, receiver.address);
         await expect(tx)
           .to.emit(pool, "BadDebtRealized")
-          .withArgs(
-            borrower,
-            realization.badDebtAssets,
-            realization.coveredByReserve,
-            realization.socializedAssets,
-            e.sharePriceBefore,
-            e.sharePriceAfter,
-          );
+          .withArgs(...badDebtRealizedArgs(borrower, e));
         await expect(tx)
           .to.emit(pool, "Liquidate")
           .withArgs(
@@ -1191,12 +1027,11 @@ describe("Pool — liquidation and bad debt", () => {
     }
 
     it("sweeps another collateral's dust to the receiver (DustCollateralSwept) when dust > 0", async () => {
-      const { pool, collaterals, borrowers, liquidator, others } =
+      const { pool, collaterals, liquidator, others, borrower } =
         await loadFixture(twoCollateralsWithDust);
       const [main, small] = collaterals;
       const mainAddress = await main.token.getAddress();
       const smallAddress = await small.token.getAddress();
-      const borrower = borrowers[0].address;
       const receiver = others[0];
       await main.oracle.setPrice(px("1400"));
       // 16,667 sats × 30,000 = 5.0001 loan units ≤ the dust of 10.
@@ -1209,12 +1044,11 @@ describe("Pool — liquidation and bad debt", () => {
         pool,
         borrower,
         collaterals,
-        main,
         DEBT,
+        main,
       );
       const quote = must(e.quote);
-      const realization = e.realization;
-      if (realization === null) throw new Error("expected a realization");
+      const realization = mustRealize(e);
       expect(quote.seizedCollateral).to.equal(COLLATERAL);
       expect(quote.remainingCollateralValue).to.equal(
         5_000_100_000_000_000_000n,
@@ -1228,14 +1062,7 @@ describe("Pool — liquidation and bad debt", () => {
         .withArgs(borrower, smallAddress, receiver.address, 16_667n);
       await expect(tx)
         .to.emit(pool, "BadDebtRealized")
-        .withArgs(
-          borrower,
-          realization.badDebtAssets,
-          realization.coveredByReserve,
-          realization.socializedAssets,
-          e.sharePriceBefore,
-          e.sharePriceAfter,
-        );
+        .withArgs(...badDebtRealizedArgs(borrower, e));
       await expect(tx)
         .to.emit(pool, "Liquidate")
         .withArgs(
@@ -1265,19 +1092,18 @@ describe("Pool — liquidation and bad debt", () => {
     });
 
     it("capped by the seized balance, the liquidator pays repaidForSeizedUp; other collateral above dust keeps the debt", async () => {
-      const { pool, loanToken, collaterals, borrowers, liquidator, others } =
+      const { pool, loanToken, collaterals, liquidator, others, borrower } =
         await loadFixture(twoCollateralsNoDust);
       const [main, other] = collaterals;
       const mainAddress = await main.token.getAddress();
-      const borrower = borrowers[0].address;
       await main.oracle.setPrice(px("1400")); // (14,000 + 3,000) × 80% / 15,000 ≈ 0.907 → full liquidation allowed
 
       const e = await expectLiquidation(
         pool,
         borrower,
         collaterals,
-        main,
         DEBT,
+        main,
       );
       const quote = must(e.quote);
       expect(quote.seizedCollateral).to.equal(COLLATERAL);
@@ -1321,23 +1147,11 @@ describe("Pool — liquidation and bad debt", () => {
     });
 
     it("works at 100% utilization: no idle cash is needed, with or without bad debt", async () => {
-      const { pool, collaterals, borrowers, liquidator, others } =
+      const { pool, collaterals, liquidator, others, collateral, borrower } =
         await loadFixture(fullyUtilized);
-      const collateral = await collaterals[0].token.getAddress();
-      const borrower = borrowers[0].address;
       expect(await pool.cash()).to.equal(0n);
       await collaterals[0].oracle.setPrice(px("1874.99"));
-      let quote = must(
-        (
-          await expectLiquidation(
-            pool,
-            borrower,
-            collaterals,
-            collaterals[0],
-            DEBT,
-          )
-        ).quote,
-      );
+      let quote = await quoteFor(pool, borrower, collaterals, DEBT);
       await expect(
         pool
           .connect(liquidator)
@@ -1348,13 +1162,7 @@ describe("Pool — liquidation and bad debt", () => {
       // Now insolvent: the rest goes, with bad debt, still needing no cash from the pool.
       await collaterals[0].oracle.setPrice(px("1000"));
       const cashBefore = await pool.cash();
-      const e = await expectLiquidation(
-        pool,
-        borrower,
-        collaterals,
-        collaterals[0],
-        DEBT,
-      );
+      const e = await expectLiquidation(pool, borrower, collaterals, DEBT);
       quote = must(e.quote);
       expect(quote.realizesBadDebt).to.equal(true);
       await expect(
@@ -1376,9 +1184,15 @@ describe("Pool — liquidation and bad debt", () => {
     });
 
     it("realizes debt including the interest accrued up to the liquidation", async () => {
-      const { pool, rateModel, collaterals, borrowers, liquidator, others } =
-        await loadFixture(twoBorrowers);
-      const collateral = await collaterals[0].token.getAddress();
+      const {
+        pool,
+        rateModel,
+        collaterals,
+        borrowers,
+        liquidator,
+        others,
+        collateral,
+      } = await loadFixture(twoBorrowers);
       const [insolvent, healthy] = borrowers;
       await collaterals[0].oracle.setPrice(px("1400"));
       const stored = await totalsOf(pool); // rate 0 so far: the views are the stored figures
@@ -1386,7 +1200,6 @@ describe("Pool — liquidation and bad debt", () => {
         pool,
         insolvent.address,
         collaterals,
-        collaterals[0],
         DEBT,
       );
 
@@ -1402,13 +1215,12 @@ describe("Pool — liquidation and bad debt", () => {
         pool,
         insolvent.address,
         collaterals,
-        collaterals[0],
         DEBT,
+        collaterals[0],
         "pending",
       );
       const quote = must(e.quote);
-      const realization = e.realization;
-      if (realization === null) throw new Error("expected a realization");
+      const realization = mustRealize(e);
       expect(e.totals).to.deep.equal(accrued);
       // Same collateral, same repayment: all the extra debt is bad debt.
       expect(quote.repaidAssets).to.equal(
@@ -1441,14 +1253,7 @@ describe("Pool — liquidation and bad debt", () => {
         );
       await expect(tx)
         .to.emit(pool, "BadDebtRealized")
-        .withArgs(
-          insolvent.address,
-          realization.badDebtAssets,
-          realization.coveredByReserve,
-          realization.socializedAssets,
-          e.sharePriceBefore,
-          e.sharePriceAfter,
-        );
+        .withArgs(...badDebtRealizedArgs(insolvent.address, e));
       expect(await totalsOf(pool)).to.deep.equal(realization.totalsAfter);
       expect(await pool.debtOf(insolvent.address)).to.equal(0n);
 
@@ -1485,11 +1290,10 @@ describe("Pool — liquidation and bad debt", () => {
     });
 
     it("realizes a 1-wei-collateral account worth exactly the dust threshold, paying the dust to the caller; CollateralCoversDebt while solvent", async () => {
-      const { pool, owner, collaterals, borrowers, others } =
+      const { pool, owner, collaterals, others, borrower } =
         await loadFixture(oneWeiPosition);
       const { token, oracle } = collaterals[0];
       const collateral = await token.getAddress();
-      const borrower = borrowers[0].address;
       const caller = others[1];
 
       // With dust 2,000 the collateral (2,000 wei) is dust but still covers the 1,500 wei debt: not bad debt.
@@ -1556,10 +1360,9 @@ describe("Pool — liquidation and bad debt", () => {
     });
 
     it("with dust 0, an account whose collateral is worth 0 still counts (at-or-below rule)", async () => {
-      const { pool, collaterals, borrowers, others } =
+      const { pool, collaterals, others, borrower } =
         await loadFixture(borrowedToTheLimit);
       const { token, oracle } = collaterals[0];
-      const borrower = borrowers[0].address;
       const caller = others[1];
       // A price of 1e-36 loan units per unit: 10e18 units are worth 0 (rounded down).
       await oracle.setPrice(1n);

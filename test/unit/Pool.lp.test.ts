@@ -2,12 +2,16 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { ContractTransactionResponse } from "ethers";
 import type { FeeOnTransferERC20, Pool } from "../../typechain-types";
 import { deployPool, units } from "../helpers/fixtures";
 import type { PoolFixture } from "../helpers/fixtures";
+import { totalsOf } from "../helpers/chainReads";
+import { DEFAULT_LIQUIDATION_PARAMS, supplyAndBorrow } from "../helpers/setup";
 import {
   accrue,
   cashOf,
+  DECIMALS_OFFSET,
   interestOf,
   lpAssetsDown,
   lpAssetsUp,
@@ -15,38 +19,16 @@ import {
   lpSharesUp,
   sharePrice,
   toSharesDown,
-  type PoolTotals,
 } from "../../keepers/src/model/poolMath";
 
 const E18 = 10n ** 18n;
 const UINT128_MAX = 2n ** 128n - 1n;
 /** 10**DECIMALS_OFFSET virtual LP shares. */
-const VIRTUAL_LP_SHARES = 10n ** 6n;
-
-/** The pool's totals as its views report them now (interest accrued to the latest block). */
-async function totalsOf(pool: Pool): Promise<PoolTotals> {
-  return {
-    totalLpAssets: await pool.totalAssets(),
-    reserveAssets: await pool.reserveAssets(),
-    totalBorrowAssets: await pool.totalBorrowAssets(),
-    totalBorrowShares: await pool.totalBorrowShares(),
-  };
-}
+const VIRTUAL_LP_SHARES = 10n ** DECIMALS_OFFSET;
 
 /** (totalAssets, totalSupply) for the LP conversions. */
 async function lpState(pool: Pool): Promise<{ ta: bigint; ts: bigint }> {
   return { ta: await pool.totalAssets(), ts: await pool.totalSupply() };
-}
-
-async function supplyAndBorrow(
-  fx: PoolFixture,
-  borrower: HardhatEthersSigner,
-  collateralAssets: bigint,
-  borrowAssets: bigint,
-): Promise<void> {
-  const collateral = await fx.collaterals[0].token.getAddress();
-  await fx.pool.connect(borrower).supplyCollateral(collateral, collateralAssets, borrower.address);
-  await fx.pool.connect(borrower).borrow(borrowAssets, borrower.address);
 }
 
 // ------------------------------------------------------------------ fixtures
@@ -97,7 +79,10 @@ async function decimals18Fixture(): Promise<PoolFixture> {
 /** A pool created through the fixture's factory whose loan asset takes a 1% fee on every transfer. */
 async function feeOnTransferFixture() {
   const fx = await deployPool();
-  const fot: FeeOnTransferERC20 = await ethers.deployContract("FeeOnTransferERC20", ["Fee Dollar", "FEE", 100n]);
+  const fot: FeeOnTransferERC20 = await ethers.deployContract(
+    "FeeOnTransferERC20",
+    ["Fee Dollar", "FEE", 100n],
+  );
   const config = {
     loanAsset: await fot.getAddress(),
     name: "Mutual Pool FEE",
@@ -106,7 +91,7 @@ async function feeOnTransferFixture() {
     guardian: fx.guardian.address,
     rateModel: await fx.rateModel.getAddress(),
     reserveFactorBps: 1_000n,
-    liquidationParams: { closeFactorBps: 5_000n, fullLiquidationHealthFactor: 95n * 10n ** 16n, dustThresholdAssets: 0n },
+    liquidationParams: DEFAULT_LIQUIDATION_PARAMS,
   };
   const salt = ethers.id("fee-on-transfer");
   const address = await fx.factory.computePoolAddress(config, salt);
@@ -122,7 +107,10 @@ async function feeOnTransferFixture() {
 
 describe("Pool: LP side", function () {
   describe("decimals and the share unit", function () {
-    const cases: { loanDecimals: number; fixture: () => Promise<PoolFixture> }[] = [
+    const cases: {
+      loanDecimals: number;
+      fixture: () => Promise<PoolFixture>;
+    }[] = [
       { loanDecimals: 6, fixture: decimals6Fixture },
       { loanDecimals: 8, fixture: decimals8Fixture },
       { loanDecimals: 18, fixture: decimals18Fixture },
@@ -152,7 +140,12 @@ describe("Pool: LP side", function () {
         const { pool, lps, loanToken, borrowers } = fx;
         const deposit = units(10_000, loanDecimals) + 3n;
         await pool.connect(lps[0]).deposit(deposit, lps[0].address);
-        await supplyAndBorrow(fx, borrowers[0], units(10, 18), units(4_321, loanDecimals) + 1n);
+        await supplyAndBorrow(
+          fx,
+          borrowers[0],
+          units(10, 18),
+          units(4_321, loanDecimals) + 1n,
+        );
 
         const stored = await totalsOf(pool);
         const start = await pool.lastAccrualTimestamp();
@@ -162,23 +155,49 @@ describe("Pool: LP side", function () {
         const half = shares / 2n;
         const expected = accrue(stored, 1_585_489_599n, elapsed, 1_000n);
         expect(expected.totalLpAssets).to.be.greaterThan(stored.totalLpAssets);
-        const expectedAssets = lpAssetsDown(half, expected.totalLpAssets, shares);
+        const expectedAssets = lpAssetsDown(
+          half,
+          expected.totalLpAssets,
+          shares,
+        );
 
         const before = await loanToken.balanceOf(lps[0].address);
-        await expect(pool.connect(lps[0]).redeem(half, lps[0].address, lps[0].address))
+        await expect(
+          pool.connect(lps[0]).redeem(half, lps[0].address, lps[0].address),
+        )
           .to.emit(pool, "Withdraw")
-          .withArgs(lps[0].address, lps[0].address, lps[0].address, expectedAssets, half);
-        expect((await loanToken.balanceOf(lps[0].address)) - before).to.equal(expectedAssets);
-        expect(await pool.totalAssets()).to.equal(expected.totalLpAssets - expectedAssets);
+          .withArgs(
+            lps[0].address,
+            lps[0].address,
+            lps[0].address,
+            expectedAssets,
+            half,
+          );
+        expect((await loanToken.balanceOf(lps[0].address)) - before).to.equal(
+          expectedAssets,
+        );
+        expect(await pool.totalAssets()).to.equal(
+          expected.totalLpAssets - expectedAssets,
+        );
       });
     }
   });
 
   describe("conversions and their rounding", function () {
     /** Odd asset amounts, each checked below to be inexact at the fixture's price. */
-    const ASSET_AMOUNTS = [1n, 7n, 999_999n, 31_415_926_535_897_932n, 123_456_789_012_345_678_901n];
+    const ASSET_AMOUNTS = [
+      1n,
+      7n,
+      999_999n,
+      31_415_926_535_897_932n,
+      123_456_789_012_345_678_901n,
+    ];
     /** Odd share amounts. */
-    const SHARE_AMOUNTS = [1_000_003n, 7_777_777_777n, 31_415_926_535_897_932_384_626n];
+    const SHARE_AMOUNTS = [
+      1_000_003n,
+      7_777_777_777n,
+      31_415_926_535_897_932_384_626n,
+    ];
 
     it("the fixture's exchange rate is not a whole number", async function () {
       const { pool } = await loadFixture(oddStateFixture);
@@ -227,11 +246,17 @@ describe("Pool: LP side", function () {
       for (const assets of ASSET_AMOUNTS) {
         const shares = lpSharesDown(assets, ta, ts);
         expect(lpAssetsDown(shares, ta, ts)).to.be.at.most(assets);
-        expect(await pool.previewRedeem(await pool.previewDeposit(assets))).to.be.at.most(assets);
-        expect(await pool.previewWithdraw(assets)).to.be.at.least(await pool.previewDeposit(assets));
+        expect(
+          await pool.previewRedeem(await pool.previewDeposit(assets)),
+        ).to.be.at.most(assets);
+        expect(await pool.previewWithdraw(assets)).to.be.at.least(
+          await pool.previewDeposit(assets),
+        );
       }
       for (const shares of SHARE_AMOUNTS) {
-        expect(await pool.previewMint(shares)).to.be.at.least(await pool.previewRedeem(shares));
+        expect(await pool.previewMint(shares)).to.be.at.least(
+          await pool.previewRedeem(shares),
+        );
       }
     });
   });
@@ -244,14 +269,18 @@ describe("Pool: LP side", function () {
       const { ta, ts } = await lpState(pool);
       const preview = await pool.previewDeposit(assets);
       expect(preview).to.equal(lpSharesDown(assets, ta, ts));
-      expect(await pool.connect(lp0).deposit.staticCall(assets, lp2.address)).to.equal(preview);
+      expect(
+        await pool.connect(lp0).deposit.staticCall(assets, lp2.address),
+      ).to.equal(preview);
 
       const tokensBefore = await loanToken.balanceOf(lp0.address);
       await expect(pool.connect(lp0).deposit(assets, lp2.address))
         .to.emit(pool, "Deposit")
         .withArgs(lp0.address, lp2.address, assets, preview);
       expect(await pool.balanceOf(lp2.address)).to.equal(preview);
-      expect(tokensBefore - (await loanToken.balanceOf(lp0.address))).to.equal(assets);
+      expect(tokensBefore - (await loanToken.balanceOf(lp0.address))).to.equal(
+        assets,
+      );
       expect(await pool.totalAssets()).to.equal(ta + assets);
       expect(await pool.totalSupply()).to.equal(ts + preview);
     });
@@ -263,14 +292,18 @@ describe("Pool: LP side", function () {
       const { ta, ts } = await lpState(pool);
       const preview = await pool.previewMint(shares);
       expect(preview).to.equal(lpAssetsUp(shares, ta, ts));
-      expect(await pool.connect(lp0).mint.staticCall(shares, lp2.address)).to.equal(preview);
+      expect(
+        await pool.connect(lp0).mint.staticCall(shares, lp2.address),
+      ).to.equal(preview);
 
       const tokensBefore = await loanToken.balanceOf(lp0.address);
       await expect(pool.connect(lp0).mint(shares, lp2.address))
         .to.emit(pool, "Deposit")
         .withArgs(lp0.address, lp2.address, preview, shares);
       expect(await pool.balanceOf(lp2.address)).to.equal(shares);
-      expect(tokensBefore - (await loanToken.balanceOf(lp0.address))).to.equal(preview);
+      expect(tokensBefore - (await loanToken.balanceOf(lp0.address))).to.equal(
+        preview,
+      );
       expect(await pool.totalAssets()).to.equal(ta + preview);
     });
 
@@ -281,15 +314,23 @@ describe("Pool: LP side", function () {
       const { ta, ts } = await lpState(pool);
       const preview = await pool.previewWithdraw(assets);
       expect(preview).to.equal(lpSharesUp(assets, ta, ts));
-      expect(await pool.connect(lp0).withdraw.staticCall(assets, lp2.address, lp0.address)).to.equal(preview);
+      expect(
+        await pool
+          .connect(lp0)
+          .withdraw.staticCall(assets, lp2.address, lp0.address),
+      ).to.equal(preview);
 
       const sharesBefore = await pool.balanceOf(lp0.address);
       const tokensBefore = await loanToken.balanceOf(lp2.address);
       await expect(pool.connect(lp0).withdraw(assets, lp2.address, lp0.address))
         .to.emit(pool, "Withdraw")
         .withArgs(lp0.address, lp2.address, lp0.address, assets, preview);
-      expect(sharesBefore - (await pool.balanceOf(lp0.address))).to.equal(preview);
-      expect((await loanToken.balanceOf(lp2.address)) - tokensBefore).to.equal(assets);
+      expect(sharesBefore - (await pool.balanceOf(lp0.address))).to.equal(
+        preview,
+      );
+      expect((await loanToken.balanceOf(lp2.address)) - tokensBefore).to.equal(
+        assets,
+      );
       expect(await pool.totalAssets()).to.equal(ta - assets);
       expect(await pool.totalSupply()).to.equal(ts - preview);
     });
@@ -301,13 +342,19 @@ describe("Pool: LP side", function () {
       const { ta, ts } = await lpState(pool);
       const preview = await pool.previewRedeem(shares);
       expect(preview).to.equal(lpAssetsDown(shares, ta, ts));
-      expect(await pool.connect(lp0).redeem.staticCall(shares, lp2.address, lp0.address)).to.equal(preview);
+      expect(
+        await pool
+          .connect(lp0)
+          .redeem.staticCall(shares, lp2.address, lp0.address),
+      ).to.equal(preview);
 
       const tokensBefore = await loanToken.balanceOf(lp2.address);
       await expect(pool.connect(lp0).redeem(shares, lp2.address, lp0.address))
         .to.emit(pool, "Withdraw")
         .withArgs(lp0.address, lp2.address, lp0.address, preview, shares);
-      expect((await loanToken.balanceOf(lp2.address)) - tokensBefore).to.equal(preview);
+      expect((await loanToken.balanceOf(lp2.address)) - tokensBefore).to.equal(
+        preview,
+      );
       expect(await pool.totalAssets()).to.equal(ta - preview);
     });
 
@@ -318,16 +365,28 @@ describe("Pool: LP side", function () {
       const shares = 10n ** 24n;
       const previewShares = await pool.previewWithdraw(E18);
 
-      await expect(pool.connect(spender).redeem(shares, spender.address, lp0.address))
+      await expect(
+        pool.connect(spender).redeem(shares, spender.address, lp0.address),
+      )
         .to.be.revertedWithCustomError(pool, "ERC20InsufficientAllowance")
         .withArgs(spender.address, 0n, shares);
 
       await pool.connect(lp0).approve(spender.address, shares + previewShares);
       const expectedAssets = await pool.previewRedeem(shares);
-      await expect(pool.connect(spender).redeem(shares, spender.address, lp0.address))
+      await expect(
+        pool.connect(spender).redeem(shares, spender.address, lp0.address),
+      )
         .to.emit(pool, "Withdraw")
-        .withArgs(spender.address, spender.address, lp0.address, expectedAssets, shares);
-      expect(await pool.allowance(lp0.address, spender.address)).to.equal(previewShares);
+        .withArgs(
+          spender.address,
+          spender.address,
+          lp0.address,
+          expectedAssets,
+          shares,
+        );
+      expect(await pool.allowance(lp0.address, spender.address)).to.equal(
+        previewShares,
+      );
       await pool.connect(spender).withdraw(E18, spender.address, lp0.address);
       expect(await pool.allowance(lp0.address, spender.address)).to.equal(0n);
     });
@@ -340,7 +399,9 @@ describe("Pool: LP side", function () {
       expect(await pool.maxRedeem(lp1.address)).to.equal(shares);
       const before = await loanToken.balanceOf(lp1.address);
       await pool.connect(lp1).redeem(shares, lp1.address, lp1.address);
-      expect((await loanToken.balanceOf(lp1.address)) - before).to.equal(expected);
+      expect((await loanToken.balanceOf(lp1.address)) - before).to.equal(
+        expected,
+      );
       expect(await pool.balanceOf(lp1.address)).to.equal(0n);
       // lp1 earned interest on its deposit.
       expect(expected).to.be.greaterThan(LP1_DEPOSIT);
@@ -353,11 +414,21 @@ describe("Pool: LP side", function () {
       const [lp0] = lps;
       const assets = 5_555_555_555_555_555_555n;
       const shares = await pool.previewDeposit(assets);
-      await expect(pool.connect(lp0).depositWithMinShares(assets, lp0.address, shares + 1n))
+      await expect(
+        pool
+          .connect(lp0)
+          .depositWithMinShares(assets, lp0.address, shares + 1n),
+      )
         .to.be.revertedWithCustomError(pool, "SharesBelowMinimum")
         .withArgs(shares, shares + 1n);
-      expect(await pool.connect(lp0).depositWithMinShares.staticCall(assets, lp0.address, shares)).to.equal(shares);
-      await expect(pool.connect(lp0).depositWithMinShares(assets, lp0.address, shares))
+      expect(
+        await pool
+          .connect(lp0)
+          .depositWithMinShares.staticCall(assets, lp0.address, shares),
+      ).to.equal(shares);
+      await expect(
+        pool.connect(lp0).depositWithMinShares(assets, lp0.address, shares),
+      )
         .to.emit(pool, "Deposit")
         .withArgs(lp0.address, lp0.address, assets, shares);
     });
@@ -367,11 +438,19 @@ describe("Pool: LP side", function () {
       const [lp0] = lps;
       const shares = 5_555_555_555_555_555_555_555_555n;
       const assets = await pool.previewMint(shares);
-      await expect(pool.connect(lp0).mintWithMaxAssets(shares, lp0.address, assets - 1n))
+      await expect(
+        pool.connect(lp0).mintWithMaxAssets(shares, lp0.address, assets - 1n),
+      )
         .to.be.revertedWithCustomError(pool, "AssetsAboveMaximum")
         .withArgs(assets, assets - 1n);
-      expect(await pool.connect(lp0).mintWithMaxAssets.staticCall(shares, lp0.address, assets)).to.equal(assets);
-      await expect(pool.connect(lp0).mintWithMaxAssets(shares, lp0.address, assets))
+      expect(
+        await pool
+          .connect(lp0)
+          .mintWithMaxAssets.staticCall(shares, lp0.address, assets),
+      ).to.equal(assets);
+      await expect(
+        pool.connect(lp0).mintWithMaxAssets(shares, lp0.address, assets),
+      )
         .to.emit(pool, "Deposit")
         .withArgs(lp0.address, lp0.address, assets, shares);
     });
@@ -381,13 +460,28 @@ describe("Pool: LP side", function () {
       const [lp0] = lps;
       const assets = 5_555_555_555_555_555_555n;
       const shares = await pool.previewWithdraw(assets);
-      await expect(pool.connect(lp0).withdrawWithMaxShares(assets, lp0.address, lp0.address, shares - 1n))
+      await expect(
+        pool
+          .connect(lp0)
+          .withdrawWithMaxShares(assets, lp0.address, lp0.address, shares - 1n),
+      )
         .to.be.revertedWithCustomError(pool, "SharesAboveMaximum")
         .withArgs(shares, shares - 1n);
       expect(
-        await pool.connect(lp0).withdrawWithMaxShares.staticCall(assets, lp0.address, lp0.address, shares),
+        await pool
+          .connect(lp0)
+          .withdrawWithMaxShares.staticCall(
+            assets,
+            lp0.address,
+            lp0.address,
+            shares,
+          ),
       ).to.equal(shares);
-      await expect(pool.connect(lp0).withdrawWithMaxShares(assets, lp0.address, lp0.address, shares))
+      await expect(
+        pool
+          .connect(lp0)
+          .withdrawWithMaxShares(assets, lp0.address, lp0.address, shares),
+      )
         .to.emit(pool, "Withdraw")
         .withArgs(lp0.address, lp0.address, lp0.address, assets, shares);
     });
@@ -397,13 +491,28 @@ describe("Pool: LP side", function () {
       const [lp0] = lps;
       const shares = 5_555_555_555_555_555_555_555_555n;
       const assets = await pool.previewRedeem(shares);
-      await expect(pool.connect(lp0).redeemWithMinAssets(shares, lp0.address, lp0.address, assets + 1n))
+      await expect(
+        pool
+          .connect(lp0)
+          .redeemWithMinAssets(shares, lp0.address, lp0.address, assets + 1n),
+      )
         .to.be.revertedWithCustomError(pool, "AssetsBelowMinimum")
         .withArgs(assets, assets + 1n);
       expect(
-        await pool.connect(lp0).redeemWithMinAssets.staticCall(shares, lp0.address, lp0.address, assets),
+        await pool
+          .connect(lp0)
+          .redeemWithMinAssets.staticCall(
+            shares,
+            lp0.address,
+            lp0.address,
+            assets,
+          ),
       ).to.equal(assets);
-      await expect(pool.connect(lp0).redeemWithMinAssets(shares, lp0.address, lp0.address, assets))
+      await expect(
+        pool
+          .connect(lp0)
+          .redeemWithMinAssets(shares, lp0.address, lp0.address, assets),
+      )
         .to.emit(pool, "Withdraw")
         .withArgs(lp0.address, lp0.address, lp0.address, assets, shares);
     });
@@ -413,17 +522,42 @@ describe("Pool: LP side", function () {
       const [lp0] = lps;
       const assets = 5_555_555_555_555_555_555n;
       const shares = 5_555_555_555_555_555_555_555_555n;
-      expect(await pool.connect(lp0).deposit.staticCall(assets, lp0.address)).to.equal(
-        await pool.connect(lp0).depositWithMinShares.staticCall(assets, lp0.address, 0n),
+      expect(
+        await pool.connect(lp0).deposit.staticCall(assets, lp0.address),
+      ).to.equal(
+        await pool
+          .connect(lp0)
+          .depositWithMinShares.staticCall(assets, lp0.address, 0n),
       );
-      expect(await pool.connect(lp0).mint.staticCall(shares, lp0.address)).to.equal(
-        await pool.connect(lp0).mintWithMaxAssets.staticCall(shares, lp0.address, ethers.MaxUint256),
+      expect(
+        await pool.connect(lp0).mint.staticCall(shares, lp0.address),
+      ).to.equal(
+        await pool
+          .connect(lp0)
+          .mintWithMaxAssets.staticCall(shares, lp0.address, ethers.MaxUint256),
       );
-      expect(await pool.connect(lp0).withdraw.staticCall(assets, lp0.address, lp0.address)).to.equal(
-        await pool.connect(lp0).withdrawWithMaxShares.staticCall(assets, lp0.address, lp0.address, ethers.MaxUint256),
+      expect(
+        await pool
+          .connect(lp0)
+          .withdraw.staticCall(assets, lp0.address, lp0.address),
+      ).to.equal(
+        await pool
+          .connect(lp0)
+          .withdrawWithMaxShares.staticCall(
+            assets,
+            lp0.address,
+            lp0.address,
+            ethers.MaxUint256,
+          ),
       );
-      expect(await pool.connect(lp0).redeem.staticCall(shares, lp0.address, lp0.address)).to.equal(
-        await pool.connect(lp0).redeemWithMinAssets.staticCall(shares, lp0.address, lp0.address, 0n),
+      expect(
+        await pool
+          .connect(lp0)
+          .redeem.staticCall(shares, lp0.address, lp0.address),
+      ).to.equal(
+        await pool
+          .connect(lp0)
+          .redeemWithMinAssets.staticCall(shares, lp0.address, lp0.address, 0n),
       );
     });
   });
@@ -432,35 +566,40 @@ describe("Pool: LP side", function () {
     it("deposit and withdraw of 0 assets revert with ZeroShares(0)", async function () {
       const { pool, lps } = await loadFixture(oddStateFixture);
       const [lp0] = lps;
-      await expect(pool.connect(lp0).deposit(0n, lp0.address))
-        .to.be.revertedWithCustomError(pool, "ZeroShares")
-        .withArgs(0n);
-      await expect(pool.connect(lp0).depositWithMinShares(0n, lp0.address, 0n))
-        .to.be.revertedWithCustomError(pool, "ZeroShares")
-        .withArgs(0n);
-      await expect(pool.connect(lp0).withdraw(0n, lp0.address, lp0.address))
-        .to.be.revertedWithCustomError(pool, "ZeroShares")
-        .withArgs(0n);
-      await expect(pool.connect(lp0).withdrawWithMaxShares(0n, lp0.address, lp0.address, 0n))
-        .to.be.revertedWithCustomError(pool, "ZeroShares")
-        .withArgs(0n);
+      // Thunks, so each call is sent only after the previous expectation settled.
+      const calls = [
+        () => pool.connect(lp0).deposit(0n, lp0.address),
+        () => pool.connect(lp0).depositWithMinShares(0n, lp0.address, 0n),
+        () => pool.connect(lp0).withdraw(0n, lp0.address, lp0.address),
+        () =>
+          pool
+            .connect(lp0)
+            .withdrawWithMaxShares(0n, lp0.address, lp0.address, 0n),
+      ];
+      for (const call of calls) {
+        await expect(call())
+          .to.be.revertedWithCustomError(pool, "ZeroShares")
+          .withArgs(0n);
+      }
     });
 
     it("mint and redeem of 0 shares revert with ZeroAssets(0)", async function () {
       const { pool, lps } = await loadFixture(oddStateFixture);
       const [lp0] = lps;
-      await expect(pool.connect(lp0).mint(0n, lp0.address))
-        .to.be.revertedWithCustomError(pool, "ZeroAssets")
-        .withArgs(0n);
-      await expect(pool.connect(lp0).mintWithMaxAssets(0n, lp0.address, 0n))
-        .to.be.revertedWithCustomError(pool, "ZeroAssets")
-        .withArgs(0n);
-      await expect(pool.connect(lp0).redeem(0n, lp0.address, lp0.address))
-        .to.be.revertedWithCustomError(pool, "ZeroAssets")
-        .withArgs(0n);
-      await expect(pool.connect(lp0).redeemWithMinAssets(0n, lp0.address, lp0.address, 0n))
-        .to.be.revertedWithCustomError(pool, "ZeroAssets")
-        .withArgs(0n);
+      const calls = [
+        () => pool.connect(lp0).mint(0n, lp0.address),
+        () => pool.connect(lp0).mintWithMaxAssets(0n, lp0.address, 0n),
+        () => pool.connect(lp0).redeem(0n, lp0.address, lp0.address),
+        () =>
+          pool
+            .connect(lp0)
+            .redeemWithMinAssets(0n, lp0.address, lp0.address, 0n),
+      ];
+      for (const call of calls) {
+        await expect(call())
+          .to.be.revertedWithCustomError(pool, "ZeroAssets")
+          .withArgs(0n);
+      }
     });
 
     it("redeeming one share worth less than one wei reverts with ZeroAssets(1); minting it costs one wei", async function () {
@@ -486,11 +625,20 @@ describe("Pool: LP side", function () {
         () => pool.connect(lp0).deposit(E18, zero),
         () => pool.connect(lp0).depositWithMinShares(E18, zero, 0n),
         () => pool.connect(lp0).mint(10n ** 24n, zero),
-        () => pool.connect(lp0).mintWithMaxAssets(10n ** 24n, zero, ethers.MaxUint256),
+        () =>
+          pool
+            .connect(lp0)
+            .mintWithMaxAssets(10n ** 24n, zero, ethers.MaxUint256),
         () => pool.connect(lp0).withdraw(E18, zero, lp0.address),
-        () => pool.connect(lp0).withdrawWithMaxShares(E18, zero, lp0.address, ethers.MaxUint256),
+        () =>
+          pool
+            .connect(lp0)
+            .withdrawWithMaxShares(E18, zero, lp0.address, ethers.MaxUint256),
         () => pool.connect(lp0).redeem(10n ** 24n, zero, lp0.address),
-        () => pool.connect(lp0).redeemWithMinAssets(10n ** 24n, zero, lp0.address, 0n),
+        () =>
+          pool
+            .connect(lp0)
+            .redeemWithMinAssets(10n ** 24n, zero, lp0.address, 0n),
       ];
       for (const call of calls) {
         await expect(call()).to.be.revertedWithCustomError(pool, "ZeroAddress");
@@ -503,11 +651,15 @@ describe("Pool: LP side", function () {
       const totals = await totalsOf(pool);
       const max = await pool.maxDeposit(lp1.address);
       // What the uint128 accounting can still hold: 2**128 − 1 − (LP assets + reserve).
-      expect(max).to.equal(UINT128_MAX - totals.totalLpAssets - totals.reserveAssets);
+      expect(max).to.equal(
+        UINT128_MAX - totals.totalLpAssets - totals.reserveAssets,
+      );
       await expect(pool.connect(lp0).deposit(max + 1n, lp1.address))
         .to.be.revertedWithCustomError(pool, "ERC4626ExceededMaxDeposit")
         .withArgs(lp1.address, max + 1n, max);
-      await expect(pool.connect(lp0).depositWithMinShares(max + 1n, lp1.address, 0n))
+      await expect(
+        pool.connect(lp0).depositWithMinShares(max + 1n, lp1.address, 0n),
+      )
         .to.be.revertedWithCustomError(pool, "ERC4626ExceededMaxDeposit")
         .withArgs(lp1.address, max + 1n, max);
     });
@@ -517,11 +669,17 @@ describe("Pool: LP side", function () {
       const [lp0, lp1] = lps;
       const { ta, ts } = await lpState(pool);
       const max = await pool.maxMint(lp1.address);
-      expect(max).to.equal(lpSharesDown(await pool.maxDeposit(lp1.address), ta, ts));
+      expect(max).to.equal(
+        lpSharesDown(await pool.maxDeposit(lp1.address), ta, ts),
+      );
       await expect(pool.connect(lp0).mint(max + 1n, lp1.address))
         .to.be.revertedWithCustomError(pool, "ERC4626ExceededMaxMint")
         .withArgs(lp1.address, max + 1n, max);
-      await expect(pool.connect(lp0).mintWithMaxAssets(max + 1n, lp1.address, ethers.MaxUint256))
+      await expect(
+        pool
+          .connect(lp0)
+          .mintWithMaxAssets(max + 1n, lp1.address, ethers.MaxUint256),
+      )
         .to.be.revertedWithCustomError(pool, "ERC4626ExceededMaxMint")
         .withArgs(lp1.address, max + 1n, max);
     });
@@ -531,14 +689,29 @@ describe("Pool: LP side", function () {
       const [, lp1] = lps;
       const max = await pool.maxWithdraw(lp1.address);
       const { ta, ts } = await lpState(pool);
-      expect(max).to.equal(lpAssetsDown(await pool.balanceOf(lp1.address), ta, ts));
-      await expect(pool.connect(lp1).withdraw(max + 1n, lp1.address, lp1.address))
+      expect(max).to.equal(
+        lpAssetsDown(await pool.balanceOf(lp1.address), ta, ts),
+      );
+      await expect(
+        pool.connect(lp1).withdraw(max + 1n, lp1.address, lp1.address),
+      )
         .to.be.revertedWithCustomError(pool, "ERC4626ExceededMaxWithdraw")
         .withArgs(lp1.address, max + 1n, max);
-      await expect(pool.connect(lp1).withdrawWithMaxShares(max + 1n, lp1.address, lp1.address, ethers.MaxUint256))
+      await expect(
+        pool
+          .connect(lp1)
+          .withdrawWithMaxShares(
+            max + 1n,
+            lp1.address,
+            lp1.address,
+            ethers.MaxUint256,
+          ),
+      )
         .to.be.revertedWithCustomError(pool, "ERC4626ExceededMaxWithdraw")
         .withArgs(lp1.address, max + 1n, max);
-      await expect(pool.connect(lp1).withdraw(max, lp1.address, lp1.address)).to.emit(pool, "Withdraw");
+      await expect(
+        pool.connect(lp1).withdraw(max, lp1.address, lp1.address),
+      ).to.emit(pool, "Withdraw");
     });
 
     it("redeem above maxRedeem reverts with ERC4626ExceededMaxRedeem", async function () {
@@ -549,7 +722,11 @@ describe("Pool: LP side", function () {
       await expect(pool.connect(lp1).redeem(max + 1n, lp1.address, lp1.address))
         .to.be.revertedWithCustomError(pool, "ERC4626ExceededMaxRedeem")
         .withArgs(lp1.address, max + 1n, max);
-      await expect(pool.connect(lp1).redeemWithMinAssets(max + 1n, lp1.address, lp1.address, 0n))
+      await expect(
+        pool
+          .connect(lp1)
+          .redeemWithMinAssets(max + 1n, lp1.address, lp1.address, 0n),
+      )
         .to.be.revertedWithCustomError(pool, "ERC4626ExceededMaxRedeem")
         .withArgs(lp1.address, max + 1n, max);
     });
@@ -593,7 +770,8 @@ describe("Pool: LP side", function () {
 
   describe("first-depositor inflation attack", function () {
     it("a 1-wei deposit plus a large direct transfer neither moves totalAssets nor hurts the victim", async function () {
-      const { pool, loanToken, lps, others } = await loadFixture(basePoolFixture);
+      const { pool, loanToken, lps, others } =
+        await loadFixture(basePoolFixture);
       const attacker = others[0];
       const victim = lps[0];
       const poolAddress = await pool.getAddress();
@@ -609,11 +787,17 @@ describe("Pool: LP side", function () {
       // Tokens sent without a call are ignored: totalAssets, cash and the share price do not move.
       expect(await pool.totalAssets()).to.equal(1n);
       expect(await pool.cash()).to.equal(1n);
-      expect(await pool.sharePrice()).to.equal(sharePrice(1n, attackerShares, 24n));
+      expect(await pool.sharePrice()).to.equal(
+        sharePrice(1n, attackerShares, 24n),
+      );
       expect(await loanToken.balanceOf(poolAddress)).to.equal(donation + 1n);
 
       const victimAssets = units(1_000, 18);
-      const expectedVictimShares = lpSharesDown(victimAssets, 1n, attackerShares);
+      const expectedVictimShares = lpSharesDown(
+        victimAssets,
+        1n,
+        attackerShares,
+      );
       await pool.connect(victim).deposit(victimAssets, victim.address);
       const victimShares = await pool.balanceOf(victim.address);
       expect(victimShares).to.equal(expectedVictimShares);
@@ -624,36 +808,64 @@ describe("Pool: LP side", function () {
       const ts = victimShares + attackerShares;
       expect(await pool.totalAssets()).to.equal(ta);
       // The victim can take back the whole deposit; the attacker only its 1 wei. The donation is lost to both.
-      expect(await pool.maxWithdraw(victim.address)).to.equal(lpAssetsDown(victimShares, ta, ts));
+      expect(await pool.maxWithdraw(victim.address)).to.equal(
+        lpAssetsDown(victimShares, ta, ts),
+      );
       expect(await pool.maxWithdraw(victim.address)).to.equal(victimAssets);
       expect(await pool.maxWithdraw(attacker.address)).to.equal(1n);
 
       const attackerBefore = await loanToken.balanceOf(attacker.address);
-      await pool.connect(attacker).redeem(attackerShares, attacker.address, attacker.address);
-      expect((await loanToken.balanceOf(attacker.address)) - attackerBefore).to.equal(1n);
-      await pool.connect(victim).redeem(victimShares, victim.address, victim.address);
-      expect(await loanToken.balanceOf(victim.address)).to.equal(units(1_000_000, 18));
+      await pool
+        .connect(attacker)
+        .redeem(attackerShares, attacker.address, attacker.address);
+      expect(
+        (await loanToken.balanceOf(attacker.address)) - attackerBefore,
+      ).to.equal(1n);
+      await pool
+        .connect(victim)
+        .redeem(victimShares, victim.address, victim.address);
+      expect(await loanToken.balanceOf(victim.address)).to.equal(
+        units(1_000_000, 18),
+      );
     });
 
     it("a donation made before the first deposit is ignored too", async function () {
-      const { pool, loanToken, lps, others } = await loadFixture(basePoolFixture);
+      const { pool, loanToken, lps, others } =
+        await loadFixture(basePoolFixture);
       const poolAddress = await pool.getAddress();
       await loanToken.mint(others[0].address, units(5_000, 18));
-      await loanToken.connect(others[0]).transfer(poolAddress, units(5_000, 18));
+      await loanToken
+        .connect(others[0])
+        .transfer(poolAddress, units(5_000, 18));
       expect(await pool.totalAssets()).to.equal(0n);
       const assets = 777n;
       await pool.connect(lps[0]).deposit(assets, lps[0].address);
-      expect(await pool.balanceOf(lps[0].address)).to.equal(assets * VIRTUAL_LP_SHARES);
+      expect(await pool.balanceOf(lps[0].address)).to.equal(
+        assets * VIRTUAL_LP_SHARES,
+      );
       expect(await pool.maxWithdraw(lps[0].address)).to.equal(assets);
     });
   });
 
   describe("totalAssets with interest", function () {
-    it("totalAssets, reserve, borrows and cash views equal poolMath accrue() before any transaction", async function () {
-      const fx = await loadFixture(interestFixture);
+    /** interestFixture: lp0 deposited 800,000 + 11 wei, borrower 0 borrowed 600,000 + 3 wei; no time has passed. */
+    async function interestLoanFixture(): Promise<PoolFixture> {
+      const fx = await interestFixture();
       const { pool, lps, borrowers } = fx;
-      await pool.connect(lps[0]).deposit(units(800_000, 18) + 11n, lps[0].address);
-      await supplyAndBorrow(fx, borrowers[0], units(1_000, 18), units(600_000, 18) + 3n);
+      await pool
+        .connect(lps[0])
+        .deposit(units(800_000, 18) + 11n, lps[0].address);
+      await supplyAndBorrow(
+        fx,
+        borrowers[0],
+        units(1_000, 18),
+        units(600_000, 18) + 3n,
+      );
+      return fx;
+    }
+
+    it("totalAssets, reserve, borrows and cash views equal poolMath accrue() before any transaction", async function () {
+      const { pool } = await loadFixture(interestLoanFixture);
 
       // Right after the borrow, the views show the stored totals (no time has passed).
       const stored = await totalsOf(pool);
@@ -663,19 +875,28 @@ describe("Pool: LP side", function () {
       await time.increase(1_234_567);
       const elapsed = BigInt(await time.latest()) - start;
       const expected = accrue(stored, 1_585_489_599n, elapsed, 1_000n);
-      const { interest, reserveShare } = interestOf(stored.totalBorrowAssets, 1_585_489_599n, elapsed, 1_000n);
+      const { interest, reserveShare } = interestOf(
+        stored.totalBorrowAssets,
+        1_585_489_599n,
+        elapsed,
+        1_000n,
+      );
       expect(interest).to.be.greaterThan(0n);
       expect(reserveShare).to.be.greaterThan(0n);
 
       expect(await pool.totalAssets()).to.equal(expected.totalLpAssets);
       expect(await pool.reserveAssets()).to.equal(expected.reserveAssets);
-      expect(await pool.totalBorrowAssets()).to.equal(expected.totalBorrowAssets);
+      expect(await pool.totalBorrowAssets()).to.equal(
+        expected.totalBorrowAssets,
+      );
       // Accrual does not change the idle cash.
       expect(await pool.cash()).to.equal(cashOf(stored));
       expect(await pool.cash()).to.equal(cashOf(expected));
       // totalAssets = cash + borrows − reserve.
       expect(await pool.totalAssets()).to.equal(
-        (await pool.cash()) + (await pool.totalBorrowAssets()) - (await pool.reserveAssets()),
+        (await pool.cash()) +
+          (await pool.totalBorrowAssets()) -
+          (await pool.reserveAssets()),
       );
       expect(await pool.sharePrice()).to.equal(
         sharePrice(expected.totalLpAssets, await pool.totalSupply(), 24n),
@@ -685,16 +906,18 @@ describe("Pool: LP side", function () {
     });
 
     it("accrueInterest writes what the views showed (one more second) and emits InterestAccrued", async function () {
-      const fx = await loadFixture(interestFixture);
-      const { pool, lps, borrowers, others } = fx;
-      await pool.connect(lps[0]).deposit(units(800_000, 18) + 11n, lps[0].address);
-      await supplyAndBorrow(fx, borrowers[0], units(1_000, 18), units(600_000, 18) + 3n);
+      const { pool, others } = await loadFixture(interestLoanFixture);
       const stored = await totalsOf(pool);
       const start = await pool.lastAccrualTimestamp();
 
       const elapsed = 7_777_777n;
       await time.setNextBlockTimestamp(start + elapsed);
-      const { interest, reserveShare } = interestOf(stored.totalBorrowAssets, 1_585_489_599n, elapsed, 1_000n);
+      const { interest, reserveShare } = interestOf(
+        stored.totalBorrowAssets,
+        1_585_489_599n,
+        elapsed,
+        1_000n,
+      );
       await expect(pool.connect(others[0]).accrueInterest())
         .to.emit(pool, "InterestAccrued")
         .withArgs(1_585_489_599n, interest, reserveShare);
@@ -706,7 +929,9 @@ describe("Pool: LP side", function () {
       const fx = await loadFixture(interestFixture);
       const { pool, lps, loanToken } = fx;
       await pool.connect(lps[0]).deposit(units(1_000, 18), lps[0].address);
-      await loanToken.connect(lps[1]).transfer(await pool.getAddress(), units(500, 18));
+      await loanToken
+        .connect(lps[1])
+        .transfer(await pool.getAddress(), units(500, 18));
       expect(await pool.totalAssets()).to.equal(units(1_000, 18));
       expect(await pool.cash()).to.equal(units(1_000, 18));
       expect(await pool.maxWithdraw(lps[0].address)).to.equal(units(1_000, 18));
@@ -719,7 +944,12 @@ describe("Pool: LP side", function () {
       const [lp0, lp1, lp2] = fx.lps;
       await fx.pool.connect(lp0).deposit(units(1_000, 18), lp0.address);
       await fx.pool.connect(lp1).deposit(units(500, 18), lp1.address);
-      await supplyAndBorrow(fx, fx.borrowers[0], units(10, 18), units(1_200, 18));
+      await supplyAndBorrow(
+        fx,
+        fx.borrowers[0],
+        units(10, 18),
+        units(1_200, 18),
+      );
       await fx.pool.connect(lp2).deposit(units(100, 18), lp2.address);
       return fx;
     }
@@ -733,14 +963,22 @@ describe("Pool: LP side", function () {
       const { ta, ts } = await lpState(pool);
       expect(await pool.maxWithdraw(lp0.address)).to.equal(cash);
       expect(await pool.maxWithdraw(lp1.address)).to.equal(cash);
-      expect(await pool.maxRedeem(lp0.address)).to.equal(lpSharesDown(cash, ta, ts));
-      expect(await pool.maxRedeem(lp0.address)).to.be.lessThan(await pool.balanceOf(lp0.address));
+      expect(await pool.maxRedeem(lp0.address)).to.equal(
+        lpSharesDown(cash, ta, ts),
+      );
+      expect(await pool.maxRedeem(lp0.address)).to.be.lessThan(
+        await pool.balanceOf(lp0.address),
+      );
 
-      await expect(pool.connect(lp0).withdraw(cash + 1n, lp0.address, lp0.address))
+      await expect(
+        pool.connect(lp0).withdraw(cash + 1n, lp0.address, lp0.address),
+      )
         .to.be.revertedWithCustomError(pool, "ERC4626ExceededMaxWithdraw")
         .withArgs(lp0.address, cash + 1n, cash);
       const maxShares = await pool.maxRedeem(lp0.address);
-      await expect(pool.connect(lp0).redeem(maxShares + 1n, lp0.address, lp0.address))
+      await expect(
+        pool.connect(lp0).redeem(maxShares + 1n, lp0.address, lp0.address),
+      )
         .to.be.revertedWithCustomError(pool, "ERC4626ExceededMaxRedeem")
         .withArgs(lp0.address, maxShares + 1n, maxShares);
 
@@ -754,7 +992,9 @@ describe("Pool: LP side", function () {
       const { pool, lps, others } = await loadFixture(borrowedOutFixture);
       const lp2 = lps[2];
       expect(await pool.maxWithdraw(lp2.address)).to.equal(units(100, 18));
-      expect(await pool.maxRedeem(lp2.address)).to.equal(await pool.balanceOf(lp2.address));
+      expect(await pool.maxRedeem(lp2.address)).to.equal(
+        await pool.balanceOf(lp2.address),
+      );
       expect(await pool.maxWithdraw(others[0].address)).to.equal(0n);
       expect(await pool.maxRedeem(others[0].address)).to.equal(0n);
     });
@@ -775,9 +1015,13 @@ describe("Pool: LP side", function () {
         await pool.maxWithdraw(lp2.address),
         await pool.maxRedeem(lp2.address),
       ]).to.deep.equal(before);
-      await expect(pool.connect(lp2).withdraw(units(40, 18), lp2.address, lp2.address)).to.emit(pool, "Withdraw");
+      await expect(
+        pool.connect(lp2).withdraw(units(40, 18), lp2.address, lp2.address),
+      ).to.emit(pool, "Withdraw");
       const rest = await pool.balanceOf(lp2.address);
-      await expect(pool.connect(lp2).redeem(rest, lp2.address, lp2.address)).to.emit(pool, "Withdraw");
+      await expect(
+        pool.connect(lp2).redeem(rest, lp2.address, lp2.address),
+      ).to.emit(pool, "Withdraw");
     });
 
     it("maxDeposit and maxMint are 0 while paused and back after unpausing", async function () {
@@ -787,7 +1031,9 @@ describe("Pool: LP side", function () {
       const openMax = UINT128_MAX - totals.totalLpAssets - totals.reserveAssets;
       expect(await pool.maxDeposit(lp0.address)).to.equal(openMax);
       const { ta, ts } = await lpState(pool);
-      expect(await pool.maxMint(lp0.address)).to.equal(lpSharesDown(openMax, ta, ts));
+      expect(await pool.maxMint(lp0.address)).to.equal(
+        lpSharesDown(openMax, ta, ts),
+      );
 
       await pool.connect(guardian).setPaused(true);
       expect(await pool.maxDeposit(lp0.address)).to.equal(0n);
@@ -812,7 +1058,8 @@ describe("Pool: LP side", function () {
     }
 
     it("socializing the whole debt with no reserve leaves totalAssets 0 with shares outstanding", async function () {
-      const { pool, lps, borrowers, liquidator, collaterals } = await loadFixture(writtenDownFixture);
+      const { pool, lps, borrowers, liquidator, collaterals } =
+        await loadFixture(writtenDownFixture);
       const borrower = borrowers[0];
       const supply = await pool.totalSupply();
       expect(supply).to.equal(units(1_000, 18) * VIRTUAL_LP_SHARES);
@@ -824,9 +1071,21 @@ describe("Pool: LP side", function () {
 
       await expect(pool.connect(liquidator).socializeBadDebt(borrower.address))
         .to.emit(pool, "BadDebtRealized")
-        .withArgs(borrower.address, units(1_000, 18), 0n, units(1_000, 18), spBefore, spAfter)
+        .withArgs(
+          borrower.address,
+          units(1_000, 18),
+          0n,
+          units(1_000, 18),
+          spBefore,
+          spAfter,
+        )
         .and.to.emit(pool, "DustCollateralSwept")
-        .withArgs(borrower.address, await collaterals[0].token.getAddress(), liquidator.address, units(1, 18));
+        .withArgs(
+          borrower.address,
+          await collaterals[0].token.getAddress(),
+          liquidator.address,
+          units(1, 18),
+        );
 
       expect(await pool.totalAssets()).to.equal(0n);
       expect(await pool.totalSupply()).to.equal(supply);
@@ -834,16 +1093,23 @@ describe("Pool: LP side", function () {
       expect(await pool.cash()).to.equal(0n);
       // No view divides by zero.
       expect(await pool.sharePrice()).to.equal(0n);
-      expect(await pool.convertToAssets(supply)).to.equal(lpAssetsDown(supply, 0n, supply));
+      expect(await pool.convertToAssets(supply)).to.equal(
+        lpAssetsDown(supply, 0n, supply),
+      );
       expect(await pool.convertToAssets(supply)).to.equal(0n);
       expect(await pool.maxWithdraw(lps[0].address)).to.equal(0n);
       expect(await pool.maxRedeem(lps[0].address)).to.equal(0n);
-      expect(await pool.previewMint(10n ** 24n)).to.equal(lpAssetsUp(10n ** 24n, 0n, supply));
-      expect(await pool.previewWithdraw(E18)).to.equal(lpSharesUp(E18, 0n, supply));
+      expect(await pool.previewMint(10n ** 24n)).to.equal(
+        lpAssetsUp(10n ** 24n, 0n, supply),
+      );
+      expect(await pool.previewWithdraw(E18)).to.equal(
+        lpSharesUp(E18, 0n, supply),
+      );
     });
 
     it("a new deposit then gets a fair share: it can take back exactly what it put in", async function () {
-      const { pool, lps, borrowers, liquidator, loanToken } = await loadFixture(writtenDownFixture);
+      const { pool, lps, borrowers, liquidator, loanToken } =
+        await loadFixture(writtenDownFixture);
       const [lp0, lp1] = lps;
       await pool.connect(liquidator).socializeBadDebt(borrowers[0].address);
       const oldSupply = await pool.totalSupply();
@@ -858,19 +1124,26 @@ describe("Pool: LP side", function () {
 
       const ts = oldSupply + expectedShares;
       // shares = 500e18 × (S + 1e6) and the supply is (S + 1e6)(1 + 500e18) − 1e6, so lp1 owns all 500e18.
-      expect(await pool.maxWithdraw(lp1.address)).to.equal(lpAssetsDown(expectedShares, assets, ts));
+      expect(await pool.maxWithdraw(lp1.address)).to.equal(
+        lpAssetsDown(expectedShares, assets, ts),
+      );
       expect(await pool.maxWithdraw(lp1.address)).to.equal(assets);
       // The written-down LP's old shares are worth nothing of the new money.
-      expect(await pool.maxWithdraw(lp0.address)).to.equal(lpAssetsDown(oldSupply, assets, ts));
+      expect(await pool.maxWithdraw(lp0.address)).to.equal(
+        lpAssetsDown(oldSupply, assets, ts),
+      );
       expect(await pool.maxWithdraw(lp0.address)).to.equal(0n);
 
       const before = await loanToken.balanceOf(lp1.address);
       await pool.connect(lp1).redeem(expectedShares, lp1.address, lp1.address);
-      expect((await loanToken.balanceOf(lp1.address)) - before).to.equal(assets);
+      expect((await loanToken.balanceOf(lp1.address)) - before).to.equal(
+        assets,
+      );
     });
 
     it("a liquidation that seizes everything realizes the rest as bad debt and leaves 1 wei of LP assets", async function () {
-      const { pool, lps, borrowers, liquidator, collaterals } = await loadFixture(writtenDownFixture);
+      const { pool, lps, borrowers, liquidator, collaterals } =
+        await loadFixture(writtenDownFixture);
       const borrower = borrowers[0];
       const collateral = await collaterals[0].token.getAddress();
       const shares = await pool.borrowSharesOf(borrower.address);
@@ -878,7 +1151,17 @@ describe("Pool: LP side", function () {
       expect(repaidShares).to.equal(10n ** 6n);
       // All 1e18 collateral units cost ceil(1e18 × 1e4 × 1 / (1e36 × 10,500)) = 1 wei; the other 1,000e18 − 1 of
       // debt is realized at once (reserve 0, so all of it is socialized).
-      await expect(pool.connect(liquidator).liquidate(borrower.address, collateral, ethers.MaxUint256, 0n, liquidator.address))
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(
+            borrower.address,
+            collateral,
+            ethers.MaxUint256,
+            0n,
+            liquidator.address,
+          ),
+      )
         .to.emit(pool, "Liquidate")
         .withArgs(
           liquidator.address,
@@ -894,7 +1177,9 @@ describe("Pool: LP side", function () {
       expect(await pool.debtOf(borrower.address)).to.equal(0n);
       const supply = await pool.totalSupply();
       await pool.connect(lps[1]).deposit(units(10, 18), lps[1].address);
-      expect(await pool.balanceOf(lps[1].address)).to.equal(lpSharesDown(units(10, 18), 1n, supply));
+      expect(await pool.balanceOf(lps[1].address)).to.equal(
+        lpSharesDown(units(10, 18), 1n, supply),
+      );
     });
   });
 
@@ -924,8 +1209,27 @@ describe("Pool: LP side", function () {
         ],
       };
       const message = { owner: owner.address, spender, value, nonce, deadline };
-      const signature = ethers.Signature.from(await owner.signTypedData(typedDomain, types, message));
+      const signature = ethers.Signature.from(
+        await owner.signTypedData(typedDomain, types, message),
+      );
       return { signature, typedDomain, types, message };
+    }
+
+    /** Sends `signed` to `pool.permit` (from `pool`'s runner). */
+    function submitPermit(
+      pool: Pool,
+      signed: Awaited<ReturnType<typeof signPermit>>,
+    ): Promise<ContractTransactionResponse> {
+      const { message, signature } = signed;
+      return pool.permit(
+        message.owner,
+        message.spender,
+        message.value,
+        message.deadline,
+        signature.v,
+        signature.r,
+        signature.s,
+      );
     }
 
     it("a signed permit sets the allowance, bumps the nonce and lets the spender move shares", async function () {
@@ -940,18 +1244,25 @@ describe("Pool: LP side", function () {
       const value = 10n ** 25n + 1n;
       const deadline = BigInt(await time.latest()) + 3_600n;
       const nonce = await pool.nonces(lp0.address);
-      const { signature } = await signPermit(pool, lp0, spender.address, value, nonce, deadline);
-      await expect(
-        pool
-          .connect(relayer)
-          .permit(lp0.address, spender.address, value, deadline, signature.v, signature.r, signature.s),
-      )
+      const signed = await signPermit(
+        pool,
+        lp0,
+        spender.address,
+        value,
+        nonce,
+        deadline,
+      );
+      await expect(submitPermit(pool.connect(relayer), signed))
         .to.emit(pool, "Approval")
         .withArgs(lp0.address, spender.address, value);
-      expect(await pool.allowance(lp0.address, spender.address)).to.equal(value);
+      expect(await pool.allowance(lp0.address, spender.address)).to.equal(
+        value,
+      );
       expect(await pool.nonces(lp0.address)).to.equal(nonce + 1n);
 
-      await pool.connect(spender).transferFrom(lp0.address, spender.address, value);
+      await pool
+        .connect(spender)
+        .transferFrom(lp0.address, spender.address, value);
       expect(await pool.balanceOf(spender.address)).to.equal(value);
       expect(await pool.allowance(lp0.address, spender.address)).to.equal(0n);
     });
@@ -962,21 +1273,39 @@ describe("Pool: LP side", function () {
       const spender = others[0];
       const value = 12_345n;
       const deadline = BigInt(await time.latest()) + 3_600n;
-      const { signature, typedDomain, types, message } = await signPermit(pool, lp0, spender.address, value, 0n, deadline);
-      await pool.permit(lp0.address, spender.address, value, deadline, signature.v, signature.r, signature.s);
+      const signed = await signPermit(
+        pool,
+        lp0,
+        spender.address,
+        value,
+        0n,
+        deadline,
+      );
+      const { signature, typedDomain, types, message } = signed;
+      await submitPermit(pool, signed);
 
       // With the nonce now 1, the same signature recovers to some other address.
-      const recovered = ethers.verifyTypedData(typedDomain, types, { ...message, nonce: 1n }, signature);
+      const recovered = ethers.verifyTypedData(
+        typedDomain,
+        types,
+        { ...message, nonce: 1n },
+        signature,
+      );
       expect(recovered).to.not.equal(lp0.address);
-      await expect(pool.permit(lp0.address, spender.address, value, deadline, signature.v, signature.r, signature.s))
+      await expect(submitPermit(pool, signed))
         .to.be.revertedWithCustomError(pool, "ERC2612InvalidSigner")
         .withArgs(recovered, lp0.address);
 
       const past = BigInt(await time.latest()) - 1n;
-      const expired = await signPermit(pool, lp0, spender.address, value, 1n, past);
-      await expect(
-        pool.permit(lp0.address, spender.address, value, past, expired.signature.v, expired.signature.r, expired.signature.s),
-      )
+      const expired = await signPermit(
+        pool,
+        lp0,
+        spender.address,
+        value,
+        1n,
+        past,
+      );
+      await expect(submitPermit(pool, expired))
         .to.be.revertedWithCustomError(pool, "ERC2612ExpiredSignature")
         .withArgs(past);
     });
@@ -991,7 +1320,8 @@ describe("Pool: LP side", function () {
     }
 
     it("donateToReserve adds to the reserve and cash, emits ReserveDonated and leaves the share price alone", async function () {
-      const { pool, lps, others, loanToken } = await loadFixture(oddStateFixture);
+      const { pool, lps, others, loanToken } =
+        await loadFixture(oddStateFixture);
       const donor = others[0];
       const amount = 77_777_777_777_777_777_777n;
       await loanToken.mint(donor.address, amount);
@@ -1000,31 +1330,44 @@ describe("Pool: LP side", function () {
       const before = await totalsOf(pool);
       const cashBefore = await pool.cash();
       const priceBefore = await pool.sharePrice();
-      const lpValueBefore = await pool.convertToAssets(await pool.balanceOf(lps[0].address));
+      const lpValueBefore = await pool.convertToAssets(
+        await pool.balanceOf(lps[0].address),
+      );
       await expect(pool.connect(donor).donateToReserve(amount))
         .to.emit(pool, "ReserveDonated")
         .withArgs(donor.address, amount);
-      expect(await pool.reserveAssets()).to.equal(before.reserveAssets + amount);
+      expect(await pool.reserveAssets()).to.equal(
+        before.reserveAssets + amount,
+      );
       expect(await pool.cash()).to.equal(cashBefore + amount);
       expect(await pool.totalAssets()).to.equal(before.totalLpAssets);
       expect(await pool.sharePrice()).to.equal(priceBefore);
-      expect(await pool.convertToAssets(await pool.balanceOf(lps[0].address))).to.equal(lpValueBefore);
+      expect(
+        await pool.convertToAssets(await pool.balanceOf(lps[0].address)),
+      ).to.equal(lpValueBefore);
       expect(await loanToken.balanceOf(donor.address)).to.equal(0n);
     });
 
     it("donateToReserve(0) reverts with ZeroAmount", async function () {
       const { pool, lps } = await loadFixture(reserveFixture);
-      await expect(pool.connect(lps[0]).donateToReserve(0n)).to.be.revertedWithCustomError(pool, "ZeroAmount");
+      await expect(
+        pool.connect(lps[0]).donateToReserve(0n),
+      ).to.be.revertedWithCustomError(pool, "ZeroAmount");
     });
 
     it("withdrawReserve pays the receiver, emits ReserveWithdrawn and leaves LP assets alone", async function () {
-      const { pool, lps, owner, others, loanToken } = await loadFixture(reserveFixture);
+      const { pool, lps, owner, others, loanToken } =
+        await loadFixture(reserveFixture);
       await pool.connect(lps[0]).donateToReserve(units(100, 18));
       const receiver = others[1];
-      await expect(pool.connect(owner).withdrawReserve(units(60, 18), receiver.address))
+      await expect(
+        pool.connect(owner).withdrawReserve(units(60, 18), receiver.address),
+      )
         .to.emit(pool, "ReserveWithdrawn")
         .withArgs(receiver.address, units(60, 18));
-      expect(await loanToken.balanceOf(receiver.address)).to.equal(units(60, 18));
+      expect(await loanToken.balanceOf(receiver.address)).to.equal(
+        units(60, 18),
+      );
       expect(await pool.reserveAssets()).to.equal(units(40, 18));
       expect(await pool.totalAssets()).to.equal(units(1_000, 18));
       expect(await pool.cash()).to.equal(units(1_040, 18));
@@ -1043,19 +1386,21 @@ describe("Pool: LP side", function () {
     it("withdrawReserve reverts with ZeroAmount, ZeroAddress and InsufficientReserve", async function () {
       const { pool, lps, owner } = await loadFixture(reserveFixture);
       await pool.connect(lps[0]).donateToReserve(units(100, 18));
-      await expect(pool.connect(owner).withdrawReserve(0n, owner.address)).to.be.revertedWithCustomError(
-        pool,
-        "ZeroAmount",
-      );
-      await expect(pool.connect(owner).withdrawReserve(1n, ethers.ZeroAddress)).to.be.revertedWithCustomError(
-        pool,
-        "ZeroAddress",
-      );
+      await expect(
+        pool.connect(owner).withdrawReserve(0n, owner.address),
+      ).to.be.revertedWithCustomError(pool, "ZeroAmount");
+      await expect(
+        pool.connect(owner).withdrawReserve(1n, ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(pool, "ZeroAddress");
       // LP assets are not the reserve: 1,000 of LP cash cannot be taken.
-      await expect(pool.connect(owner).withdrawReserve(units(100, 18) + 1n, owner.address))
+      await expect(
+        pool.connect(owner).withdrawReserve(units(100, 18) + 1n, owner.address),
+      )
         .to.be.revertedWithCustomError(pool, "InsufficientReserve")
         .withArgs(units(100, 18) + 1n, units(100, 18));
-      await expect(pool.connect(owner).withdrawReserve(units(100, 18), owner.address))
+      await expect(
+        pool.connect(owner).withdrawReserve(units(100, 18), owner.address),
+      )
         .to.emit(pool, "ReserveWithdrawn")
         .withArgs(owner.address, units(100, 18));
       await expect(pool.connect(owner).withdrawReserve(1n, owner.address))
@@ -1070,10 +1415,14 @@ describe("Pool: LP side", function () {
       // 1,000 LP + 100 reserve − 1,050 borrowed = 50 idle.
       await supplyAndBorrow(fx, borrowers[0], units(10, 18), units(1_050, 18));
       expect(await pool.cash()).to.equal(units(50, 18));
-      await expect(pool.connect(owner).withdrawReserve(units(100, 18), owner.address))
+      await expect(
+        pool.connect(owner).withdrawReserve(units(100, 18), owner.address),
+      )
         .to.be.revertedWithCustomError(pool, "InsufficientCash")
         .withArgs(units(100, 18), units(50, 18));
-      await expect(pool.connect(owner).withdrawReserve(units(50, 18), owner.address))
+      await expect(
+        pool.connect(owner).withdrawReserve(units(50, 18), owner.address),
+      )
         .to.emit(pool, "ReserveWithdrawn")
         .withArgs(owner.address, units(50, 18));
       expect(await pool.cash()).to.equal(0n);
@@ -1099,7 +1448,9 @@ describe("Pool: LP side", function () {
       await expect(pool.connect(owner).withdrawReserve(reserve, owner.address))
         .to.emit(pool, "ReserveWithdrawn")
         .withArgs(owner.address, reserve);
-      expect(await pool.reserveAssets()).to.equal(afterOneSecond.reserveAssets - reserve);
+      expect(await pool.reserveAssets()).to.equal(
+        afterOneSecond.reserveAssets - reserve,
+      );
       expect(await pool.totalAssets()).to.equal(afterOneSecond.totalLpAssets);
     });
   });

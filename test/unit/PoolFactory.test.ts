@@ -1,7 +1,11 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import type { MockERC20, MockRateModel, PoolFactory } from "../../typechain-types";
+import type {
+  MockERC20,
+  MockRateModel,
+  PoolFactory,
+} from "../../typechain-types";
 import type { PoolConfigStruct } from "../../typechain-types/contracts/PoolFactory";
 
 const SALT_A = ethers.id("salt-a");
@@ -11,11 +15,23 @@ describe("PoolFactory", function () {
   async function factoryFixture() {
     const [deployer, owner, guardian, stranger] = await ethers.getSigners();
     const factory: PoolFactory = await ethers.deployContract("PoolFactory");
-    const loanToken: MockERC20 = await ethers.deployContract("MockERC20", ["Loan Dollar", "LUSD", 18]);
-    const otherLoanToken: MockERC20 = await ethers.deployContract("MockERC20", ["Other Dollar", "OUSD", 6]);
-    const rateModel: MockRateModel = await ethers.deployContract("MockRateModel");
+    const loanToken: MockERC20 = await ethers.deployContract("MockERC20", [
+      "Loan Dollar",
+      "LUSD",
+      18,
+    ]);
+    const otherLoanToken: MockERC20 = await ethers.deployContract("MockERC20", [
+      "Other Dollar",
+      "OUSD",
+      6,
+    ]);
+    const rateModel: MockRateModel =
+      await ethers.deployContract("MockRateModel");
 
-    const configFor = async (token: MockERC20, ownerAddress: string = owner.address): Promise<PoolConfigStruct> => ({
+    const configFor = async (
+      token: MockERC20,
+      ownerAddress: string = owner.address,
+    ): Promise<PoolConfigStruct> => ({
       loanAsset: await token.getAddress(),
       name: "Mutual Pool",
       symbol: "mpX",
@@ -30,35 +46,62 @@ describe("PoolFactory", function () {
       },
     });
 
-    return { factory, loanToken, otherLoanToken, rateModel, deployer, owner, guardian, stranger, configFor };
+    /** Creates a pool from `config` with `salt`; returns the address computePoolAddress predicted for it. */
+    const createAt = async (
+      config: PoolConfigStruct,
+      salt: string,
+    ): Promise<string> => {
+      const address = await factory.computePoolAddress(config, salt);
+      await factory.createPool(config, salt);
+      return address;
+    };
+
+    return {
+      factory,
+      loanToken,
+      otherLoanToken,
+      loanAsset: await loanToken.getAddress(),
+      otherLoanAsset: await otherLoanToken.getAddress(),
+      /** The config of a pool lending `loanToken`, owned by `owner`. */
+      config: await configFor(loanToken),
+      /** The same for `otherLoanToken`. */
+      otherConfig: await configFor(otherLoanToken),
+      rateModel,
+      deployer,
+      owner,
+      guardian,
+      stranger,
+      configFor,
+      createAt,
+    };
   }
 
   describe("createPool", function () {
     it("deploys at computePoolAddress and emits PoolCreated", async function () {
-      const { factory, loanToken, owner, configFor } = await loadFixture(factoryFixture);
-      const config = await configFor(loanToken);
+      const { factory, owner, config, loanAsset } =
+        await loadFixture(factoryFixture);
       const predicted = await factory.computePoolAddress(config, SALT_A);
       expect(await ethers.provider.getCode(predicted)).to.equal("0x");
 
       await expect(factory.createPool(config, SALT_A))
         .to.emit(factory, "PoolCreated")
-        .withArgs(predicted, await loanToken.getAddress(), owner.address, SALT_A);
+        .withArgs(predicted, loanAsset, owner.address, SALT_A);
 
       expect(await ethers.provider.getCode(predicted)).to.not.equal("0x");
       // The return value of createPool is the same address.
-      const config2 = await configFor(loanToken);
-      const predicted2 = await factory.computePoolAddress(config2, SALT_B);
-      expect(await factory.createPool.staticCall(config2, SALT_B)).to.equal(predicted2);
+      const predicted2 = await factory.computePoolAddress(config, SALT_B);
+      expect(await factory.createPool.staticCall(config, SALT_B)).to.equal(
+        predicted2,
+      );
     });
 
     it("configures the pool from the config", async function () {
-      const { factory, loanToken, rateModel, owner, guardian, configFor } = await loadFixture(factoryFixture);
-      const config = await configFor(loanToken);
-      const address = await factory.computePoolAddress(config, SALT_A);
-      await factory.createPool(config, SALT_A);
+      const { rateModel, owner, guardian, createAt, config, loanAsset } =
+        await loadFixture(factoryFixture);
+      const address = await createAt(config, SALT_A);
       const pool = await ethers.getContractAt("Pool", address);
 
-      expect(await pool.asset()).to.equal(await loanToken.getAddress());
+      expect(await pool.asset()).to.equal(loanAsset);
       expect(await pool.name()).to.equal("Mutual Pool");
       expect(await pool.symbol()).to.equal("mpX");
       expect(await pool.owner()).to.equal(owner.address);
@@ -75,43 +118,41 @@ describe("PoolFactory", function () {
     });
 
     it("is permissionless: anyone may create a pool owned by someone else", async function () {
-      const { factory, loanToken, owner, stranger, configFor } = await loadFixture(factoryFixture);
-      const config = await configFor(loanToken);
+      const { factory, owner, stranger, config, loanAsset } =
+        await loadFixture(factoryFixture);
       const predicted = await factory.computePoolAddress(config, SALT_A);
       await expect(factory.connect(stranger).createPool(config, SALT_A))
         .to.emit(factory, "PoolCreated")
-        .withArgs(predicted, await loanToken.getAddress(), owner.address, SALT_A);
+        .withArgs(predicted, loanAsset, owner.address, SALT_A);
       const pool = await ethers.getContractAt("Pool", predicted);
       expect(await pool.owner()).to.equal(owner.address);
     });
 
     it("reverts with ZeroOwner for a zero owner", async function () {
-      const { factory, loanToken, configFor } = await loadFixture(factoryFixture);
-      const config = await configFor(loanToken, ethers.ZeroAddress);
-      await expect(factory.createPool(config, SALT_A)).to.be.revertedWithCustomError(factory, "ZeroOwner");
+      const { factory, loanToken, configFor } =
+        await loadFixture(factoryFixture);
+      const zeroOwner = await configFor(loanToken, ethers.ZeroAddress);
+      await expect(
+        factory.createPool(zeroOwner, SALT_A),
+      ).to.be.revertedWithCustomError(factory, "ZeroOwner");
       expect(await factory.poolCount()).to.equal(0n);
     });
 
     it("deploys two pools for the same loan asset with different salts", async function () {
-      const { factory, loanToken, configFor } = await loadFixture(factoryFixture);
-      const config = await configFor(loanToken);
-      const first = await factory.computePoolAddress(config, SALT_A);
-      const second = await factory.computePoolAddress(config, SALT_B);
+      const { factory, createAt, config, loanAsset } =
+        await loadFixture(factoryFixture);
+      const first = await createAt(config, SALT_A);
+      const second = await createAt(config, SALT_B);
       expect(first).to.not.equal(second);
-
-      await factory.createPool(config, SALT_A);
-      await factory.createPool(config, SALT_B);
-      expect(await factory.poolsOf(await loanToken.getAddress())).to.deep.equal([first, second]);
+      expect(await factory.poolsOf(loanAsset)).to.deep.equal([first, second]);
       expect(await factory.isPool(first)).to.equal(true);
       expect(await factory.isPool(second)).to.equal(true);
       expect(await factory.poolCount()).to.equal(2n);
     });
 
     it("reverts on the same config and salt twice (CREATE2 collision) and leaves the registry unchanged", async function () {
-      const { factory, loanToken, configFor } = await loadFixture(factoryFixture);
-      const config = await configFor(loanToken);
-      const address = await factory.computePoolAddress(config, SALT_A);
-      await factory.createPool(config, SALT_A);
+      const { factory, createAt, config } = await loadFixture(factoryFixture);
+      const address = await createAt(config, SALT_A);
 
       // The second CREATE2 to an occupied address fails without data; the factory names the collision.
       await expect(factory.createPool(config, SALT_A))
@@ -122,21 +163,24 @@ describe("PoolFactory", function () {
     });
 
     it("uses one salt for different loan assets (the CREATE2 salt binds the loan asset)", async function () {
-      const { factory, loanToken, otherLoanToken, configFor } = await loadFixture(factoryFixture);
-      const configA = await configFor(loanToken);
-      const configB = await configFor(otherLoanToken);
-      const a = await factory.computePoolAddress(configA, SALT_A);
-      const b = await factory.computePoolAddress(configB, SALT_A);
+      const {
+        factory,
+        createAt,
+        config,
+        otherConfig,
+        loanAsset,
+        otherLoanAsset,
+      } = await loadFixture(factoryFixture);
+      const a = await createAt(config, SALT_A);
+      const b = await createAt(otherConfig, SALT_A);
       expect(a).to.not.equal(b);
-      await factory.createPool(configA, SALT_A);
-      await factory.createPool(configB, SALT_A);
-      expect(await factory.poolsOf(await loanToken.getAddress())).to.deep.equal([a]);
-      expect(await factory.poolsOf(await otherLoanToken.getAddress())).to.deep.equal([b]);
+      expect(await factory.poolsOf(loanAsset)).to.deep.equal([a]);
+      expect(await factory.poolsOf(otherLoanAsset)).to.deep.equal([b]);
     });
 
     it("computePoolAddress depends on the whole config, not only the loan asset and salt", async function () {
-      const { factory, loanToken, stranger, configFor } = await loadFixture(factoryFixture);
-      const config = await configFor(loanToken);
+      const { factory, loanToken, stranger, configFor, config, loanAsset } =
+        await loadFixture(factoryFixture);
       const otherOwner = await configFor(loanToken, stranger.address);
       const a = await factory.computePoolAddress(config, SALT_A);
       const b = await factory.computePoolAddress(otherOwner, SALT_A);
@@ -144,7 +188,7 @@ describe("PoolFactory", function () {
       await factory.createPool(config, SALT_A);
       await expect(factory.createPool(otherOwner, SALT_A))
         .to.emit(factory, "PoolCreated")
-        .withArgs(b, await loanToken.getAddress(), stranger.address, SALT_A);
+        .withArgs(b, loanAsset, stranger.address, SALT_A);
       // After deployment, computePoolAddress still returns the deployed address.
       expect(await factory.computePoolAddress(config, SALT_A)).to.equal(a);
     });
@@ -152,31 +196,30 @@ describe("PoolFactory", function () {
 
   describe("registry", function () {
     it("starts empty", async function () {
-      const { factory, loanToken, stranger } = await loadFixture(factoryFixture);
+      const { factory, stranger, loanAsset } =
+        await loadFixture(factoryFixture);
       expect(await factory.poolCount()).to.equal(0n);
       expect(await factory.allPools()).to.deep.equal([]);
-      expect(await factory.poolsOf(await loanToken.getAddress())).to.deep.equal([]);
+      expect(await factory.poolsOf(loanAsset)).to.deep.equal([]);
       expect(await factory.isPool(stranger.address)).to.equal(false);
     });
 
     it("tracks isPool, allPools, poolsOf and poolCount in creation order", async function () {
-      const { factory, loanToken, otherLoanToken, stranger, configFor } = await loadFixture(factoryFixture);
-      const configA = await configFor(loanToken);
-      const configB = await configFor(otherLoanToken);
-      const p1 = await factory.computePoolAddress(configA, SALT_A);
-      const p2 = await factory.computePoolAddress(configB, SALT_A);
-      const p3 = await factory.computePoolAddress(configA, SALT_B);
-      await factory.createPool(configA, SALT_A);
-      await factory.createPool(configB, SALT_A);
-      await factory.createPool(configA, SALT_B);
+      const fx = await loadFixture(factoryFixture);
+      const { factory, stranger, createAt, config, otherConfig } = fx;
+      const { loanAsset, otherLoanAsset } = fx;
+      const p1 = await createAt(config, SALT_A);
+      const p2 = await createAt(otherConfig, SALT_A);
+      const p3 = await createAt(config, SALT_B);
 
       expect(await factory.poolCount()).to.equal(3n);
       expect(await factory.allPools()).to.deep.equal([p1, p2, p3]);
-      expect(await factory.poolsOf(await loanToken.getAddress())).to.deep.equal([p1, p3]);
-      expect(await factory.poolsOf(await otherLoanToken.getAddress())).to.deep.equal([p2]);
-      for (const pool of [p1, p2, p3]) expect(await factory.isPool(pool)).to.equal(true);
+      expect(await factory.poolsOf(loanAsset)).to.deep.equal([p1, p3]);
+      expect(await factory.poolsOf(otherLoanAsset)).to.deep.equal([p2]);
+      for (const pool of [p1, p2, p3])
+        expect(await factory.isPool(pool)).to.equal(true);
       expect(await factory.isPool(stranger.address)).to.equal(false);
-      expect(await factory.isPool(await loanToken.getAddress())).to.equal(false);
+      expect(await factory.isPool(loanAsset)).to.equal(false);
       expect(await factory.isPool(await factory.getAddress())).to.equal(false);
     });
   });

@@ -9,39 +9,17 @@ import {
   type CollateralSetup,
   type PoolFixture,
 } from "../helpers/fixtures";
+import { liquidityOf, totalsOf } from "../helpers/chainReads";
+import {
+  deployKinkedRateModel,
+  ROUND_KINKED_PARAMS,
+  supplyAndBorrow,
+  supplyCollateral,
+} from "../helpers/setup";
 import type { KinkedRateModel, Pool } from "../../typechain-types";
 import type { AccountViewStructOutput } from "../../typechain-types/contracts/periphery/PoolLens";
 
 // ------------------------------------------------------------------ local helpers
-
-async function totalsOf(pool: Pool): Promise<pm.PoolTotals> {
-  return {
-    totalLpAssets: await pool.totalAssets(),
-    reserveAssets: await pool.reserveAssets(),
-    totalBorrowAssets: await pool.totalBorrowAssets(),
-    totalBorrowShares: await pool.totalBorrowShares(),
-  };
-}
-
-async function positionsOf(
-  pool: Pool,
-  account: string,
-  collaterals: readonly CollateralSetup[],
-): Promise<pm.CollateralPosition[]> {
-  const positions: pm.CollateralPosition[] = [];
-  for (const collateral of collaterals) {
-    const address = await collateral.token.getAddress();
-    const params = await pool.collateralParams(address);
-    positions.push({
-      balance: await pool.collateralOf(account, address),
-      priceE36: await collateral.oracle.priceE36(),
-      ltvBps: params.ltvBps,
-      liquidationThresholdBps: params.liquidationThresholdBps,
-      liquidationBonusBps: params.liquidationBonusBps,
-    });
-  }
-  return positions;
-}
 
 /** The lens entry poolMath predicts for a priced account. */
 interface ExpectedView {
@@ -60,13 +38,7 @@ async function expectedView(
   account: string,
   collaterals: readonly CollateralSetup[],
 ): Promise<ExpectedView> {
-  const totals = await totalsOf(pool);
-  const liquidity = pm.accountLiquidity(
-    await positionsOf(pool, account, collaterals),
-    await pool.borrowSharesOf(account),
-    totals.totalBorrowAssets,
-    totals.totalBorrowShares,
-  );
+  const liquidity = await liquidityOf(pool, account, collaterals);
   // The pool's own view agrees with poolMath.
   const onChain = await pool.accountLiquidity(account);
   expect([
@@ -95,6 +67,20 @@ async function expectedView(
   };
 }
 
+/** The lens entry of an account without collateral or debt. */
+function emptyView(account: string): ExpectedView {
+  return {
+    account,
+    debt: 0n,
+    collateralValue: 0n,
+    liquidationLimit: 0n,
+    healthFactor: ethers.MaxUint256,
+    liquidatable: false,
+    insolvent: false,
+    priced: true,
+  };
+}
+
 function asPlain(entry: AccountViewStructOutput): ExpectedView {
   return {
     account: entry.account,
@@ -108,21 +94,7 @@ function asPlain(entry: AccountViewStructOutput): ExpectedView {
   };
 }
 
-const KINKED: pm.KinkedRateParams = {
-  baseRatePerSecondE18: 1_000_000_000n,
-  slopeBelowKinkPerSecondE18: 40_000_000_000n,
-  slopeAboveKinkPerSecondE18: 300_000_000_000n,
-  kinkE18: 800_000_000_000_000_000n,
-};
-
-async function deployKinked(): Promise<KinkedRateModel> {
-  return ethers.deployContract("KinkedRateModel", [
-    KINKED.baseRatePerSecondE18,
-    KINKED.slopeBelowKinkPerSecondE18,
-    KINKED.slopeAboveKinkPerSecondE18,
-    KINKED.kinkE18,
-  ]);
-}
+const KINKED = ROUND_KINKED_PARAMS;
 
 // ------------------------------------------------------------------ fixtures
 
@@ -144,33 +116,22 @@ async function accountsFixture(): Promise<PoolFixture> {
   });
   const { pool, lps, borrowers, collaterals } = fixture;
   const [main, btc] = collaterals;
-  const mainAddress = await main.token.getAddress();
   await pool.connect(lps[0]).deposit(LP_DEPOSIT, lps[0].address);
-  await pool
-    .connect(borrowers[0])
-    .supplyCollateral(mainAddress, units(10, 18), borrowers[0].address);
-  await pool
-    .connect(borrowers[0])
-    .borrow(units(10_000, 18), borrowers[0].address);
-  await pool
-    .connect(borrowers[1])
-    .supplyCollateral(mainAddress, units(10, 18), borrowers[1].address);
-  await pool
-    .connect(borrowers[1])
-    .borrow(units(14_900, 18), borrowers[1].address);
-  await pool
-    .connect(borrowers[2])
-    .supplyCollateral(
-      await btc.token.getAddress(),
-      100_000_000n,
-      borrowers[2].address,
-    );
-  await pool
-    .connect(borrowers[2])
-    .borrow(units(22_000, 18), borrowers[2].address);
-  await pool
-    .connect(lps[1])
-    .supplyCollateral(mainAddress, units(5, 18), lps[1].address);
+  const [healthy, liquidatable, insolvent] = borrowers;
+  await supplyAndBorrow(fixture, healthy, units(10, 18), units(10_000, 18));
+  await supplyAndBorrow(
+    fixture,
+    liquidatable,
+    units(10, 18),
+    units(14_900, 18),
+  );
+  await supplyAndBorrow(
+    fixture,
+    insolvent,
+    [0n, 100_000_000n], // 1 BTC of collateral 1 only
+    units(22_000, 18),
+  );
+  await supplyCollateral(fixture, lps[1], units(5, 18));
   await main.oracle.setPrice(priceE36(1_800, 18, 18));
   await btc.oracle.setPrice(priceE36(20_000, 18, 8));
   await time.increase(10 * 24 * 3600);
@@ -182,20 +143,16 @@ async function kinkedPool(): Promise<
   PoolFixture & { kinked: KinkedRateModel }
 > {
   const fixture = await deployPool();
-  const { pool, owner, lps, borrowers, collaterals } = fixture;
-  const kinked = await deployKinked();
+  const { pool, owner, lps, borrowers } = fixture;
+  const kinked = await deployKinkedRateModel(KINKED);
   await pool.connect(owner).setRateModel(await kinked.getAddress());
   await pool.connect(lps[0]).deposit(LP_DEPOSIT, lps[0].address);
-  await pool
-    .connect(borrowers[0])
-    .supplyCollateral(
-      await collaterals[0].token.getAddress(),
-      units(100, 18),
-      borrowers[0].address,
-    );
-  await pool
-    .connect(borrowers[0])
-    .borrow(units(60_000, 18), borrowers[0].address);
+  await supplyAndBorrow(
+    fixture,
+    borrowers[0],
+    units(100, 18),
+    units(60_000, 18),
+  );
   return { ...fixture, kinked };
 }
 
@@ -257,16 +214,7 @@ describe("PoolLens", () => {
         insolvent: false,
         priced: true,
       });
-      expect(views[4]).to.deep.equal({
-        account: others[0].address,
-        debt: 0n,
-        collateralValue: 0n,
-        liquidationLimit: 0n,
-        healthFactor: ethers.MaxUint256,
-        liquidatable: false,
-        insolvent: false,
-        priced: true,
-      });
+      expect(views[4]).to.deep.equal(emptyView(others[0].address));
       // The health factors are the pool's own.
       for (const view of views)
         expect(view.healthFactor).to.equal(
@@ -340,16 +288,7 @@ describe("PoolLens", () => {
             await expectedView(pool, account, collaterals),
           );
         } else {
-          expect(views[i]).to.deep.equal({
-            account: list[i],
-            debt: 0n,
-            collateralValue: 0n,
-            liquidationLimit: 0n,
-            healthFactor: ethers.MaxUint256,
-            liquidatable: false,
-            insolvent: false,
-            priced: true,
-          });
+          expect(views[i]).to.deep.equal(emptyView(list[i]));
         }
       }
       expect(

@@ -1,0 +1,122 @@
+/**
+ * Reads a pool's state from the chain into the input types of keepers/src/model/poolMath.ts.
+ *
+ * This module only reads: it does no arithmetic of its own. Every formula lives in poolMath; where a helper returns
+ * a model figure (`liquidityOf`), it hands what it read to the poolMath function unchanged.
+ */
+import type { Pool } from "../../typechain-types";
+import {
+  accountLiquidity,
+  type AccountLiquidity,
+  type CollateralPosition,
+  type LiquidationInput,
+  type LiquidationParams,
+  type PoolTotals,
+} from "../../keepers/src/model/poolMath";
+import type { CollateralSetup } from "./fixtures";
+
+/**
+ * The block a view call reads: "latest" (the last mined block) or "pending" (the block the next transaction will be
+ * mined in, at the timestamp set by `time.setNextBlockTimestamp`, if any).
+ */
+export type ViewTag = "latest" | "pending";
+
+/** The pool's totals as its views report them at `tag`: interest accrued up to that block. */
+export async function totalsOf(
+  pool: Pool,
+  tag: ViewTag = "latest",
+): Promise<PoolTotals> {
+  const overrides = { blockTag: tag };
+  return {
+    totalLpAssets: await pool.totalAssets(overrides),
+    reserveAssets: await pool.reserveAssets(overrides),
+    totalBorrowAssets: await pool.totalBorrowAssets(overrides),
+    totalBorrowShares: await pool.totalBorrowShares(overrides),
+  };
+}
+
+/**
+ * `account`'s collateral positions, one per entry of `collaterals` and in that order (a zero balance included):
+ * the balance, the collateral's params and the mock oracle's stored price. The stored price (`priceE36()`, not
+ * `price()`) can be read even while the mock is set to revert.
+ */
+export async function positionsOf(
+  pool: Pool,
+  account: string,
+  collaterals: readonly CollateralSetup[],
+): Promise<CollateralPosition[]> {
+  const positions: CollateralPosition[] = [];
+  for (const collateral of collaterals) {
+    const address = await collateral.token.getAddress();
+    const params = await pool.collateralParams(address);
+    positions.push({
+      balance: await pool.collateralOf(account, address),
+      priceE36: await collateral.oracle.priceE36(),
+      ltvBps: params.ltvBps,
+      liquidationThresholdBps: params.liquidationThresholdBps,
+      liquidationBonusBps: params.liquidationBonusBps,
+    });
+  }
+  return positions;
+}
+
+/**
+ * poolMath's `accountLiquidity` of `account`: its positions and borrow shares as read now, its debt priced at
+ * `totals` (by default the totals the views report at the latest block).
+ */
+export async function liquidityOf(
+  pool: Pool,
+  account: string,
+  collaterals: readonly CollateralSetup[],
+  totals?: PoolTotals,
+): Promise<AccountLiquidity> {
+  const { totalBorrowAssets, totalBorrowShares } =
+    totals ?? (await totalsOf(pool));
+  return accountLiquidity(
+    await positionsOf(pool, account, collaterals),
+    await pool.borrowSharesOf(account),
+    totalBorrowAssets,
+    totalBorrowShares,
+  );
+}
+
+/** The pool's liquidation parameters, as poolMath takes them. */
+export async function liquidationParamsOf(
+  pool: Pool,
+): Promise<LiquidationParams> {
+  const params = await pool.liquidationParams();
+  return {
+    closeFactorBps: params.closeFactorBps,
+    fullLiquidationHealthFactor: params.fullLiquidationHealthFactor,
+    dustThresholdAssets: params.dustThresholdAssets,
+  };
+}
+
+/** Everything `poolMath.quoteLiquidation` takes but the amount the liquidator asks to repay. */
+export type LiquidationState = Omit<LiquidationInput, "repayAssets">;
+
+/**
+ * The state a liquidation of `borrower` seizing `focus` starts from: the account's liquidity, its borrow shares,
+ * its balance of `focus`, that collateral's price and bonus, and the pool's liquidation parameters. Debt and borrow
+ * totals are those of `totals` (by default the totals the views report at the latest block).
+ */
+export async function liquidationStateOf(
+  pool: Pool,
+  borrower: string,
+  collaterals: readonly CollateralSetup[],
+  focus: CollateralSetup,
+  totals?: PoolTotals,
+): Promise<LiquidationState> {
+  const atTotals = totals ?? (await totalsOf(pool));
+  const focusAddress = await focus.token.getAddress();
+  return {
+    liquidity: await liquidityOf(pool, borrower, collaterals, atTotals),
+    borrowShares: await pool.borrowSharesOf(borrower),
+    totalBorrowAssets: atTotals.totalBorrowAssets,
+    totalBorrowShares: atTotals.totalBorrowShares,
+    collateralBalance: await pool.collateralOf(borrower, focusAddress),
+    priceE36: await focus.oracle.priceE36(),
+    bonusBps: (await pool.collateralParams(focusAddress)).liquidationBonusBps,
+    params: await liquidationParamsOf(pool),
+  };
+}
