@@ -39,6 +39,7 @@ const config: HardhatUserConfig = {
     enabled: process.env.REPORT_GAS === "true",
     currency: "USD",
     showMethodSig: false,
+    offline: true,
     excludeContracts: ["mocks/"],
   },
   mocha: {

@@ -189,6 +189,8 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         if (!config.enabled) revert CollateralDisabled(collateral);
         uint256 totalSupplied = config.totalSupplied + assets;
         if (totalSupplied > config.supplyCap) revert SupplyCapExceeded(collateral, totalSupplied, config.supplyCap);
+        // Collateral its oracle cannot price would block every liquidation of the account: refuse it up front.
+        if (config.oracle.price() == 0) revert ZeroPrice(collateral);
 
         config.totalSupplied = totalSupplied.toUint128();
         _collateralBalances[onBehalf][collateral] += assets;
@@ -291,8 +293,13 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         _collateralBalances[borrower][collateral] = collateralBalance - seizedCollateral;
         _collaterals[collateral].totalSupplied -= uint128(seizedCollateral);
 
-        // Atomic mutualization: debt left and no collateral worth more than dust → realize the debt now.
-        if (accountShares > repaidShares && remainingCollateralValue <= _dustThresholdAssets) {
+        // Atomic mutualization: debt left that the remaining collateral, worth at most dust, cannot cover → realize
+        // it now. Collateral that still covers the debt is left for the next liquidation instead.
+        if (
+            accountShares > repaidShares &&
+            remainingCollateralValue <= _dustThresholdAssets &&
+            remainingCollateralValue < debt - repaidAssets
+        ) {
             badDebtAssets = _realizeBadDebt(borrower);
         }
         emit Liquidate(
@@ -306,9 +313,11 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
             badDebtAssets
         );
 
+        // Interactions: the repayment comes in before any collateral goes out, so no token hook sees a pool that
+        // counts a payment it has not received.
+        _pullExact(IERC20(asset()), msg.sender, repaidAssets);
         IERC20(collateral).safeTransfer(receiver, seizedCollateral);
         if (badDebtAssets > 0) _sweepDustCollateral(borrower, receiver);
-        _pullExact(IERC20(asset()), msg.sender, repaidAssets);
     }
 
     /// @inheritdoc IPool
@@ -407,8 +416,8 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
     /// @inheritdoc IPool
     function setPaused(bool paused_) external {
         if (msg.sender != _guardian && msg.sender != owner()) revert NotGuardian(msg.sender);
+        emit PausedUpdated(msg.sender, _paused, paused_);
         _paused = paused_;
-        emit PausedUpdated(msg.sender, paused_);
     }
 
     /// @inheritdoc IPool
@@ -631,7 +640,8 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         );
     }
 
-    /// @dev Sends every remaining collateral balance of `borrower` (worth at most dust) to `receiver`.
+    /// @dev Sends every remaining collateral balance of `borrower` (worth at most dust) to `receiver`, or credits it
+    ///      to `receiver`'s balance in the pool when the token refuses the transfer.
     function _sweepDustCollateral(address borrower, address receiver) internal {
         uint256 count = _collateralCount;
         for (uint256 i; i < count; ++i) {
@@ -639,9 +649,12 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
             uint256 balance = _collateralBalances[borrower][collateral];
             if (balance == 0) continue;
             _collateralBalances[borrower][collateral] = 0;
-            _collaterals[collateral].totalSupplied -= uint128(balance);
-            emit DustCollateralSwept(borrower, collateral, receiver, balance);
-            IERC20(collateral).safeTransfer(receiver, balance);
+            // A token that refuses the transfer (paused, blacklist) must not block the realization: the dust is then
+            // credited to the receiver's collateral balance in the pool, to withdraw later.
+            bool transferred = IERC20(collateral).trySafeTransfer(receiver, balance);
+            if (transferred) _collaterals[collateral].totalSupplied -= uint128(balance);
+            else _collateralBalances[receiver][collateral] += balance;
+            emit DustCollateralSwept(borrower, collateral, receiver, balance, !transferred);
         }
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.27;
 
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IAggregatorV3} from "./IAggregatorV3.sol";
 import {IPriceOracle} from "./IPriceOracle.sol";
 
@@ -11,11 +12,14 @@ interface IChainlinkOracle is IPriceOracle {
     /// @notice Thrown by the constructor when a feed address is zero.
     error ZeroFeedAddress();
 
+    /// @notice Thrown by the constructor when a token address is zero.
+    error ZeroTokenAddress();
+
     /// @notice Thrown by the constructor when a maximum feed age is zero.
     error ZeroMaxAge();
 
-    /// @notice Thrown by the constructor when a token's decimals are outside 6..18.
-    /// @param decimals The rejected decimals.
+    /// @notice Thrown by the constructor when a token's `decimals()` is outside 6..18.
+    /// @param decimals The rejected decimals, as the token reported them.
     error InvalidDecimals(uint8 decimals);
 
     /// @notice Thrown by the constructor when a feed reports more than 18 decimals.
@@ -49,6 +53,14 @@ interface IChainlinkOracle is IPriceOracle {
     /// @return The feed.
     function loanFeed() external view returns (IAggregatorV3);
 
+    /// @notice The collateral token, whose `decimals()` the oracle read at construction.
+    /// @return The token.
+    function collateralToken() external view returns (IERC20Metadata);
+
+    /// @notice The loan token, whose `decimals()` the oracle read at construction.
+    /// @return The token.
+    function loanToken() external view returns (IERC20Metadata);
+
     /// @notice The maximum age of the collateral feed's answer before `price` reverts.
     /// @return The maximum age in seconds.
     function maxCollateralFeedAgeSeconds() external view returns (uint256);
@@ -57,11 +69,11 @@ interface IChainlinkOracle is IPriceOracle {
     /// @return The maximum age in seconds.
     function maxLoanFeedAgeSeconds() external view returns (uint256);
 
-    /// @notice The decimals of the collateral token.
+    /// @notice The decimals of the collateral token, read once from `collateralToken` at construction.
     /// @return The decimals, in 6..18.
     function collateralDecimals() external view returns (uint8);
 
-    /// @notice The decimals of the loan token.
+    /// @notice The decimals of the loan token, read once from `loanToken` at construction.
     /// @return The decimals, in 6..18.
     function loanDecimals() external view returns (uint8);
 

@@ -132,12 +132,15 @@ interface IPoolEvents {
         uint256 sharePriceBefore,
         uint256 sharePriceAfter
     );
-    /// @notice Dust collateral of an account whose bad debt was realized went to `receiver`.
+    /// @notice Dust collateral of an account whose bad debt was realized went to `receiver`: transferred, or, when
+    ///         the token refused the transfer, credited to `receiver`'s collateral balance in the pool
+    ///         (`creditedInPool`), to withdraw with `withdrawCollateral`.
     event DustCollateralSwept(
         address indexed borrower,
         address indexed collateral,
         address indexed receiver,
-        uint256 assets
+        uint256 assets,
+        bool creditedInPool
     );
     event ReserveDonated(address indexed donor, uint256 assets);
     event ReserveWithdrawn(address indexed receiver, uint256 assets);
@@ -147,7 +150,7 @@ interface IPoolEvents {
     event RateModelUpdated(address indexed oldRateModel, address indexed newRateModel);
     event LiquidationParamsUpdated(LiquidationParams oldParams, LiquidationParams newParams);
     event GuardianUpdated(address indexed oldGuardian, address indexed newGuardian);
-    event PausedUpdated(address indexed caller, bool paused);
+    event PausedUpdated(address indexed caller, bool oldPaused, bool newPaused);
 }
 
 /// @title IPool
@@ -205,7 +208,8 @@ interface IPool is IERC4626, IERC20Permit, IPoolErrors, IPoolEvents {
 
     // ---------------------------------------------------------------- Borrower side
 
-    /// @notice Adds collateral to `onBehalf`'s position. Pausable.
+    /// @notice Adds collateral to `onBehalf`'s position. Pausable. Refused while the collateral's oracle cannot
+    ///         price it (reverts, or `ZeroPrice`), so no account can be made unliquidatable by unpriceable collateral.
     /// @param collateral A listed, enabled collateral asset.
     /// @param assets Amount, in the collateral's smallest unit.
     /// @param onBehalf Account credited.
@@ -235,8 +239,8 @@ interface IPool is IERC4626, IERC20Permit, IPoolErrors, IPoolEvents {
 
     /// @notice Liquidates an account whose health factor is below 1: repays part of its debt and seizes
     ///         collateral worth the repaid value plus the collateral's bonus. If afterwards its collateral is worth
-    ///         at most the dust threshold and debt remains, the residual debt is realized as bad debt in this call
-    ///         and the dust collateral goes to `receiver`. Never paused; needs no idle cash.
+    ///         at most the dust threshold and less than the debt that remains, that residual debt is realized as bad
+    ///         debt in this call and the dust collateral goes to `receiver`. Never paused; needs no idle cash.
     /// @dev `repayAssets` above the close factor, or above what the borrower's collateral covers, is capped. A
     ///      partial seizure that would leave debt and collateral worth at most the dust threshold reverts with
     ///      `LiquidationLeavesDust`: repay more (the close factor lifts) to seize the whole balance.

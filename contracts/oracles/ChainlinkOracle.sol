@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.27;
 
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IAggregatorV3} from "../interfaces/IAggregatorV3.sol";
 import {IChainlinkOracle} from "../interfaces/IChainlinkOracle.sol";
@@ -25,6 +26,10 @@ contract ChainlinkOracle is IChainlinkOracle {
     /// @inheritdoc IChainlinkOracle
     IAggregatorV3 public immutable loanFeed;
     /// @inheritdoc IChainlinkOracle
+    IERC20Metadata public immutable collateralToken;
+    /// @inheritdoc IChainlinkOracle
+    IERC20Metadata public immutable loanToken;
+    /// @inheritdoc IChainlinkOracle
     uint256 public immutable maxCollateralFeedAgeSeconds;
     /// @inheritdoc IChainlinkOracle
     uint256 public immutable maxLoanFeedAgeSeconds;
@@ -41,27 +46,30 @@ contract ChainlinkOracle is IChainlinkOracle {
 
     /// @param collateralFeed_ The collateral/USD feed.
     /// @param loanFeed_ The loan/USD feed.
-    /// @param collateralDecimals_ The collateral token's decimals, in 6..18.
-    /// @param loanDecimals_ The loan token's decimals, in 6..18.
+    /// @param collateralToken_ The collateral token; its `decimals()` must be in 6..18.
+    /// @param loanToken_ The loan token; its `decimals()` must be in 6..18.
     /// @param maxCollateralFeedAgeSeconds_ The maximum age of the collateral feed's answer, non-zero.
     /// @param maxLoanFeedAgeSeconds_ The maximum age of the loan feed's answer, non-zero.
     constructor(
         IAggregatorV3 collateralFeed_,
         IAggregatorV3 loanFeed_,
-        uint8 collateralDecimals_,
-        uint8 loanDecimals_,
+        IERC20Metadata collateralToken_,
+        IERC20Metadata loanToken_,
         uint256 maxCollateralFeedAgeSeconds_,
         uint256 maxLoanFeedAgeSeconds_
     ) {
         if (address(collateralFeed_) == address(0) || address(loanFeed_) == address(0)) revert ZeroFeedAddress();
+        if (address(collateralToken_) == address(0) || address(loanToken_) == address(0)) revert ZeroTokenAddress();
         if (maxCollateralFeedAgeSeconds_ == 0 || maxLoanFeedAgeSeconds_ == 0) revert ZeroMaxAge();
-        _checkTokenDecimals(collateralDecimals_);
-        _checkTokenDecimals(loanDecimals_);
+        uint8 collateralDecimals_ = _tokenDecimals(collateralToken_);
+        uint8 loanDecimals_ = _tokenDecimals(loanToken_);
         uint8 collateralFeedDecimals_ = _feedDecimals(collateralFeed_);
         uint8 loanFeedDecimals_ = _feedDecimals(loanFeed_);
 
         collateralFeed = collateralFeed_;
         loanFeed = loanFeed_;
+        collateralToken = collateralToken_;
+        loanToken = loanToken_;
         maxCollateralFeedAgeSeconds = maxCollateralFeedAgeSeconds_;
         maxLoanFeedAgeSeconds = maxLoanFeedAgeSeconds_;
         collateralDecimals = collateralDecimals_;
@@ -95,8 +103,9 @@ contract ChainlinkOracle is IChainlinkOracle {
         return uint256(answer);
     }
 
-    /// @dev Reverts unless `decimals` is in 6..18.
-    function _checkTokenDecimals(uint8 decimals) private pure {
+    /// @dev The token's decimals, reverting unless they are in 6..18.
+    function _tokenDecimals(IERC20Metadata token) private view returns (uint8 decimals) {
+        decimals = token.decimals();
         if (decimals < MIN_TOKEN_DECIMALS || decimals > MAX_TOKEN_DECIMALS) revert InvalidDecimals(decimals);
     }
 

@@ -1,7 +1,11 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { ChainlinkOracle, MockAggregatorV3 } from "../../typechain-types";
+import type {
+  ChainlinkOracle,
+  MockAggregatorV3,
+  MockERC20,
+} from "../../typechain-types";
 import { valueDown } from "../../keepers/src/model/poolMath";
 
 const HOUR = 3_600n;
@@ -17,19 +21,32 @@ async function deployFeed(
   return ethers.deployContract("MockAggregatorV3", [decimals, answer]);
 }
 
+async function deployToken(decimals: number): Promise<MockERC20> {
+  return ethers.deployContract("MockERC20", [
+    `Token ${decimals}`,
+    `T${decimals}`,
+    decimals,
+  ]);
+}
+
+/** Deploys a MockERC20 with `decimals` and returns its address. */
+async function tokenAddress(decimals: number): Promise<string> {
+  return (await deployToken(decimals)).getAddress();
+}
+
 async function deployOracle(
   collateralFeed: string,
   loanFeed: string,
-  collateralDecimals: number,
-  loanDecimals: number,
+  collateralToken: string,
+  loanToken: string,
   maxCollateralAge: bigint = HOUR,
   maxLoanAge: bigint = DAY,
 ): Promise<ChainlinkOracle> {
   return ethers.deployContract("ChainlinkOracle", [
     collateralFeed,
     loanFeed,
-    collateralDecimals,
-    loanDecimals,
+    collateralToken,
+    loanToken,
     maxCollateralAge,
     maxLoanAge,
   ]);
@@ -41,7 +58,10 @@ interface FeedSpec {
   answer: bigint;
 }
 
-/** Deploys a collateral feed and a loan feed, then an oracle on them with the default maximum ages. */
+/**
+ * Deploys a collateral feed and a loan feed, a collateral token and a loan token with the given decimals,
+ * then an oracle on them with the default maximum ages.
+ */
 async function oracleOnNewFeeds(
   collateralFeed: FeedSpec,
   loanFeed: FeedSpec,
@@ -56,8 +76,8 @@ async function oracleOnNewFeeds(
   return deployOracle(
     await collateral.getAddress(),
     await loan.getAddress(),
-    collateralDecimals,
-    loanDecimals,
+    await tokenAddress(collateralDecimals),
+    await tokenAddress(loanDecimals),
   );
 }
 
@@ -66,22 +86,27 @@ describe("ChainlinkOracle", function () {
   async function wbtcUsdcFixture() {
     const btcFeed = await deployFeed(8, 60_000n * 10n ** 8n);
     const usdcFeed = await deployFeed(8, 10n ** 8n);
+    const wbtc = await deployToken(8);
+    const usdc = await deployToken(6);
     const oracle = await deployOracle(
       await btcFeed.getAddress(),
       await usdcFeed.getAddress(),
-      8,
-      6,
+      await wbtc.getAddress(),
+      await usdc.getAddress(),
     );
-    return { oracle, btcFeed, usdcFeed };
+    return { oracle, btcFeed, usdcFeed, wbtc, usdc };
   }
 
   describe("constructor and views", function () {
-    it("stores the feeds, ages, decimals and scale factor", async function () {
-      const { oracle, btcFeed, usdcFeed } = await loadFixture(wbtcUsdcFixture);
+    it("stores the feeds, tokens, ages, decimals and scale factor", async function () {
+      const { oracle, btcFeed, usdcFeed, wbtc, usdc } =
+        await loadFixture(wbtcUsdcFixture);
       expect(await oracle.collateralFeed()).to.equal(
         await btcFeed.getAddress(),
       );
       expect(await oracle.loanFeed()).to.equal(await usdcFeed.getAddress());
+      expect(await oracle.collateralToken()).to.equal(await wbtc.getAddress());
+      expect(await oracle.loanToken()).to.equal(await usdc.getAddress());
       expect(await oracle.maxCollateralFeedAgeSeconds()).to.equal(HOUR);
       expect(await oracle.maxLoanFeedAgeSeconds()).to.equal(DAY);
       expect(await oracle.collateralDecimals()).to.equal(8);
@@ -100,61 +125,129 @@ describe("ChainlinkOracle", function () {
     });
 
     it("reverts with ZeroFeedAddress for either feed", async function () {
-      const { oracle, btcFeed, usdcFeed } = await loadFixture(wbtcUsdcFixture);
+      const { oracle, btcFeed, usdcFeed, wbtc, usdc } =
+        await loadFixture(wbtcUsdcFixture);
       const btc = await btcFeed.getAddress();
-      const usdc = await usdcFeed.getAddress();
+      const usdcPrice = await usdcFeed.getAddress();
+      const wbtcToken = await wbtc.getAddress();
+      const usdcToken = await usdc.getAddress();
       await expect(
-        deployOracle(ethers.ZeroAddress, usdc, 8, 6),
+        deployOracle(ethers.ZeroAddress, usdcPrice, wbtcToken, usdcToken),
       ).to.be.revertedWithCustomError(oracle, "ZeroFeedAddress");
       await expect(
-        deployOracle(btc, ethers.ZeroAddress, 8, 6),
+        deployOracle(btc, ethers.ZeroAddress, wbtcToken, usdcToken),
       ).to.be.revertedWithCustomError(oracle, "ZeroFeedAddress");
+    });
+
+    it("reverts with ZeroTokenAddress for either token", async function () {
+      const { oracle, btcFeed, usdcFeed, wbtc, usdc } =
+        await loadFixture(wbtcUsdcFixture);
+      const btc = await btcFeed.getAddress();
+      const usdcPrice = await usdcFeed.getAddress();
+      const wbtcToken = await wbtc.getAddress();
+      const usdcToken = await usdc.getAddress();
+      await expect(
+        deployOracle(btc, usdcPrice, ethers.ZeroAddress, usdcToken),
+      ).to.be.revertedWithCustomError(oracle, "ZeroTokenAddress");
+      await expect(
+        deployOracle(btc, usdcPrice, wbtcToken, ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(oracle, "ZeroTokenAddress");
+      await expect(
+        deployOracle(btc, usdcPrice, ethers.ZeroAddress, ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(oracle, "ZeroTokenAddress");
+    });
+
+    it("reverts when a token has no code to answer decimals()", async function () {
+      const { btcFeed, usdcFeed, wbtc, usdc } =
+        await loadFixture(wbtcUsdcFixture);
+      const btc = await btcFeed.getAddress();
+      const usdcPrice = await usdcFeed.getAddress();
+      const [eoa] = await ethers.getSigners();
+      await expect(
+        deployOracle(btc, usdcPrice, eoa.address, await usdc.getAddress()),
+      ).to.be.revertedWithoutReason();
+      await expect(
+        deployOracle(btc, usdcPrice, await wbtc.getAddress(), eoa.address),
+      ).to.be.revertedWithoutReason();
     });
 
     it("reverts with ZeroMaxAge for either maximum age", async function () {
-      const { oracle, btcFeed, usdcFeed } = await loadFixture(wbtcUsdcFixture);
+      const { oracle, btcFeed, usdcFeed, wbtc, usdc } =
+        await loadFixture(wbtcUsdcFixture);
       const btc = await btcFeed.getAddress();
-      const usdc = await usdcFeed.getAddress();
+      const usdcPrice = await usdcFeed.getAddress();
+      const wbtcToken = await wbtc.getAddress();
+      const usdcToken = await usdc.getAddress();
       await expect(
-        deployOracle(btc, usdc, 8, 6, 0n, DAY),
+        deployOracle(btc, usdcPrice, wbtcToken, usdcToken, 0n, DAY),
       ).to.be.revertedWithCustomError(oracle, "ZeroMaxAge");
       await expect(
-        deployOracle(btc, usdc, 8, 6, HOUR, 0n),
+        deployOracle(btc, usdcPrice, wbtcToken, usdcToken, HOUR, 0n),
       ).to.be.revertedWithCustomError(oracle, "ZeroMaxAge");
     });
 
-    it("reverts with InvalidDecimals for token decimals outside 6..18", async function () {
-      const { oracle, btcFeed, usdcFeed } = await loadFixture(wbtcUsdcFixture);
+    it("reverts with InvalidDecimals for a token with decimals outside 6..18", async function () {
+      const { oracle, btcFeed, usdcFeed, wbtc, usdc } =
+        await loadFixture(wbtcUsdcFixture);
       const btc = await btcFeed.getAddress();
-      const usdc = await usdcFeed.getAddress();
-      await expect(deployOracle(btc, usdc, 5, 6))
+      const usdcPrice = await usdcFeed.getAddress();
+      const wbtcToken = await wbtc.getAddress();
+      const usdcToken = await usdc.getAddress();
+      const token5 = await tokenAddress(5);
+      const token19 = await tokenAddress(19);
+      await expect(deployOracle(btc, usdcPrice, token5, usdcToken))
         .to.be.revertedWithCustomError(oracle, "InvalidDecimals")
         .withArgs(5);
-      await expect(deployOracle(btc, usdc, 19, 6))
+      await expect(deployOracle(btc, usdcPrice, token19, usdcToken))
         .to.be.revertedWithCustomError(oracle, "InvalidDecimals")
         .withArgs(19);
-      await expect(deployOracle(btc, usdc, 8, 5))
+      await expect(deployOracle(btc, usdcPrice, wbtcToken, token5))
         .to.be.revertedWithCustomError(oracle, "InvalidDecimals")
         .withArgs(5);
-      await expect(deployOracle(btc, usdc, 8, 19))
+      await expect(deployOracle(btc, usdcPrice, wbtcToken, token19))
         .to.be.revertedWithCustomError(oracle, "InvalidDecimals")
         .withArgs(19);
       // The bounds themselves are accepted.
-      const bounds = await deployOracle(btc, usdc, 6, 18);
+      const token6 = await tokenAddress(6);
+      const token18 = await tokenAddress(18);
+      const bounds = await deployOracle(btc, usdcPrice, token6, token18);
       expect(await bounds.collateralDecimals()).to.equal(6);
       expect(await bounds.loanDecimals()).to.equal(18);
+      expect(await bounds.collateralToken()).to.equal(token6);
+      expect(await bounds.loanToken()).to.equal(token18);
+    });
+
+    it("takes each side's decimals from its own token", async function () {
+      const { btcFeed, usdcFeed, wbtc, usdc } =
+        await loadFixture(wbtcUsdcFixture);
+      // Swapping the tokens swaps the decimals (and the scale factor) with them.
+      const swapped = await deployOracle(
+        await btcFeed.getAddress(),
+        await usdcFeed.getAddress(),
+        await usdc.getAddress(),
+        await wbtc.getAddress(),
+      );
+      expect(await swapped.collateralToken()).to.equal(await usdc.getAddress());
+      expect(await swapped.loanToken()).to.equal(await wbtc.getAddress());
+      expect(await swapped.collateralDecimals()).to.equal(6);
+      expect(await swapped.loanDecimals()).to.equal(8);
+      // 10^(36 + 8 + 8 - 6 - 8)
+      expect(await swapped.scaleFactor()).to.equal(10n ** 38n);
     });
 
     it("reverts with InvalidFeedDecimals for a feed with more than 18 decimals", async function () {
-      const { oracle, btcFeed, usdcFeed } = await loadFixture(wbtcUsdcFixture);
+      const { oracle, btcFeed, usdcFeed, wbtc, usdc } =
+        await loadFixture(wbtcUsdcFixture);
       const btc = await btcFeed.getAddress();
-      const usdc = await usdcFeed.getAddress();
+      const usdcPrice = await usdcFeed.getAddress();
+      const wbtcToken = await wbtc.getAddress();
+      const usdcToken = await usdc.getAddress();
       const wide = await deployFeed(19, 10n ** 19n);
       const wideAddress = await wide.getAddress();
-      await expect(deployOracle(wideAddress, usdc, 8, 6))
+      await expect(deployOracle(wideAddress, usdcPrice, wbtcToken, usdcToken))
         .to.be.revertedWithCustomError(oracle, "InvalidFeedDecimals")
         .withArgs(wideAddress, 19);
-      await expect(deployOracle(btc, wideAddress, 8, 6))
+      await expect(deployOracle(btc, wideAddress, wbtcToken, usdcToken))
         .to.be.revertedWithCustomError(oracle, "InvalidFeedDecimals")
         .withArgs(wideAddress, 19);
     });

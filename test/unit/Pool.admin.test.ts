@@ -736,7 +736,7 @@ describe("Pool: admin", function () {
         .withArgs(guardian.address);
       await expect(pool.connect(next).setPaused(true))
         .to.emit(pool, "PausedUpdated")
-        .withArgs(next.address, true);
+        .withArgs(next.address, false, true);
 
       await expect(pool.connect(owner).setGuardian(ethers.ZeroAddress))
         .to.emit(pool, "GuardianUpdated")
@@ -747,7 +747,7 @@ describe("Pool: admin", function () {
       // The owner can always pause and unpause.
       await expect(pool.connect(owner).setPaused(false))
         .to.emit(pool, "PausedUpdated")
-        .withArgs(owner.address, false);
+        .withArgs(owner.address, true, false);
     });
   });
 
@@ -869,18 +869,18 @@ describe("Pool: admin", function () {
       expect(await pool.paused()).to.equal(false);
       await expect(pool.connect(guardian).setPaused(true))
         .to.emit(pool, "PausedUpdated")
-        .withArgs(guardian.address, true);
+        .withArgs(guardian.address, false, true);
       expect(await pool.paused()).to.equal(true);
       await expect(pool.connect(owner).setPaused(false))
         .to.emit(pool, "PausedUpdated")
-        .withArgs(owner.address, false);
+        .withArgs(owner.address, true, false);
       expect(await pool.paused()).to.equal(false);
       await expect(pool.connect(owner).setPaused(true))
         .to.emit(pool, "PausedUpdated")
-        .withArgs(owner.address, true);
+        .withArgs(owner.address, false, true);
       await expect(pool.connect(guardian).setPaused(false))
         .to.emit(pool, "PausedUpdated")
-        .withArgs(guardian.address, false);
+        .withArgs(guardian.address, true, false);
     });
 
     it("anyone else reverts with NotGuardian(caller)", async function () {

@@ -148,10 +148,177 @@ describe("Pool: dust rules", () => {
         collateral,
         caller.address,
         units("0.08", DECIMALS),
+        false,
       );
     expect(await collaterals[0].token.balanceOf(caller.address)).to.equal(
       units("0.08", DECIMALS),
     );
     expect(await pool.debtOf(borrower.address)).to.equal(0n);
+  });
+
+  describe("multi-collateral accounts and collateral that cannot be priced or moved", () => {
+    const WHOLE = 10n ** 18n;
+    const DUST_100 = units(100, DECIMALS);
+
+    /**
+     * Borrower 0 holds 1,000 A and 100 B (both priced 1, worth 1,100) and borrows 820 (LTV 75%: limit 825); A then
+     * falls to 0.84: collateral 940 > debt 820, health 0.8 × 940 / 820 ≈ 0.917 (< 0.95: full liquidation allowed).
+     */
+    async function twoCollateralFixture() {
+      const fixture = await deployPool({
+        collateralDecimals: [18, 18],
+        collateralPrices: [1, 1],
+        dustThresholdAssets: DUST_100,
+      });
+      const { pool, lps, borrowers, collaterals } = fixture;
+      const borrower = borrowers[0];
+      await pool
+        .connect(lps[0])
+        .deposit(units(10_000, DECIMALS), lps[0].address);
+      const [a, b] = await Promise.all(
+        collaterals.map((c) => c.token.getAddress()),
+      );
+      await pool
+        .connect(borrower)
+        .supplyCollateral(a, 1_000n * WHOLE, borrower.address);
+      await pool
+        .connect(borrower)
+        .supplyCollateral(b, 100n * WHOLE, borrower.address);
+      await pool.connect(borrower).borrow(820n * WHOLE, borrower.address);
+      await collaterals[0].oracle.setPrice(84n * 10n ** 34n); // 0.84 loan units per A
+      return { ...fixture, borrower, a, b };
+    }
+
+    it("seizing the big collateral first leaves the dust collateral that still covers the rest of the debt: nothing is written off", async () => {
+      const { pool, collaterals, liquidator, borrower, a, b } =
+        await loadFixture(twoCollateralFixture);
+      const state = await liquidationStateOf(
+        pool,
+        borrower.address,
+        collaterals,
+        collaterals[0],
+      );
+      const quote = quoteLiquidation({
+        ...state,
+        repayAssets: ethers.MaxUint256,
+      });
+      expect(quote).to.not.equal(null);
+      // All of A (840 of value) for 800 repaid; 20 of debt left against B worth 100 (≤ dust, but ≥ the debt).
+      expect(quote?.seizedCollateral).to.equal(1_000n * WHOLE);
+      expect(quote?.realizesBadDebt).to.equal(false);
+
+      const totalAssetsBefore = await pool.totalAssets();
+      const tx = pool
+        .connect(liquidator)
+        .liquidate(
+          borrower.address,
+          a,
+          ethers.MaxUint256,
+          0,
+          liquidator.address,
+        );
+      await expect(tx).to.not.emit(pool, "BadDebtRealized");
+      await expect(tx).to.not.emit(pool, "DustCollateralSwept");
+      expect(await pool.totalAssets()).to.equal(totalAssetsBefore);
+      expect(await pool.debtOf(borrower.address)).to.equal(
+        state.liquidity.debt - (quote?.repaidAssets ?? 0n),
+      );
+      expect(await pool.collateralOf(borrower.address, b)).to.equal(
+        100n * WHOLE,
+      );
+      // The borrower keeps B and the remaining debt: healthy again (80 of limit against 20 of debt).
+      expect(await pool.healthFactor(borrower.address)).to.be.greaterThan(
+        10n ** 18n,
+      );
+    });
+
+    it("refuses collateral its oracle cannot price, so no account can be made unliquidatable with it", async () => {
+      const { pool, collaterals, borrowers, b } =
+        await loadFixture(twoCollateralFixture);
+      const other = borrowers[1];
+      await collaterals[1].oracle.setReverting(true);
+      await expect(
+        pool.connect(other).supplyCollateral(b, 1n, other.address),
+      ).to.be.revertedWithCustomError(collaterals[1].oracle, "OracleDown");
+      await collaterals[1].oracle.setReverting(false);
+      await collaterals[1].oracle.setPrice(0n);
+      await expect(pool.connect(other).supplyCollateral(b, 1n, other.address))
+        .to.be.revertedWithCustomError(pool, "ZeroPrice")
+        .withArgs(b);
+    });
+
+    it("credits dust of a token that refuses transfers to the receiver inside the pool instead of blocking the write-off", async () => {
+      const fixture = await deployPool({
+        collateralPrices: [1],
+        dustThresholdAssets: DUST_100,
+      });
+      const { pool, owner, lps, borrowers, collaterals, liquidator } = fixture;
+      const borrower = borrowers[0];
+      const pausable = await ethers.deployContract("PausableERC20", [
+        "Pausable",
+        "PAUSE",
+      ]);
+      const pausableOracle = await ethers.deployContract("MockPriceOracle");
+      await pausableOracle.setPrice(priceE36(1, DECIMALS, DECIMALS));
+      const p = await pausable.getAddress();
+      await pool.connect(owner).listCollateral(p, {
+        oracle: await pausableOracle.getAddress(),
+        ltvBps: 7_500,
+        liquidationThresholdBps: 8_000,
+        liquidationBonusBps: 500,
+        supplyCap: 2n ** 128n - 1n,
+        enabled: true,
+      });
+      await pausable.mint(borrower.address, 50n * WHOLE);
+      await pausable
+        .connect(borrower)
+        .approve(await pool.getAddress(), ethers.MaxUint256);
+      await pool
+        .connect(lps[0])
+        .deposit(units(10_000, DECIMALS), lps[0].address);
+      const a = await collaterals[0].token.getAddress();
+      await pool
+        .connect(borrower)
+        .supplyCollateral(a, 1_000n * WHOLE, borrower.address);
+      await pool
+        .connect(borrower)
+        .supplyCollateral(p, 50n * WHOLE, borrower.address);
+      await pool.connect(borrower).borrow(780n * WHOLE, borrower.address);
+      // A halves: seizing all of it repays ≈ 476; ≈ 304 of debt is left against 50 of P (≤ dust, < the debt).
+      await collaterals[0].oracle.setPrice(5n * 10n ** 35n);
+      await pausable.setTransfersPaused(true);
+
+      const tx = pool
+        .connect(liquidator)
+        .liquidate(
+          borrower.address,
+          a,
+          ethers.MaxUint256,
+          0,
+          liquidator.address,
+        );
+      await expect(tx).to.emit(pool, "BadDebtRealized");
+      await expect(tx)
+        .to.emit(pool, "DustCollateralSwept")
+        .withArgs(borrower.address, p, liquidator.address, 50n * WHOLE, true);
+      expect(await pool.collateralOf(borrower.address, p)).to.equal(0n);
+      expect(await pool.collateralOf(liquidator.address, p)).to.equal(
+        50n * WHOLE,
+      );
+      expect(await pool.totalCollateral(p)).to.equal(50n * WHOLE);
+      expect(await pausable.balanceOf(await pool.getAddress())).to.equal(
+        50n * WHOLE,
+      );
+
+      // Once the token moves again, the liquidator takes its credit out like any collateral.
+      await pausable.setTransfersPaused(false);
+      await pool
+        .connect(liquidator)
+        .withdrawCollateral(p, 50n * WHOLE, liquidator.address);
+      expect(await pausable.balanceOf(liquidator.address)).to.equal(
+        50n * WHOLE,
+      );
+      expect(await pool.totalCollateral(p)).to.equal(0n);
+    });
   });
 });

@@ -1059,7 +1059,7 @@ describe("Pool — liquidation and bad debt", () => {
         .liquidate(borrower, mainAddress, DEBT, 0n, receiver.address);
       await expect(tx)
         .to.emit(pool, "DustCollateralSwept")
-        .withArgs(borrower, smallAddress, receiver.address, 16_667n);
+        .withArgs(borrower, smallAddress, receiver.address, 16_667n, false);
       await expect(tx)
         .to.emit(pool, "BadDebtRealized")
         .withArgs(...badDebtRealizedArgs(borrower, e));
@@ -1352,7 +1352,7 @@ describe("Pool — liquidation and bad debt", () => {
         );
       await expect(tx)
         .to.emit(pool, "DustCollateralSwept")
-        .withArgs(borrower, collateral, caller.address, 1n);
+        .withArgs(borrower, collateral, caller.address, 1n, false);
       await expect(tx).to.changeTokenBalances(token, [pool, caller], [-1n, 1n]);
       expect(await totalsOf(pool)).to.deep.equal(realization.totalsAfter);
       expect(await pool.debtOf(borrower)).to.equal(0n);
@@ -1398,6 +1398,7 @@ describe("Pool — liquidation and bad debt", () => {
           await token.getAddress(),
           caller.address,
           COLLATERAL,
+          false,
         );
       expect(await totalsOf(pool)).to.deep.equal(realization.totalsAfter);
       expect(await pool.totalAssets()).to.equal(LP_DEPOSIT - DEBT);

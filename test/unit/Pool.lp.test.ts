@@ -1085,6 +1085,7 @@ describe("Pool: LP side", function () {
           await collaterals[0].token.getAddress(),
           liquidator.address,
           units(1, 18),
+          false,
         );
 
       expect(await pool.totalAssets()).to.equal(0n);

@@ -199,7 +199,9 @@ export function quoteLiquidation(input: LiquidationInput): LiquidationQuote | nu
       : toSharesDown(repaidAssets, input.totalBorrowAssets, input.totalBorrowShares);
   if (repaidShares === 0n) return null;
   const realizesBadDebt =
-    input.borrowShares > repaidShares && remainingCollateralValue <= params.dustThresholdAssets;
+    input.borrowShares > repaidShares &&
+    remainingCollateralValue <= params.dustThresholdAssets &&
+    remainingCollateralValue < liquidity.debt - repaidAssets;
   let badDebtAssets = 0n;
   if (realizesBadDebt) {
     const borrowAfter = zeroFloorSub(input.totalBorrowAssets, repaidAssets);
