@@ -275,8 +275,8 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         _accrueInterest();
 
         uint256 debt;
-        uint256 remainingCollateralValue;
-        (repaidAssets, seizedCollateral, debt, remainingCollateralValue) = _liquidationAmounts(
+        bool realizesBadDebt;
+        (repaidAssets, seizedCollateral, debt, realizesBadDebt) = _liquidationAmounts(
             borrower,
             collateral,
             collateralBalance,
@@ -292,16 +292,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         _burnDebt(borrower, accountShares, repaidShares, repaidAssets);
         _collateralBalances[borrower][collateral] = collateralBalance - seizedCollateral;
         _collaterals[collateral].totalSupplied -= uint128(seizedCollateral);
-
-        // Atomic mutualization: debt left that the remaining collateral, worth at most dust, cannot cover → realize
-        // it now. Collateral that still covers the debt is left for the next liquidation instead.
-        if (
-            accountShares > repaidShares &&
-            remainingCollateralValue <= _dustThresholdAssets &&
-            remainingCollateralValue < debt - repaidAssets
-        ) {
-            badDebtAssets = _realizeBadDebt(borrower);
-        }
+        if (realizesBadDebt) badDebtAssets = _realizeBadDebt(borrower);
         emit Liquidate(
             msg.sender,
             borrower,
@@ -659,17 +650,13 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
     }
 
     /// @dev Repaid and seized amounts of a liquidation (state must be accrued), the borrower's debt before it, and
-    ///      the value of the collateral it keeps. Reverts unless the borrower is liquidatable.
+    ///      whether the call realizes the residual debt. Reverts unless the borrower is liquidatable.
     function _liquidationAmounts(
         address borrower,
         address collateral,
         uint256 collateralBalance,
         uint256 repayAssets
-    )
-        internal
-        view
-        returns (uint256 repaidAssets, uint256 seizedCollateral, uint256 debt, uint256 remainingCollateralValue)
-    {
+    ) internal view returns (uint256 repaidAssets, uint256 seizedCollateral, uint256 debt, bool realizesBadDebt) {
         (AccountLiquidity memory liquidity, uint256 priceE36) = _accountLiquidity(borrower, collateral);
         debt = liquidity.debt;
         uint256 health = RiskMath.healthFactorDown(liquidity.liquidationLimit, debt);
@@ -694,17 +681,20 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
             seizedCollateral = collateralBalance;
             repaidAssets = Math.min(repaidAssets, RiskMath.repaidForSeizedUp(collateralBalance, bonusBps, priceE36));
         }
-        remainingCollateralValue =
+        if (repaidAssets >= debt) return (repaidAssets, seizedCollateral, debt, false);
+        uint256 remainingCollateralValue =
             liquidity.collateralValue -
-            seizableValue +
-            RiskMath.valueDown(collateralBalance - seizedCollateral, priceE36);
-        // A partial seizure may not leave debt with only dust behind: that would hand the dust to the liquidator and
-        // the debt it could still cover to the LPs. Repaying more (the close factor lifts here) seizes it all.
-        if (
-            seizedCollateral < collateralBalance &&
-            repaidAssets < debt &&
-            remainingCollateralValue <= params.dustThresholdAssets
-        ) revert LiquidationLeavesDust(remainingCollateralValue, params.dustThresholdAssets);
+                seizableValue +
+                RiskMath.valueDown(collateralBalance - seizedCollateral, priceE36);
+        if (remainingCollateralValue > params.dustThresholdAssets) return (repaidAssets, seizedCollateral, debt, false);
+        // Debt remains behind collateral worth at most dust. A partial seizure may not leave that state: it would hand
+        // the dust to the liquidator and the debt it could still cover to the LPs; repaying more (the close factor
+        // lifts here) seizes it all. After a full seizure the residual debt is realized now (atomic mutualization),
+        // unless the dust left still covers it, in which case it waits for the next liquidation.
+        if (seizedCollateral < collateralBalance) {
+            revert LiquidationLeavesDust(remainingCollateralValue, params.dustThresholdAssets);
+        }
+        realizesBadDebt = remainingCollateralValue < debt - repaidAssets;
     }
 
     /// @dev The account's liquidity with interest accrued (state must be accrued) and the price of `focus`.
