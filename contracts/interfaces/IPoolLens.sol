@@ -23,7 +23,8 @@ struct AccountView {
     bool priced;
 }
 
-/// @notice A pool's aggregate state, with interest accrued up to now.
+/// @notice A pool's aggregate state, with interest accrued up to now. `borrowRatePerSecondE18` is the rate the next
+///         accrual charges (from the borrows stored at the last accrual); `utilizationE18` uses borrows accrued to now.
 struct PoolStateView {
     uint256 totalAssets;
     uint256 totalSupply;
