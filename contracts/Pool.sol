@@ -185,7 +185,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         if (assets == 0) revert ZeroAmount();
         if (onBehalf == address(0)) revert ZeroAddress();
         Collateral storage config = _collaterals[collateral];
-        if (!config.listed) revert CollateralNotListed(collateral);
+        if (!_isListed(config)) revert CollateralNotListed(collateral);
         if (!config.enabled) revert CollateralDisabled(collateral);
         uint256 totalSupplied = config.totalSupplied + assets;
         if (totalSupplied > config.supplyCap) revert SupplyCapExceeded(collateral, totalSupplied, config.supplyCap);
@@ -358,7 +358,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
     function listCollateral(address collateral, CollateralParams calldata params) external onlyOwner {
         if (collateral == address(0)) revert ZeroAddress();
         if (collateral == asset() || collateral == address(this)) revert InvalidCollateral(collateral);
-        if (_collaterals[collateral].listed) revert CollateralAlreadyListed(collateral);
+        if (_isListed(_collaterals[collateral])) revert CollateralAlreadyListed(collateral);
         uint256 count = _collateralCount;
         if (count >= MAX_COLLATERALS) revert TooManyCollaterals(MAX_COLLATERALS);
         _checkDecimals(collateral);
@@ -366,14 +366,13 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         _collateralList[count] = collateral;
         _collateralCount = uint8(count + 1);
         _storeCollateralParams(_collaterals[collateral], params);
-        _collaterals[collateral].listed = true;
         emit CollateralListed(collateral, params);
     }
 
     /// @inheritdoc IPool
     function setCollateralParams(address collateral, CollateralParams calldata params) external onlyOwner {
         Collateral storage config = _collaterals[collateral];
-        if (!config.listed) revert CollateralNotListed(collateral);
+        if (!_isListed(config)) revert CollateralNotListed(collateral);
         _validateCollateralParams(params);
         CollateralParams memory oldParams = collateralParams(collateral);
         _storeCollateralParams(config, params);

@@ -24,14 +24,13 @@ abstract contract PoolStorage is IPool {
     /// @notice Virtual shares offset (10**6 virtual shares) against the first-depositor inflation attack.
     uint8 public constant DECIMALS_OFFSET = 6;
 
-    /// @dev Per-collateral configuration (two slots).
+    /// @dev Per-collateral configuration (two slots). Listed ⟺ it has an oracle (never zero once listed).
     struct Collateral {
         IPriceOracle oracle;
         uint16 ltvBps;
         uint16 liquidationThresholdBps;
         uint16 liquidationBonusBps;
         bool enabled;
-        bool listed;
         uint128 supplyCap;
         uint128 totalSupplied;
     }
@@ -198,6 +197,10 @@ abstract contract PoolStorage is IPool {
     function _setGuardian(address guardian_) internal {
         emit GuardianUpdated(_guardian, guardian_);
         _guardian = guardian_;
+    }
+
+    function _isListed(Collateral storage config) internal view returns (bool) {
+        return address(config.oracle) != address(0);
     }
 
     function _checkDecimals(address token) internal view {

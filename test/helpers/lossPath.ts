@@ -12,7 +12,7 @@
  * subtracting from the totals the amounts that poolMath says a call moved, as the pool's own effects do.
  */
 import { ethers } from "hardhat";
-import { takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type {
   ContractTransactionReceipt,
   ContractTransactionResponse,
@@ -1302,62 +1302,6 @@ export function realizingCall(
   };
 }
 
-export interface LossPathFigures {
-  badDebt: bigint;
-  coveredByReserve: bigint;
-  socialized: bigint;
-  /** LP assets (totalAssets) right before the realization. */
-  lpAssetsBefore: bigint;
-  liquidationCalls: number;
-  /** Per LP (deposit order). */
-  lpLosses: LpLoss[];
-  lateLpRoundTripLoss: bigint;
-  dustBadDebt: bigint;
-  lifetime: LifetimeTotals;
-  flows: Flows;
-  /** LP assets and reserve left in the pool after everyone withdrew. */
-  residualLpAssets: bigint;
-  residualReserve: bigint;
-  poolLoanBalance: bigint;
-}
-
-/** Runs the whole scenario on a fresh deployment and returns its figures (for demos and docs). */
-export async function runLossPath(): Promise<LossPathFigures> {
-  const { lp, flows } = await reachCrash();
-  const { pool, actors } = lp;
-  const records = await liquidateUntilClosed(lp, flows, actors.heavy.address);
-  const { plan } = realizingCall(records);
-  const lpLosses = await observedLpLosses(lp, plan.booksBefore);
-  const roundTrip = await depositThenRedeem(
-    lp,
-    flows,
-    actors.lateLp,
-    LATE_DEPOSIT,
-  );
-  const dust = await socializeDustAccount(
-    lp,
-    flows,
-    actors.dust.address,
-    actors.keeper,
-  );
-  await recoverAndExit(lp, flows);
-  return {
-    badDebt: plan.realization.badDebtAssets,
-    coveredByReserve: plan.realization.coveredByReserve,
-    socialized: plan.realization.socializedAssets,
-    lpAssetsBefore: plan.booksBefore.totals.totalLpAssets,
-    liquidationCalls: records.length,
-    lpLosses,
-    lateLpRoundTripLoss: roundTrip.deposited - roundTrip.redeem.payout,
-    dustBadDebt: dust.plan.realization.badDebtAssets,
-    lifetime: await lifetimeTotals(lp),
-    flows,
-    residualLpAssets: await pool.totalAssets(),
-    residualReserve: await pool.reserveAssets(),
-    poolLoanBalance: await lp.loanToken.balanceOf(await pool.getAddress()),
-  };
-}
-
 /**
  * The recovery: time passes, the moderate borrower repays and takes its collateral back, the light borrower repays
  * (its collateral stays posted) and the treasury withdraws the reserve. Afterwards no debt is left.
@@ -1393,40 +1337,8 @@ export interface WithdrawalRaceSide {
   lpLosses: LpLoss[];
 }
 
-export interface WithdrawalRaceFigures {
-  withoutEscape: WithdrawalRaceSide;
-  withEscape: WithdrawalRaceSide;
-  /** What the escaping LP (LP 1, the 250k one) was paid by its redemption. */
-  escaperPayout: bigint;
-}
-
 /** Index of the escaping LP in `actors.lps`. */
 export const ESCAPER = 1;
-
-/**
- * The withdrawal race on a fresh deployment: from the same post-crash state, liquidates once with every LP in
- * the pool and once after the 250k LP redeemed everything. Returns both sides' figures.
- */
-export async function runWithdrawalRace(): Promise<WithdrawalRaceFigures> {
-  const crashed = await reachCrash();
-  const snapshot = await takeSnapshot();
-  const withoutEscape = await writeDownSide(
-    crashed,
-    cloneFlows(crashed.flows),
-    false,
-  );
-  await snapshot.restore();
-  const withEscape = await writeDownSide(
-    crashed,
-    cloneFlows(crashed.flows),
-    true,
-  );
-  return {
-    withoutEscape: withoutEscape.side,
-    withEscape: withEscape.side,
-    escaperPayout: withEscape.escaperPayout,
-  };
-}
 
 /** From the post-crash state: optionally the escaper redeems, then the heavy account is liquidated until closed. */
 export async function writeDownSide(
