@@ -1,0 +1,272 @@
+/**
+ * Keeper configuration: CLI flags over environment variables over `deployments/<network>.json`, validated with zod at
+ * start. Every error names the flag and the variable to set.
+ */
+import { Command, Option } from "commander";
+import { parseUnits } from "ethers";
+import path from "node:path";
+import { z } from "zod";
+import { readDeployment } from "./deployments";
+
+/** How each setting is given: its CLI flag and environment variable. Error messages quote these. */
+export const SETTINGS = {
+  network: { flag: "--network <name>", env: "KEEPER_NETWORK" },
+  rpcUrl: { flag: "--rpc-url <url>", env: "KEEPER_RPC_URL" },
+  privateKey: { flag: "(env only)", env: "KEEPER_PRIVATE_KEY" },
+  keystore: { flag: "--keystore <file>", env: "KEEPER_KEYSTORE" },
+  keystorePassword: { flag: "(env only)", env: "KEEPER_KEYSTORE_PASSWORD" },
+  pools: { flag: "--pools <a,b>", env: "KEEPER_POOLS" },
+  factory: { flag: "--factory <address>", env: "KEEPER_FACTORY" },
+  lens: { flag: "--lens <address>", env: "KEEPER_LENS" },
+  startBlock: { flag: "--start-block <n>", env: "KEEPER_START_BLOCK" },
+  confirmations: { flag: "--confirmations <n>", env: "KEEPER_CONFIRMATIONS" },
+  pollIntervalMs: {
+    flag: "--poll-interval-ms <ms>",
+    env: "KEEPER_POLL_INTERVAL_MS",
+  },
+  minProfit: { flag: "--min-profit <loan units>", env: "KEEPER_MIN_PROFIT" },
+  nativePrice: {
+    flag: "--native-price <loan units per native token>",
+    env: "KEEPER_NATIVE_PRICE",
+  },
+  maxGasPriceGwei: {
+    flag: "--max-gas-price-gwei <gwei>",
+    env: "KEEPER_MAX_GAS_PRICE_GWEI",
+  },
+  priorityFeeGwei: {
+    flag: "--priority-fee-gwei <gwei>",
+    env: "KEEPER_PRIORITY_FEE_GWEI",
+  },
+  maxFeeBumps: { flag: "--max-fee-bumps <n>", env: "KEEPER_MAX_FEE_BUMPS" },
+  feeBumpPercent: {
+    flag: "--fee-bump-percent <n>",
+    env: "KEEPER_FEE_BUMP_PERCENT",
+  },
+  bumpAfterBlocks: {
+    flag: "--bump-after-blocks <n>",
+    env: "KEEPER_BUMP_AFTER_BLOCKS",
+  },
+  receiptTimeoutBlocks: {
+    flag: "--receipt-timeout-blocks <n>",
+    env: "KEEPER_RECEIPT_TIMEOUT_BLOCKS",
+  },
+  dryRun: { flag: "--dry-run", env: "KEEPER_DRY_RUN" },
+  approve: { flag: "--approve", env: "KEEPER_APPROVE" },
+  metricsHost: { flag: "--metrics-host <host>", env: "KEEPER_METRICS_HOST" },
+  metricsPort: { flag: "--metrics-port <port>", env: "KEEPER_METRICS_PORT" },
+  healthMaxBlockAgeSeconds: {
+    flag: "--health-max-block-age-seconds <s>",
+    env: "KEEPER_HEALTH_MAX_BLOCK_AGE",
+  },
+  stateDir: { flag: "--state-dir <dir>", env: "KEEPER_STATE_DIR" },
+  logRangeBlocks: {
+    flag: "--log-range-blocks <n>",
+    env: "KEEPER_LOG_RANGE_BLOCKS",
+  },
+  lensBatchSize: {
+    flag: "--lens-batch-size <n>",
+    env: "KEEPER_LENS_BATCH_SIZE",
+  },
+  logLevel: { flag: "--log-level <level>", env: "KEEPER_LOG_LEVEL" },
+  pretty: { flag: "--pretty", env: "KEEPER_LOG_PRETTY" },
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+type RawSettings = Partial<Record<SettingName, string | boolean>>;
+
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
+const integer = (minimum: number) => z.coerce.number().int().min(minimum);
+const decimal = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, "must be a non-negative decimal number");
+const flag = z.union([
+  z.boolean(),
+  z
+    .enum(["true", "false", "1", "0"])
+    .transform((v) => v === "true" || v === "1"),
+]);
+
+const configSchema = z.object({
+  network: z.string().min(1),
+  rpcUrl: z
+    .string()
+    .regex(/^(https?|wss?):\/\/.+/i, "must be an http(s):// or ws(s):// URL"),
+  privateKey: z
+    .string()
+    .regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key")
+    .optional(),
+  keystore: z.string().min(1).optional(),
+  keystorePassword: z.string().optional(),
+  pools: z.array(address),
+  factory: address.optional(),
+  lens: address,
+  startBlock: integer(0),
+  confirmations: integer(0).default(3),
+  pollIntervalMs: integer(10).default(1_000),
+  minProfit: decimal.default("0"),
+  nativePrice: decimal,
+  maxGasPriceGwei: decimal.default("100"),
+  priorityFeeGwei: decimal.default("1"),
+  maxFeeBumps: integer(0).default(3),
+  feeBumpPercent: integer(10).default(15),
+  bumpAfterBlocks: integer(1).default(2),
+  receiptTimeoutBlocks: integer(1).default(25),
+  dryRun: flag.default(false),
+  approve: flag.default(false),
+  metricsHost: z.string().min(1).default("127.0.0.1"),
+  metricsPort: integer(0).default(9464),
+  healthMaxBlockAgeSeconds: integer(1).default(120),
+  stateDir: z.string().min(1),
+  logRangeBlocks: integer(1).default(2_000),
+  lensBatchSize: integer(1).default(500),
+  logLevel: z
+    .enum(["trace", "debug", "info", "warn", "error", "fatal"])
+    .default("info"),
+  pretty: flag.default(false),
+});
+
+type ParsedConfig = z.infer<typeof configSchema>;
+
+/** The validated configuration, with amounts already in exact units. */
+export interface KeeperConfig extends Omit<
+  ParsedConfig,
+  "maxGasPriceGwei" | "priorityFeeGwei" | "nativePrice"
+> {
+  maxGasPriceWei: bigint;
+  priorityFeeWei: bigint;
+  /** Whole loan-asset units per whole native token, scaled by 1e18. */
+  nativePriceE18: bigint;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Keeper configuration is incomplete or invalid:\n  - ${problems.join("\n  - ")}`,
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Default RPC URL per network name; other networks need --rpc-url. */
+const DEFAULT_RPC_URLS: Record<string, string> = {
+  localhost: "http://127.0.0.1:8545",
+};
+
+/** Resolves flags > env > deployments file > defaults, then validates. Throws `ConfigError` naming what to set. */
+export function resolveConfig(
+  flags: RawSettings,
+  env: NodeJS.ProcessEnv,
+  cwd = process.cwd(),
+): KeeperConfig {
+  const raw: Record<string, unknown> = {};
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
+    const value = flags[name] ?? env[SETTINGS[name].env];
+    if (value !== undefined && value !== "") raw[name] = value;
+  }
+  const network = typeof raw.network === "string" ? raw.network : undefined;
+  const problems: string[] = [];
+  let deployment: ReturnType<typeof readDeployment>;
+  try {
+    deployment =
+      network === undefined ? undefined : readDeployment(network, cwd);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  raw.rpcUrl ??= network === undefined ? undefined : DEFAULT_RPC_URLS[network];
+  raw.pools =
+    typeof raw.pools === "string"
+      ? raw.pools
+          .split(",")
+          .map((entry) => entry.trim())
+          .filter((entry) => entry !== "")
+      : (deployment?.pools.map((pool) => pool.address) ?? []);
+  raw.factory ??= deployment?.contracts.PoolFactory;
+  raw.lens ??= deployment?.contracts.PoolLens;
+  raw.startBlock ??= deployment?.deployBlock;
+  raw.stateDir ??=
+    network === undefined ? undefined : path.join(cwd, "keeper-state", network);
+
+  const parsed = configSchema.safeParse(raw);
+  // Settings that depend on each other, checked whether or not the fields parsed.
+  if ((raw.privateKey === undefined) === (raw.keystore === undefined)) {
+    problems.push(
+      `signer: give exactly one of a private key (set ${SETTINGS.privateKey.env}) or a keystore ` +
+        `(set ${SETTINGS.keystore.flag} or ${SETTINGS.keystore.env}, with ${SETTINGS.keystorePassword.env})`,
+    );
+  } else if (raw.keystore !== undefined && raw.keystorePassword === undefined) {
+    problems.push(
+      `keystorePassword: the keystore needs its password (set ${SETTINGS.keystorePassword.env})`,
+    );
+  }
+  if ((raw.pools as string[]).length === 0 && raw.factory === undefined) {
+    problems.push(
+      `pools: no pool to watch (set ${SETTINGS.pools.flag} or ${SETTINGS.pools.env}, or ${SETTINGS.factory.flag} ` +
+        `or ${SETTINGS.factory.env}, or deploy so that deployments/<network>.json exists)`,
+    );
+  }
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = issue.path[0] as SettingName | undefined;
+      const setting = name === undefined ? undefined : SETTINGS[name];
+      const how =
+        setting === undefined
+          ? ""
+          : ` (set ${setting.flag === "(env only)" ? "" : `${setting.flag} or `}${setting.env})`;
+      const missing = name !== undefined && raw[name] === undefined;
+      problems.push(
+        `${name ?? "config"}: ${missing ? "missing" : issue.message}${how}`,
+      );
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const { maxGasPriceGwei, priorityFeeGwei, nativePrice, ...rest } =
+    parsed.data;
+  return {
+    ...rest,
+    maxGasPriceWei: parseUnits(maxGasPriceGwei, "gwei"),
+    priorityFeeWei: parseUnits(priorityFeeGwei, "gwei"),
+    nativePriceE18: parseUnits(nativePrice, 18),
+  };
+}
+
+/** The command line: every setting as a flag, with its env var in the help. */
+export function commandLine(): Command {
+  const command = new Command("keeper")
+    .description(
+      "Mutual Pools keeper: finds unhealthy accounts, liquidates them profitably and socializes residual bad debt.",
+    )
+    .allowExcessArguments(false)
+    .showHelpAfterError();
+  for (const [name, setting] of Object.entries(SETTINGS)) {
+    if (setting.flag === "(env only)") continue;
+    const option = new Option(setting.flag, `${name} (env ${setting.env})`).env(
+      setting.env,
+    );
+    command.addOption(option);
+  }
+  return command;
+}
+
+/** Parses argv (without node and script) into raw settings; env is read by `resolveConfig`. */
+export function parseCommandLine(argv: readonly string[]): RawSettings {
+  const command = commandLine();
+  command.parse([...argv], { from: "user" });
+  const options = command.opts<Record<string, string | boolean>>();
+  const flags: RawSettings = {};
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
+    if (options[name] !== undefined) flags[name] = options[name];
+  }
+  return flags;
+}
+
+/** The config as safe to log: no key, no password. */
+export function redactedConfig(config: KeeperConfig): Record<string, unknown> {
+  const { privateKey, keystorePassword, ...rest } = config;
+  return {
+    ...rest,
+    privateKey: privateKey === undefined ? undefined : "<set>",
+    keystorePassword: keystorePassword && "<set>",
+  };
+}

@@ -1,0 +1,481 @@
+/**
+ * Execution: simulates every call (eth_call against the pending block) before signing, signs EIP-1559 transactions
+ * with its own nonce counter, journals each signed transaction before broadcasting it, bumps the fee of a stuck one
+ * (same nonce, so never two sends), and never lets the fee exceed what the liquidation earns.
+ */
+import {
+  Transaction,
+  type BrowserProvider,
+  type TransactionReceipt,
+  type Wallet,
+} from "ethers";
+import { IPool__factory } from "../../typechain-types";
+import type { Logger } from "./logger";
+import type { AttemptResult, KeeperMetrics } from "./metrics";
+import { zeroFloorSub } from "./model/poolMath";
+import type { JournalEntry, KeeperState } from "./state";
+import {
+  loanAssetsInWei,
+  type LiquidationPlan,
+  type SocializePlan,
+} from "./strategy";
+
+const poolInterface = IPool__factory.createInterface();
+
+export interface ExecutionOptions {
+  dryRun: boolean;
+  maxGasPriceWei: bigint;
+  priorityFeeWei: bigint;
+  feeBumpPercent: number;
+  maxFeeBumps: number;
+  bumpAfterBlocks: number;
+  receiptTimeoutBlocks: number;
+  nativePriceE18: bigint;
+}
+
+export interface HeadBlock {
+  number: number;
+  hash: string;
+  baseFeePerGas: bigint;
+}
+
+export interface SubmitContext {
+  head: HeadBlock;
+  loanDecimals: number;
+  minProfitLoanAssets: bigint;
+}
+
+export interface SubmitOutcome {
+  result: AttemptResult;
+  detail?: string;
+  entry?: JournalEntry;
+}
+
+export interface CompletedTransaction {
+  entry: JournalEntry;
+  receipt: TransactionReceipt;
+}
+
+/** The custom error name in a revert, or the message when it is not one of the pool's errors. */
+export function revertReason(error: unknown): string {
+  const data = findRevertData(error);
+  if (data !== undefined) {
+    try {
+      const parsed = poolInterface.parseError(data);
+      if (parsed !== null)
+        return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
+    } catch {
+      // not a pool error: fall through
+    }
+  }
+  return error instanceof Error ? error.message.split("\n")[0] : String(error);
+}
+
+function findRevertData(error: unknown): string | undefined {
+  for (
+    let current: unknown = error, depth = 0;
+    current !== null && typeof current === "object" && depth < 5;
+    depth++
+  ) {
+    const { data } = current as { data?: unknown };
+    if (typeof data === "string" && data.startsWith("0x") && data.length >= 10)
+      return data;
+    current =
+      (current as { error?: unknown; info?: unknown }).error ??
+      (current as { info?: unknown }).info;
+  }
+  return undefined;
+}
+
+const ceilPercent = (value: bigint, percent: number): bigint =>
+  (value * BigInt(100 + percent) + 99n) / 100n;
+
+export class Executor {
+  private nextNonce = 0;
+
+  constructor(
+    private readonly provider: BrowserProvider,
+    private readonly wallet: Wallet,
+    private readonly chainId: bigint,
+    private readonly state: KeeperState,
+    private readonly persist: () => void,
+    private readonly options: ExecutionOptions,
+    private readonly metrics: KeeperMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  get address(): string {
+    return this.wallet.address;
+  }
+
+  /** Sets the nonce counter past every journaled transaction; re-broadcasts journaled ones the node forgot. */
+  async init(): Promise<void> {
+    const pendingCount = await this.provider.getTransactionCount(
+      this.wallet.address,
+      "pending",
+    );
+    const journaled = this.pending().map((entry) => entry.nonce + 1);
+    this.nextNonce = Math.max(pendingCount, ...journaled);
+    for (const entry of this.pending()) {
+      this.logger.info(
+        { id: entry.id, nonce: entry.nonce, hash: entry.hashes.at(-1) },
+        "resuming a journaled transaction",
+      );
+    }
+  }
+
+  pending(): JournalEntry[] {
+    return this.state.journal.filter((entry) => entry.status === "pending");
+  }
+
+  inFlight(pool: string, borrower: string): boolean {
+    return this.pending().some(
+      (entry) => entry.pool === pool && entry.borrower === borrower,
+    );
+  }
+
+  /** Simulates, prices and sends one plan. */
+  async submit(
+    plan: LiquidationPlan | SocializePlan,
+    context: SubmitContext,
+  ): Promise<SubmitOutcome> {
+    if (this.inFlight(plan.pool, plan.borrower))
+      return { result: "skipped_in_flight" };
+    const data =
+      plan.kind === "liquidate"
+        ? poolInterface.encodeFunctionData("liquidate", [
+            plan.borrower,
+            plan.collateral,
+            plan.repayAssets,
+            plan.minSeizedCollateral,
+            this.wallet.address,
+          ])
+        : poolInterface.encodeFunctionData("socializeBadDebt", [plan.borrower]);
+    const call = { to: plan.pool, from: this.wallet.address, data };
+
+    let gasEstimate: bigint;
+    try {
+      await this.provider.call({ ...call, blockTag: "pending" });
+      gasEstimate = await this.provider.estimateGas(call);
+    } catch (error) {
+      // Someone else got there first, or the state moved: nothing to send, and nothing to retry this block.
+      return {
+        result: "skipped_simulation_reverted",
+        detail: revertReason(error),
+      };
+    }
+
+    const { head } = context;
+    const priorityFee = this.options.priorityFeeWei;
+    let maxFeePerGas = head.baseFeePerGas * 2n + priorityFee;
+    if (maxFeePerGas > this.options.maxGasPriceWei)
+      maxFeePerGas = this.options.maxGasPriceWei;
+    // Liquidations: the fee never exceeds the bonus less the minimum profit. Socializations: only the gas price cap.
+    const feeBudgetWei =
+      plan.kind === "liquidate"
+        ? loanAssetsInWei(
+            zeroFloorSub(plan.quote.bonusValue, context.minProfitLoanAssets),
+            this.options.nativePriceE18,
+            context.loanDecimals,
+          )
+        : gasEstimate * this.options.maxGasPriceWei;
+    if (gasEstimate * maxFeePerGas > feeBudgetWei)
+      maxFeePerGas = feeBudgetWei / gasEstimate;
+    if (maxFeePerGas < head.baseFeePerGas) {
+      const detail =
+        `fee budget ${feeBudgetWei} wei for ${gasEstimate} gas allows ${maxFeePerGas} wei/gas, ` +
+        `below the base fee ${head.baseFeePerGas}`;
+      return {
+        result:
+          plan.kind === "liquidate"
+            ? "skipped_unprofitable"
+            : "skipped_fee_cap",
+        detail,
+      };
+    }
+    const maxPriorityFeePerGas =
+      priorityFee < maxFeePerGas - head.baseFeePerGas
+        ? priorityFee
+        : maxFeePerGas - head.baseFeePerGas;
+
+    if (this.options.dryRun) {
+      this.logger.info(
+        {
+          pool: plan.pool,
+          borrower: plan.borrower,
+          action: plan.kind,
+          gasEstimate,
+          maxFeePerGas,
+        },
+        "dry run: simulation passed, not sending",
+      );
+      return { result: "dry_run" };
+    }
+
+    const gasLimit = (gasEstimate * 13n) / 10n;
+    const nonce = this.nextNonce++;
+    const raw = await this.sign(
+      call.to,
+      data,
+      nonce,
+      gasLimit,
+      maxFeePerGas,
+      maxPriorityFeePerGas,
+    );
+    const entry: JournalEntry = {
+      id: `${plan.pool}:${plan.borrower}:${head.number}:${nonce}`,
+      pool: plan.pool,
+      borrower: plan.borrower,
+      action: plan.kind,
+      collateral: plan.kind === "liquidate" ? plan.collateral : undefined,
+      repayAssets:
+        plan.kind === "liquidate" ? plan.repayAssets.toString() : undefined,
+      nonce,
+      rawTransactions: [raw],
+      hashes: [Transaction.from(raw).hash as string],
+      maxFeePerGasWei: maxFeePerGas.toString(),
+      maxPriorityFeePerGasWei: maxPriorityFeePerGas.toString(),
+      feeBudgetWei: feeBudgetWei.toString(),
+      gasLimit: gasLimit.toString(),
+      gasEstimate: gasEstimate.toString(),
+      detectedBlock: head.number,
+      firstSentBlock: head.number,
+      sentBlock: head.number,
+      bumps: 0,
+      expectsBadDebtRealization:
+        plan.kind === "socialize" || plan.quote.realizesBadDebt,
+      expectedBadDebtAssets: (plan.kind === "socialize"
+        ? plan.expectedBadDebtAssets
+        : plan.quote.badDebtAssets
+      ).toString(),
+      status: "pending",
+    };
+    // Journal first: a crash after this line resumes the same signed transaction instead of signing a new one.
+    this.state.journal.push(entry);
+    this.persist();
+    try {
+      await this.provider.send("eth_sendRawTransaction", [raw]);
+    } catch (error) {
+      const reason = revertReason(error);
+      if (/already known|already imported/i.test(reason))
+        return { result: "sent", entry };
+      entry.status = "dropped";
+      this.persist();
+      await this.resyncNonce();
+      return {
+        result: "dropped",
+        detail: `broadcast refused: ${reason}`,
+        entry,
+      };
+    }
+    this.logger.info(
+      {
+        id: entry.id,
+        hash: entry.hashes[0],
+        nonce,
+        action: plan.kind,
+        maxFeePerGas,
+        gasLimit,
+      },
+      "transaction sent",
+    );
+    return { result: "sent", entry };
+  }
+
+  /** Checks journaled transactions: receipts, lost ones re-broadcast, stuck ones bumped, old ones timed out. */
+  async poll(head: HeadBlock): Promise<CompletedTransaction[]> {
+    const completed: CompletedTransaction[] = [];
+    for (const entry of this.pending()) {
+      const receipts = await Promise.all(
+        entry.hashes.map((hash) => this.provider.getTransactionReceipt(hash)),
+      );
+      const receipt = receipts.find((candidate) => candidate !== null);
+      if (receipt !== undefined && receipt !== null) {
+        entry.status = receipt.status === 1 ? "included" : "reverted";
+        entry.includedBlock = receipt.blockNumber;
+        entry.includedHash = receipt.hash;
+        this.metrics.liquidations.inc({
+          pool: entry.pool,
+          action: entry.action,
+          result: entry.status,
+        });
+        this.metrics.blocksToInclusion.observe(
+          receipt.blockNumber - entry.detectedBlock,
+        );
+        const log = {
+          id: entry.id,
+          hash: receipt.hash,
+          block: receipt.blockNumber,
+          gasUsed: receipt.gasUsed,
+        };
+        if (entry.status === "included")
+          this.logger.info(log, "transaction included");
+        else
+          this.logger.warn(
+            log,
+            "transaction reverted on chain (a competitor was first); not retrying it",
+          );
+        completed.push({ entry, receipt });
+        continue;
+      }
+      const minedNonce = await this.provider.getTransactionCount(
+        this.wallet.address,
+        "latest",
+      );
+      if (minedNonce > entry.nonce) {
+        entry.status = "dropped";
+        this.metrics.liquidations.inc({
+          pool: entry.pool,
+          action: entry.action,
+          result: "dropped",
+        });
+        this.logger.error(
+          { id: entry.id, nonce: entry.nonce },
+          "nonce used by a transaction not in the journal",
+        );
+        continue;
+      }
+      if (
+        head.number - entry.firstSentBlock >=
+        this.options.receiptTimeoutBlocks
+      ) {
+        entry.status = "timed_out";
+        this.metrics.liquidations.inc({
+          pool: entry.pool,
+          action: entry.action,
+          result: "timed_out",
+        });
+        this.logger.error(
+          {
+            id: entry.id,
+            nonce: entry.nonce,
+            blocks: head.number - entry.firstSentBlock,
+          },
+          "no receipt within --receipt-timeout-blocks: the nonce is stuck; raise --max-gas-price-gwei or replace it",
+        );
+        await this.resyncNonce();
+        continue;
+      }
+      const latestHash = entry.hashes[entry.hashes.length - 1];
+      const known = await this.provider.send("eth_getTransactionByHash", [
+        latestHash,
+      ]);
+      if (known === null) {
+        this.logger.warn(
+          { id: entry.id, hash: latestHash },
+          "node does not know the transaction: re-broadcasting it",
+        );
+        await this.broadcastQuietly(
+          entry.rawTransactions[entry.rawTransactions.length - 1],
+          entry,
+        );
+        entry.sentBlock = head.number;
+      } else if (
+        head.number - entry.sentBlock >= this.options.bumpAfterBlocks &&
+        entry.bumps < this.options.maxFeeBumps
+      ) {
+        await this.bump(entry, head);
+      }
+    }
+    this.persist();
+    return completed;
+  }
+
+  private async bump(entry: JournalEntry, head: HeadBlock): Promise<void> {
+    const oldMaxFee = BigInt(entry.maxFeePerGasWei);
+    const oldPriority = BigInt(entry.maxPriorityFeePerGasWei);
+    const priority = ceilPercent(
+      oldPriority === 0n ? 1n : oldPriority,
+      this.options.feeBumpPercent,
+    );
+    let maxFee = ceilPercent(oldMaxFee, this.options.feeBumpPercent);
+    if (maxFee < head.baseFeePerGas * 2n + priority)
+      maxFee = head.baseFeePerGas * 2n + priority;
+    const budgetCap = BigInt(entry.feeBudgetWei) / BigInt(entry.gasEstimate);
+    const cap =
+      budgetCap < this.options.maxGasPriceWei
+        ? budgetCap
+        : this.options.maxGasPriceWei;
+    if (maxFee > cap) maxFee = cap;
+    if (maxFee < ceilPercent(oldMaxFee, 10) || priority > maxFee) {
+      this.logger.warn(
+        { id: entry.id, maxFeePerGas: oldMaxFee, capWeiPerGas: cap },
+        "transaction stuck and its fee cannot be bumped within the profit and --max-gas-price-gwei caps",
+      );
+      entry.bumps = this.options.maxFeeBumps;
+      return;
+    }
+    const transaction = Transaction.from(entry.rawTransactions[0]);
+    const raw = await this.sign(
+      transaction.to as string,
+      transaction.data,
+      entry.nonce,
+      BigInt(entry.gasLimit),
+      maxFee,
+      priority,
+    );
+    entry.rawTransactions.push(raw);
+    entry.hashes.push(Transaction.from(raw).hash as string);
+    entry.maxFeePerGasWei = maxFee.toString();
+    entry.maxPriorityFeePerGasWei = priority.toString();
+    entry.bumps++;
+    entry.sentBlock = head.number;
+    this.persist();
+    this.logger.info(
+      {
+        id: entry.id,
+        nonce: entry.nonce,
+        maxFeePerGas: maxFee,
+        bumps: entry.bumps,
+      },
+      "fee bumped",
+    );
+    await this.broadcastQuietly(raw, entry);
+  }
+
+  private async broadcastQuietly(
+    raw: string,
+    entry: JournalEntry,
+  ): Promise<void> {
+    try {
+      await this.provider.send("eth_sendRawTransaction", [raw]);
+    } catch (error) {
+      this.logger.warn(
+        { id: entry.id, reason: revertReason(error) },
+        "broadcast refused; will check the receipt",
+      );
+    }
+  }
+
+  private async sign(
+    to: string,
+    data: string,
+    nonce: number,
+    gasLimit: bigint,
+    maxFeePerGas: bigint,
+    maxPriorityFeePerGas: bigint,
+  ): Promise<string> {
+    return this.wallet.signTransaction({
+      type: 2,
+      chainId: this.chainId,
+      to,
+      data,
+      nonce,
+      gasLimit,
+      maxFeePerGas,
+      maxPriorityFeePerGas,
+      value: 0n,
+    });
+  }
+
+  private async resyncNonce(): Promise<void> {
+    const pendingCount = await this.provider.getTransactionCount(
+      this.wallet.address,
+      "pending",
+    );
+    this.nextNonce = Math.max(
+      pendingCount,
+      ...this.pending().map((entry) => entry.nonce + 1),
+    );
+  }
+}

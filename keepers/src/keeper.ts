@@ -1,0 +1,515 @@
+/**
+ * The keeper loop. One `tick` per new block: check journaled transactions (and verify realizations), index new
+ * borrowers, scan every tracked account's health through the lens, decide per liquidatable account, simulate and
+ * send. State is saved after every tick and before every broadcast.
+ */
+import {
+  MaxUint256,
+  parseUnits,
+  type BrowserProvider,
+  type Wallet,
+} from "ethers";
+import { IERC20__factory, IPoolLens__factory } from "../../typechain-types";
+import { AccountDiscovery } from "./discovery";
+import { Executor, type HeadBlock } from "./execution";
+import { HealthScanner, type AccountHealth } from "./health";
+import type { Logger } from "./logger";
+import type { KeeperMetrics } from "./metrics";
+import {
+  PositionReader,
+  type AccountSnapshot,
+  type PoolSnapshot,
+} from "./positions";
+import type { RetryingTransport } from "./rpc";
+import { StateStore, emptyState, type KeeperState } from "./state";
+import { decide, type Decision } from "./strategy";
+import { RealizationVerifier } from "./verification";
+
+/** The settings the loop needs (a subset of `KeeperConfig`, so tests can build one directly). */
+export interface KeeperSettings {
+  pools: readonly string[];
+  factory?: string;
+  lens: string;
+  startBlock: number;
+  confirmations: number;
+  pollIntervalMs: number;
+  minProfit: string;
+  nativePriceE18: bigint;
+  maxGasPriceWei: bigint;
+  priorityFeeWei: bigint;
+  maxFeeBumps: number;
+  feeBumpPercent: number;
+  bumpAfterBlocks: number;
+  receiptTimeoutBlocks: number;
+  dryRun: boolean;
+  approve: boolean;
+  stateDir: string;
+  logRangeBlocks: number;
+  lensBatchSize: number;
+}
+
+export interface KeeperDependencies {
+  provider: BrowserProvider;
+  /** The transport under `provider`: counts RPC calls. */
+  transport: RetryingTransport;
+  wallet: Wallet;
+  chainId: bigint;
+  settings: KeeperSettings;
+  logger: Logger;
+  metrics: KeeperMetrics;
+}
+
+/** What one tick saw and did: for logs, tests and the benchmark. */
+export interface TickReport {
+  block: number;
+  skippedSameBlock: boolean;
+  rewoundTo?: number;
+  accountsScanned: number;
+  liquidatable: number;
+  decisions: Decision[];
+  sends: {
+    pool: string;
+    borrower: string;
+    action: string;
+    result: string;
+    detail?: string;
+  }[];
+  rpcCalls: number;
+  durationMs: number;
+}
+
+export class Keeper {
+  readonly state: KeeperState;
+  readonly executor: Executor;
+  private readonly store: StateStore;
+  private readonly discovery: AccountDiscovery;
+  private readonly scanner: HealthScanner;
+  private readonly reader: PositionReader;
+  private readonly verifier: RealizationVerifier;
+  private stopping = false;
+  private running: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+
+  constructor(private readonly deps: KeeperDependencies) {
+    const { settings, provider, wallet, logger, metrics } = deps;
+    this.store = new StateStore(settings.stateDir);
+    this.state =
+      this.store.load(Number(deps.chainId), wallet.address) ??
+      emptyState(Number(deps.chainId), wallet.address, settings.startBlock);
+    this.discovery = new AccountDiscovery(
+      provider,
+      this.state,
+      {
+        pools: settings.pools,
+        factory: settings.factory,
+        startBlock: settings.startBlock,
+        confirmations: settings.confirmations,
+        logRangeBlocks: settings.logRangeBlocks,
+      },
+      logger,
+    );
+    this.scanner = new HealthScanner(
+      IPoolLens__factory.connect(settings.lens, provider),
+      settings.lensBatchSize,
+    );
+    this.reader = new PositionReader(provider);
+    this.verifier = new RealizationVerifier(provider, this.reader);
+    this.executor = new Executor(
+      provider,
+      wallet,
+      deps.chainId,
+      this.state,
+      () => this.persist(),
+      {
+        dryRun: settings.dryRun,
+        maxGasPriceWei: settings.maxGasPriceWei,
+        priorityFeeWei: settings.priorityFeeWei,
+        feeBumpPercent: settings.feeBumpPercent,
+        maxFeeBumps: settings.maxFeeBumps,
+        bumpAfterBlocks: settings.bumpAfterBlocks,
+        receiptTimeoutBlocks: settings.receiptTimeoutBlocks,
+        nativePriceE18: settings.nativePriceE18,
+      },
+      metrics,
+      logger,
+    );
+  }
+
+  /** Resumes the journal and reports (or, with `approve`, fixes) missing balances and allowances. */
+  async init(): Promise<void> {
+    await this.executor.init();
+    await this.checkFunds();
+  }
+
+  persist(): void {
+    this.store.save(this.state);
+  }
+
+  /** One pass over the newest block. Does nothing when that block was already processed. */
+  async tick(): Promise<TickReport> {
+    const started = performance.now();
+    const callsBefore = this.deps.transport.calls;
+    const { logger, metrics, provider } = this.deps;
+    const block = await provider.getBlock("latest");
+    if (block === null || block.hash === null)
+      throw new Error("the node returned no latest block");
+    const head: HeadBlock = {
+      number: block.number,
+      hash: block.hash,
+      baseFeePerGas: block.baseFeePerGas ?? 0n,
+    };
+    const report: TickReport = {
+      block: head.number,
+      skippedSameBlock: false,
+      accountsScanned: 0,
+      liquidatable: 0,
+      decisions: [],
+      sends: [],
+      rpcCalls: 0,
+      durationMs: 0,
+    };
+    const lastKept = this.state.recentBlocks.at(-1);
+    if (
+      lastKept !== undefined &&
+      lastKept.number === head.number &&
+      lastKept.hash === head.hash
+    ) {
+      report.skippedSameBlock = true;
+      report.rpcCalls = this.deps.transport.calls - callsBefore;
+      return report;
+    }
+
+    for (const completed of await this.executor.poll(head)) {
+      if (
+        completed.receipt.status === 1 &&
+        completed.entry.expectsBadDebtRealization
+      ) {
+        await this.verify(completed.entry, completed.receipt);
+      }
+    }
+
+    const sync = await this.discovery.sync(head);
+    report.rewoundTo = sync.rewoundTo;
+
+    for (const pool of this.discovery.pools()) {
+      const accounts = this.discovery.accounts(pool);
+      metrics.accountsTracked.set({ pool }, accounts.length);
+      if (accounts.length === 0) {
+        metrics.unhealthyAccounts.set({ pool }, 0);
+        continue;
+      }
+      const views = await this.scanner.scan(pool, accounts, head.number);
+      report.accountsScanned += views.length;
+      const liquidatable = views.filter(
+        (view) => view.priced && view.debt > 0n && view.liquidatable,
+      );
+      for (const view of views) {
+        if (!view.priced)
+          logger.warn(
+            { pool, account: view.account },
+            "account cannot be priced: an oracle reverts",
+          );
+        else if (view.debt === 0n)
+          this.discovery.pruneRepaid(pool, view.account);
+      }
+      metrics.unhealthyAccounts.set({ pool }, liquidatable.length);
+      report.liquidatable += liquidatable.length;
+      if (liquidatable.length > 0)
+        await this.act(pool, liquidatable, head, report);
+    }
+
+    this.persist();
+    metrics.recordBlockProcessed(head.number);
+    report.durationMs = performance.now() - started;
+    metrics.scanDuration.observe(report.durationMs / 1000);
+    report.rpcCalls = this.deps.transport.calls - callsBefore;
+    logger.debug(
+      {
+        block: head.number,
+        scanned: report.accountsScanned,
+        liquidatable: report.liquidatable,
+        rpcCalls: report.rpcCalls,
+      },
+      "block processed",
+    );
+    return report;
+  }
+
+  /** Decides and sends for the liquidatable accounts of one pool, riskiest first. */
+  private async act(
+    pool: string,
+    liquidatable: AccountHealth[],
+    head: HeadBlock,
+    report: TickReport,
+  ): Promise<void> {
+    const { logger, metrics, settings, provider } = this.deps;
+    const snapshot = await this.reader.poolSnapshot(pool, head.number);
+    const loanToken = IERC20__factory.connect(snapshot.loanAsset, provider);
+    let repayBudget = await loanToken.balanceOf(this.executor.address, {
+      blockTag: head.number,
+    });
+    const minProfitLoanAssets = parseUnits(
+      settings.minProfit,
+      snapshot.loanDecimals,
+    );
+    const fees = {
+      gasPriceWei: head.baseFeePerGas + settings.priorityFeeWei,
+      nativePriceE18: settings.nativePriceE18,
+    };
+    const accounts = await Promise.all(
+      liquidatable.map((view) =>
+        this.reader.accountSnapshot(snapshot, view.account, head.number),
+      ),
+    );
+    for (const [index, account] of accounts.entries()) {
+      if (!this.modelMatchesLens(snapshot, account, liquidatable[index]))
+        continue;
+      const decision = decide(snapshot, account, {
+        repayBudget,
+        minProfitLoanAssets,
+        fees,
+      });
+      report.decisions.push(decision);
+      if (decision.kind === "skip") {
+        const result =
+          decision.reason === "insufficient_balance"
+            ? "skipped_balance"
+            : "skipped_unprofitable";
+        if (
+          decision.reason === "unprofitable" ||
+          decision.reason === "insufficient_balance"
+        ) {
+          metrics.liquidations.inc({ pool, action: "liquidate", result });
+          logger.info(
+            {
+              pool,
+              borrower: account.account,
+              reason: decision.reason,
+              detail: decision.detail,
+            },
+            "liquidation skipped",
+          );
+          report.sends.push({
+            pool,
+            borrower: account.account,
+            action: "liquidate",
+            result,
+            detail: decision.detail,
+          });
+        }
+        continue;
+      }
+      const outcome = await this.executor.submit(decision, {
+        head,
+        loanDecimals: snapshot.loanDecimals,
+        minProfitLoanAssets,
+      });
+      metrics.liquidations.inc({
+        pool,
+        action: decision.kind,
+        result: outcome.result,
+      });
+      report.sends.push({
+        pool,
+        borrower: account.account,
+        action: decision.kind,
+        result: outcome.result,
+        detail: outcome.detail,
+      });
+      const logFields = {
+        pool,
+        borrower: account.account,
+        action: decision.kind,
+        result: outcome.result,
+        detail: outcome.detail,
+        healthFactorE18: liquidatable[index].healthFactorE18,
+        expectedProfit:
+          decision.kind === "liquidate"
+            ? decision.expectedProfitLoanAssets
+            : undefined,
+        expectedBadDebt:
+          decision.kind === "liquidate"
+            ? decision.quote.badDebtAssets
+            : decision.expectedBadDebtAssets,
+      };
+      if (outcome.result === "sent" || outcome.result === "dry_run")
+        logger.info(logFields, "acting on account");
+      else logger.info(logFields, "account not acted on");
+      if (outcome.result === "sent" && decision.kind === "liquidate") {
+        repayBudget -=
+          decision.quote.repaidAssets < repayBudget
+            ? decision.quote.repaidAssets
+            : repayBudget;
+      }
+    }
+  }
+
+  /** The model must reproduce the lens's figures exactly; if not, the keeper does not act on that account. */
+  private modelMatchesLens(
+    pool: PoolSnapshot,
+    account: AccountSnapshot,
+    view: AccountHealth,
+  ): boolean {
+    const { liquidity } = account;
+    if (
+      liquidity.debt === view.debt &&
+      liquidity.collateralValue === view.collateralValue &&
+      liquidity.liquidationLimit === view.liquidationLimit
+    ) {
+      return true;
+    }
+    this.deps.logger.error(
+      {
+        pool: pool.address,
+        account: account.account,
+        model: liquidity,
+        lens: view,
+      },
+      "the model's account figures differ from the lens: not acting; update keepers/src/model/poolMath.ts",
+    );
+    return false;
+  }
+
+  private async verify(
+    ...[entry, receipt]: Parameters<RealizationVerifier["verify"]>
+  ): Promise<void> {
+    const { logger, metrics } = this.deps;
+    const result = await this.verifier.verify(entry, receipt);
+    const base = {
+      id: entry.id,
+      pool: entry.pool,
+      borrower: entry.borrower,
+      expectedAtScan: entry.expectedBadDebtAssets,
+    };
+    switch (result.status) {
+      case "verified":
+        metrics.badDebtRealizedAssets.inc(
+          { pool: entry.pool },
+          Number(result.event.badDebtAssets),
+        );
+        logger.info(
+          {
+            ...base,
+            badDebt: result.event.badDebtAssets,
+            coveredByReserve: result.event.coveredByReserve,
+            socialized: result.event.socializedAssets,
+            sharePriceBefore: result.event.sharePriceBefore,
+            sharePriceAfter: result.event.sharePriceAfter,
+          },
+          "bad debt realized and verified: reserve + socialized = residual debt, share price fell by socialized / total assets",
+        );
+        break;
+      case "mismatch":
+        metrics.badDebtRealizedAssets.inc(
+          { pool: entry.pool },
+          Number(result.event.badDebtAssets),
+        );
+        metrics.verificationFailures.inc({ pool: entry.pool });
+        logger.error(
+          { ...base, problems: result.problems, expected: result.expected },
+          "realization verification FAILED",
+        );
+        break;
+      case "inconclusive":
+        metrics.badDebtRealizedAssets.inc(
+          { pool: entry.pool },
+          Number(result.event.badDebtAssets),
+        );
+        logger.warn(
+          { ...base, reason: result.reason },
+          "realization could not be replayed exactly",
+        );
+        break;
+      case "no_realization":
+        logger.info(
+          base,
+          "transaction included without realizing bad debt (the state moved since the scan)",
+        );
+        break;
+    }
+  }
+
+  /** The signer's loan-asset balance and allowance per pool: says what is missing, approves with `approve`. */
+  private async checkFunds(): Promise<void> {
+    const { provider, logger, settings, wallet } = this.deps;
+    const native = await provider.getBalance(wallet.address);
+    if (native === 0n)
+      logger.error(
+        { signer: wallet.address },
+        "the signer has no native token to pay gas: fund it",
+      );
+    for (const pool of this.discovery.pools()) {
+      const { loanAsset } = await this.reader.poolStatics(pool);
+      const token = IERC20__factory.connect(loanAsset, provider);
+      const [balance, allowance] = await Promise.all([
+        token.balanceOf(wallet.address),
+        token.allowance(wallet.address, pool),
+      ]);
+      if (balance === 0n) {
+        logger.warn(
+          { pool, loanAsset, signer: wallet.address },
+          "the signer holds none of the pool's loan asset: it can socialize dust accounts but not liquidate; fund it",
+        );
+      }
+      if (allowance >= balance && allowance > 0n) continue;
+      if (settings.approve && !settings.dryRun) {
+        const response = await IERC20__factory.connect(
+          loanAsset,
+          wallet.connect(provider),
+        ).approve(pool, MaxUint256);
+        await response.wait();
+        logger.info(
+          { pool, loanAsset, hash: response.hash },
+          "approved the pool to pull the loan asset",
+        );
+      } else {
+        logger.warn(
+          { pool, loanAsset, signer: wallet.address, allowance, balance },
+          "the pool may not pull the signer's loan asset: restart with --approve or approve it yourself",
+        );
+      }
+    }
+  }
+
+  /** Runs ticks until `stop()`: one per new block, polling every `pollIntervalMs`. Errors are logged, not fatal. */
+  start(): void {
+    if (this.running !== undefined) return;
+    this.running = (async () => {
+      while (!this.stopping) {
+        try {
+          await this.tick();
+        } catch (error) {
+          this.deps.logger.error(
+            { err: error },
+            "tick failed; retrying at the next poll",
+          );
+        }
+        if (this.stopping) break;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.deps.settings.pollIntervalMs);
+          this.wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    })();
+  }
+
+  /** Stops taking work, lets the current tick finish (in-flight transactions stay journaled) and saves state. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeUp?.();
+    await this.running;
+    this.persist();
+  }
+
+  /** Pools and accounts tracked, for tests and status. */
+  tracked(): Record<string, string[]> {
+    return Object.fromEntries(
+      this.discovery
+        .pools()
+        .map((pool) => [pool, this.discovery.accounts(pool)]),
+    );
+  }
+}

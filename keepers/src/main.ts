@@ -1,0 +1,130 @@
+/**
+ * `npm run keeper -- --network <name> [flags]`: the long-running keeper service. See keepers/README.md.
+ * Exit codes: 0 after SIGINT/SIGTERM with state saved, 1 on a startup error (message says what to fix).
+ */
+import { Wallet } from "ethers";
+import { readFileSync } from "node:fs";
+import type { Server } from "node:http";
+import {
+  ConfigError,
+  parseCommandLine,
+  redactedConfig,
+  resolveConfig,
+  type KeeperConfig,
+} from "./config";
+import { Keeper } from "./keeper";
+import { createLogger, type Logger } from "./logger";
+import { KeeperMetrics, startMetricsServer } from "./metrics";
+import { RetryingTransport, providerFor, transportForUrl } from "./rpc";
+
+async function signerFor(config: KeeperConfig): Promise<Wallet> {
+  if (config.privateKey !== undefined) return new Wallet(config.privateKey);
+  const keystore = readFileSync(config.keystore as string, "utf8");
+  return (await Wallet.fromEncryptedJson(
+    keystore,
+    config.keystorePassword as string,
+  )) as Wallet;
+}
+
+export async function runKeeper(
+  config: KeeperConfig,
+  logger: Logger,
+): Promise<{ keeper: Keeper; server?: Server }> {
+  const metrics = new KeeperMetrics({ defaultMetrics: true });
+  const transport = new RetryingTransport(
+    transportForUrl(config.rpcUrl),
+    undefined,
+    {
+      onCall: (method) => metrics.rpcCalls.inc({ method }),
+      onRetry: (method, attempt, delayMs, error) => {
+        metrics.rpcErrors.inc({ method });
+        logger.warn(
+          { method, attempt, delayMs, err: error },
+          "RPC request failed; retrying with backoff",
+        );
+      },
+    },
+  );
+  const chainId = BigInt(
+    (await transport.request({ method: "eth_chainId" })) as string,
+  );
+  const provider = providerFor(transport, Number(chainId));
+  const wallet = await signerFor(config);
+  logger.info(
+    { config: redactedConfig(config), chainId, signer: wallet.address },
+    "keeper starting",
+  );
+  const keeper = new Keeper({
+    provider,
+    transport,
+    wallet,
+    chainId,
+    settings: config,
+    logger,
+    metrics,
+  });
+  await keeper.init();
+  const server =
+    config.metricsPort === 0 && process.env.KEEPER_METRICS_PORT !== "0"
+      ? undefined
+      : await startMetricsServer(metrics, {
+          host: config.metricsHost,
+          port: config.metricsPort,
+          healthMaxBlockAgeSeconds: config.healthMaxBlockAgeSeconds,
+        });
+  if (server !== undefined)
+    logger.info({ address: server.address() }, "serving /metrics and /healthz");
+  keeper.start();
+  return { keeper, server };
+}
+
+async function main(): Promise<void> {
+  let config: KeeperConfig;
+  try {
+    config = resolveConfig(
+      parseCommandLine(process.argv.slice(2)),
+      process.env,
+    );
+  } catch (error) {
+    process.stderr.write(
+      `${error instanceof ConfigError ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  }
+  const logger = createLogger({
+    level: config.logLevel,
+    pretty: config.pretty,
+  });
+  let running: Awaited<ReturnType<typeof runKeeper>>;
+  try {
+    running = await runKeeper(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, "keeper could not start");
+    process.exit(1);
+  }
+  let shuttingDown = false;
+  const shutdown = (signal: string): void => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info(
+      { signal },
+      "stopping: finishing the current block; in-flight transactions stay journaled",
+    );
+    void (async () => {
+      await running.keeper.stop();
+      await new Promise<void>((resolve) =>
+        running.server ? running.server.close(() => resolve()) : resolve(),
+      );
+      logger.info(
+        { pending: running.keeper.executor.pending().length },
+        "state saved; exiting",
+      );
+      logger.flush();
+      process.exit(0);
+    })();
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+if (require.main === module) void main();

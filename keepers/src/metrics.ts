@@ -1,0 +1,175 @@
+/** Prometheus metrics (prom-client, one registry per keeper) and the `/metrics` + `/healthz` HTTP endpoints. */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+} from "prom-client";
+
+/** Outcome of one liquidation or socialization attempt, the `result` label of `keeper_liquidations_total`. */
+export type AttemptResult =
+  | "sent"
+  | "included"
+  | "reverted"
+  | "dry_run"
+  | "skipped_unprofitable"
+  | "skipped_balance"
+  | "skipped_simulation_reverted"
+  | "skipped_in_flight"
+  | "skipped_fee_cap"
+  | "dropped"
+  | "timed_out";
+
+export class KeeperMetrics {
+  readonly registry = new Registry();
+  readonly accountsTracked = new Gauge({
+    name: "keeper_accounts_tracked",
+    help: "Accounts with (possible) debt the keeper watches, per pool",
+    labelNames: ["pool"] as const,
+    registers: [this.registry],
+  });
+  readonly unhealthyAccounts = new Gauge({
+    name: "keeper_unhealthy_accounts",
+    help: "Accounts below health factor 1 at the last scan, per pool",
+    labelNames: ["pool"] as const,
+    registers: [this.registry],
+  });
+  readonly liquidations = new Counter({
+    name: "keeper_liquidations_total",
+    help: "Liquidation and socialization attempts by action and result",
+    labelNames: ["pool", "action", "result"] as const,
+    registers: [this.registry],
+  });
+  readonly badDebtRealizedAssets = new Counter({
+    name: "keeper_bad_debt_realized_assets_total",
+    help: "Bad debt realized by the keeper's transactions, in the loan asset's smallest unit",
+    labelNames: ["pool"] as const,
+    registers: [this.registry],
+  });
+  readonly verificationFailures = new Counter({
+    name: "keeper_verification_failures_total",
+    help: "Realizations whose BadDebtRealized event did not match the keeper's model (alert on any increase)",
+    labelNames: ["pool"] as const,
+    registers: [this.registry],
+  });
+  readonly scanDuration = new Histogram({
+    name: "keeper_scan_duration_seconds",
+    help: "Wall time of one full scan: discovery, health, strategy and sends",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    registers: [this.registry],
+  });
+  readonly rpcCalls = new Counter({
+    name: "keeper_rpc_calls_total",
+    help: "JSON-RPC requests sent, by method",
+    labelNames: ["method"] as const,
+    registers: [this.registry],
+  });
+  readonly rpcErrors = new Counter({
+    name: "keeper_rpc_errors_total",
+    help: "JSON-RPC requests that failed with a transient error and were retried, by method",
+    labelNames: ["method"] as const,
+    registers: [this.registry],
+  });
+  readonly lastProcessedBlock = new Gauge({
+    name: "keeper_last_processed_block",
+    help: "Latest block the keeper scanned",
+    registers: [this.registry],
+  });
+  readonly blocksToInclusion = new Histogram({
+    name: "keeper_blocks_detection_to_inclusion",
+    help: "Blocks from the scan that found an account liquidatable to the block that included the keeper's transaction",
+    buckets: [1, 2, 3, 5, 10, 20],
+    registers: [this.registry],
+  });
+
+  /** Wall-clock time (ms) the last block was processed; /healthz compares it with the allowed age. */
+  lastProcessedAtMs: number | undefined;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics)
+      collectDefaultMetrics({ register: this.registry });
+  }
+
+  recordBlockProcessed(blockNumber: number, nowMs = Date.now()): void {
+    this.lastProcessedBlock.set(blockNumber);
+    this.lastProcessedAtMs = nowMs;
+  }
+
+  /** Healthy when a block was processed within `maxAgeSeconds`. */
+  health(
+    maxAgeSeconds: number,
+    nowMs = Date.now(),
+  ): { healthy: boolean; secondsSinceLastBlock: number | null } {
+    if (this.lastProcessedAtMs === undefined)
+      return { healthy: false, secondsSinceLastBlock: null };
+    const secondsSinceLastBlock = (nowMs - this.lastProcessedAtMs) / 1000;
+    return {
+      healthy: secondsSinceLastBlock <= maxAgeSeconds,
+      secondsSinceLastBlock,
+    };
+  }
+
+  /** A sample value by metric name and labels, for tests and the benchmark. */
+  async valueOf(
+    name: string,
+    labels: Record<string, string> = {},
+  ): Promise<number> {
+    const metric = this.registry.getSingleMetric(name);
+    if (metric === undefined) throw new Error(`no metric named ${name}`);
+    const { values } = await metric.get();
+    return values
+      .filter((sample) =>
+        Object.entries(labels).every(
+          ([key, value]) => sample.labels[key] === value,
+        ),
+      )
+      .filter(
+        (sample) =>
+          !("metricName" in sample) ||
+          sample.metricName === name ||
+          sample.metricName === undefined,
+      )
+      .reduce((sum, sample) => sum + sample.value, 0);
+  }
+}
+
+/** Serves `/metrics` (Prometheus text) and `/healthz` (200 or 503 with JSON). Resolves once listening. */
+export async function startMetricsServer(
+  metrics: KeeperMetrics,
+  options: { host: string; port: number; healthMaxBlockAgeSeconds: number },
+): Promise<Server> {
+  const server = createServer((request, response) => {
+    void (async () => {
+      if (request.url === "/metrics") {
+        response.writeHead(200, {
+          "content-type": metrics.registry.contentType,
+        });
+        response.end(await metrics.registry.metrics());
+      } else if (request.url === "/healthz") {
+        const health = metrics.health(options.healthMaxBlockAgeSeconds);
+        response.writeHead(health.healthy ? 200 : 503, {
+          "content-type": "application/json",
+        });
+        response.end(JSON.stringify(health));
+      } else {
+        response.writeHead(404, { "content-type": "text/plain" });
+        response.end("not found: try /metrics or /healthz\n");
+      }
+    })().catch((error: unknown) => {
+      response.writeHead(500, { "content-type": "text/plain" });
+      response.end(String(error));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  return server;
+}
+
+export function serverPort(server: Server): number {
+  return (server.address() as AddressInfo).port;
+}

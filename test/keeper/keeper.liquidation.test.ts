@@ -1,0 +1,341 @@
+import { expect } from "chai";
+import { ethers, network } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { sharePrice } from "../../keepers/src/model/poolMath";
+import {
+  deployPool,
+  priceE36,
+  units,
+  type PoolFixture,
+} from "../helpers/fixtures";
+import { restoreChainAfterSuite, supplyAndBorrow } from "../helpers/setup";
+import {
+  createTestKeeper,
+  fundKeeper,
+  hardhatWallet,
+  KEEPER_WALLET_INDEX,
+  mineBlock,
+  setAutomine,
+  transactionsFrom,
+} from "./harness";
+
+const LOAN_DECIMALS = 6;
+const DUST = units(5, LOAN_DECIMALS);
+const usd = (amount: number | string): bigint => units(amount, LOAN_DECIMALS);
+
+/** 6-decimals loan asset; COL0 (18 decimals) at 2,000 and COL1 (8 decimals) at 30,000; dust 5; ~9.5% APR. */
+async function keeperPool(): Promise<PoolFixture> {
+  const fx = await deployPool({
+    loanDecimals: LOAN_DECIMALS,
+    collateralDecimals: [18, 8],
+    collateralPrices: [2_000, 30_000],
+    dustThresholdAssets: DUST,
+    ratePerSecondE18: 3_000_000_000n,
+  });
+  await fx.pool.connect(fx.lps[0]).deposit(usd(60_000), fx.lps[0].address);
+  await fx.pool.connect(fx.lps[1]).deposit(usd(40_000), fx.lps[1].address);
+  await fundKeeper(fx, hardhatWallet(KEEPER_WALLET_INDEX), 1_000_000n);
+  return fx;
+}
+
+/** borrower0: 10 COL0 (20,000), borrows 14,000. */
+async function oneBorrower(): Promise<PoolFixture> {
+  const fx = await keeperPool();
+  await supplyAndBorrow(fx, fx.borrowers[0], [units(10, 18)], usd(14_000));
+  return fx;
+}
+
+/** borrower0: 5 COL0 (10,000) + 0.5 COL1 (15,000), borrows 18,000; 30 days of interest. */
+async function multiCollateralBorrower(): Promise<PoolFixture> {
+  const fx = await keeperPool();
+  await supplyAndBorrow(
+    fx,
+    fx.borrowers[0],
+    [units(5, 18), units("0.5", 8)],
+    usd(18_000),
+  );
+  await network.provider.send("evm_increaseTime", [30 * 24 * 3600]);
+  await fx.pool.accrueInterest();
+  return fx;
+}
+
+/** borrower1: 0.01 COL0 (20), borrows 14: a crash to 400 leaves 4 of collateral (≤ dust 5) against 14 of debt. */
+async function dustBorrower(): Promise<PoolFixture> {
+  const fx = await keeperPool();
+  await supplyAndBorrow(fx, fx.borrowers[1], [units("0.01", 18)], usd(14));
+  return fx;
+}
+
+describe("keeper: liquidation strategy and execution", function () {
+  restoreChainAfterSuite();
+
+  it("liquidates in block B+1 an account a price crash in block B made unhealthy", async function () {
+    const fx = await loadFixture(oneBorrower);
+    const poolAddress = await fx.pool.getAddress();
+    const { keeper, wallet } = await createTestKeeper({
+      pool: poolAddress,
+      lens: await fx.lens.getAddress(),
+    });
+    await keeper.tick();
+    await setAutomine(false);
+    try {
+      await fx.collaterals[0].oracle.setPrice(
+        priceE36(1_700, LOAN_DECIMALS, 18),
+      );
+      await mineBlock();
+      const crashBlock = await ethers.provider.getBlockNumber();
+      const report = await keeper.tick();
+      expect(report.block).to.equal(crashBlock);
+      expect(report.liquidatable).to.equal(1);
+      expect(
+        report.sends.map((send) => [send.borrower, send.action, send.result]),
+      ).to.deep.equal([[fx.borrowers[0].address, "liquidate", "sent"]]);
+      await mineBlock();
+      expect(
+        await transactionsFrom(wallet.address, crashBlock + 1),
+      ).to.have.length(1);
+      const events = await fx.pool.queryFilter(
+        fx.pool.filters.Liquidate(wallet.address),
+        crashBlock + 1,
+      );
+      expect(
+        events.map((event) => [event.blockNumber, event.args.borrower]),
+      ).to.deep.equal([[crashBlock + 1, fx.borrowers[0].address]]);
+    } finally {
+      await setAutomine(true);
+    }
+  });
+
+  it("liquidates a multi-collateral insolvent account collateral by collateral, the last call realizing and verifying the bad debt", async function () {
+    const fx = await loadFixture(multiCollateralBorrower);
+    const poolAddress = await fx.pool.getAddress();
+    const { keeper, wallet, logs, metrics } = await createTestKeeper({
+      pool: poolAddress,
+      lens: await fx.lens.getAddress(),
+    });
+    await keeper.tick();
+    // Both collaterals lose half their value: 5,000 + 7,500 against ~18,140 of debt.
+    await fx.collaterals[0].oracle.setPrice(priceE36(1_000, LOAN_DECIMALS, 18));
+    await fx.collaterals[1].oracle.setPrice(priceE36(15_000, LOAN_DECIMALS, 8));
+
+    const first = await keeper.tick(); // seizes COL1: the larger bonus
+    const second = await keeper.tick(); // seizes COL0: nothing left, the residual debt is realized
+    await keeper.tick(); // receipt of the second: verification
+    const collaterals = [
+      await fx.collaterals[1].token.getAddress(),
+      await fx.collaterals[0].token.getAddress(),
+    ];
+    const plans = [...first.decisions, ...second.decisions].map((decision) =>
+      decision.kind === "liquidate"
+        ? [decision.collateral, decision.quote.realizesBadDebt]
+        : [decision.kind],
+    );
+    expect(plans).to.deep.equal([
+      [collaterals[0], false],
+      [collaterals[1], true],
+    ]);
+
+    const liquidations = await fx.pool.queryFilter(
+      fx.pool.filters.Liquidate(wallet.address),
+    );
+    expect(liquidations.map((event) => event.args.collateral)).to.deep.equal(
+      collaterals,
+    );
+    const [realized] = await fx.pool.queryFilter(
+      fx.pool.filters.BadDebtRealized(fx.borrowers[0].address),
+    );
+    expect(realized.blockNumber).to.equal(liquidations[1].blockNumber);
+    expect(await fx.pool.debtOf(fx.borrowers[0].address)).to.equal(0n);
+
+    // LPs lost exactly the socialized amount: total assets after = before − socialized, at the same share supply.
+    const {
+      badDebtAssets,
+      coveredByReserve,
+      socializedAssets,
+      sharePriceBefore,
+      sharePriceAfter,
+    } = realized.args;
+    expect(coveredByReserve + socializedAssets).to.equal(badDebtAssets);
+    expect(coveredByReserve).to.be.greaterThan(0n);
+    const block = realized.blockNumber;
+    const totalAssetsAfter = await fx.pool.totalAssets({ blockTag: block });
+    const supply = await fx.pool.totalSupply({ blockTag: block });
+    const shareDecimals = await fx.pool.decimals();
+    expect(sharePriceAfter).to.equal(
+      sharePrice(totalAssetsAfter, supply, shareDecimals),
+    );
+    expect(sharePriceBefore).to.equal(
+      sharePrice(totalAssetsAfter + socializedAssets, supply, shareDecimals),
+    );
+    expect(await fx.pool.sharePrice({ blockTag: block })).to.equal(
+      sharePriceAfter,
+    );
+
+    const verified = logs.find((line) =>
+      line.msg.startsWith("bad debt realized and verified"),
+    );
+    expect(verified?.badDebt).to.equal(badDebtAssets.toString());
+    expect(verified?.socialized).to.equal(socializedAssets.toString());
+    expect(
+      await metrics.valueOf("keeper_verification_failures_total"),
+    ).to.equal(0);
+    expect(
+      await metrics.valueOf("keeper_bad_debt_realized_assets_total"),
+    ).to.equal(Number(badDebtAssets));
+    expect(
+      await metrics.valueOf("keeper_liquidations_total", {
+        result: "included",
+      }),
+    ).to.equal(2);
+  });
+
+  it("reports a realization that does not match the model as an error and an alert metric", async function () {
+    const fx = await loadFixture(multiCollateralBorrower);
+    const { keeper, logs, metrics } = await createTestKeeper({
+      pool: await fx.pool.getAddress(),
+      lens: await fx.lens.getAddress(),
+    });
+    await keeper.tick();
+    await fx.collaterals[0].oracle.setPrice(priceE36(1_000, LOAN_DECIMALS, 18));
+    await fx.collaterals[1].oracle.setPrice(priceE36(15_000, LOAN_DECIMALS, 8));
+    await keeper.tick();
+    await setAutomine(false);
+    try {
+      await mineBlock();
+      await keeper.tick(); // sends the realizing liquidation
+      // Corrupt the journal: the keeper now believes it sent a socialization, so the model expects the whole debt.
+      const [entry] = keeper.executor.pending();
+      expect(entry.expectsBadDebtRealization).to.equal(true);
+      entry.action = "socialize";
+      await mineBlock();
+      await keeper.tick();
+    } finally {
+      await setAutomine(true);
+    }
+    const failure = logs.find(
+      (line) => line.msg === "realization verification FAILED",
+    );
+    expect(failure?.level).to.equal(50); // pino "error"
+    expect((failure?.problems as string[])[0]).to.match(
+      /^badDebt \d+ != model \d+ \(±1\)$/,
+    );
+    expect(
+      await metrics.valueOf("keeper_verification_failures_total"),
+    ).to.equal(1);
+  });
+
+  it("socializes a dust account even though no liquidation bonus pays for the gas", async function () {
+    const fx = await loadFixture(dustBorrower);
+    const { keeper, wallet, logs } = await createTestKeeper({
+      pool: await fx.pool.getAddress(),
+      lens: await fx.lens.getAddress(),
+      settings: { minProfit: "1" }, // a liquidation would have to earn 1 dollar net: this one cannot
+    });
+    await keeper.tick();
+    await fx.collaterals[0].oracle.setPrice(priceE36(400, LOAN_DECIMALS, 18)); // 4 of collateral, 14 of debt
+    const report = await keeper.tick();
+    expect(report.decisions.map((decision) => decision.kind)).to.deep.equal([
+      "socialize",
+    ]);
+    expect(report.sends.map((send) => send.result)).to.deep.equal(["sent"]);
+    await keeper.tick();
+
+    const [swept] = await fx.pool.queryFilter(
+      fx.pool.filters.DustCollateralSwept(fx.borrowers[1].address),
+    );
+    expect(swept.args.receiver).to.equal(wallet.address);
+    expect(swept.args.assets).to.equal(units("0.01", 18));
+    const [realized] = await fx.pool.queryFilter(
+      fx.pool.filters.BadDebtRealized(fx.borrowers[1].address),
+    );
+    expect(realized.args.badDebtAssets).to.be.greaterThanOrEqual(usd(14));
+    expect(
+      logs.some((line) =>
+        line.msg.startsWith("bad debt realized and verified"),
+      ),
+    ).to.equal(true);
+  });
+
+  it("skips a liquidation that the current fee makes unprofitable, with the reason in the log and a metric", async function () {
+    const fx = await loadFixture(oneBorrower);
+    const { keeper, wallet, logs, metrics } = await createTestKeeper({
+      pool: await fx.pool.getAddress(),
+      lens: await fx.lens.getAddress(),
+    });
+    await keeper.tick();
+    await fx.collaterals[0].oracle.setPrice(priceE36(1_700, LOAN_DECIMALS, 18));
+    // Fees spike: at 2,000 gwei a liquidation costs ~0.3 native tokens (~1,000 dollars), more than its ~350 bonus.
+    await network.provider.send("hardhat_setNextBlockBaseFeePerGas", [
+      ethers.toQuantity(ethers.parseUnits("2000", "gwei")),
+    ]);
+    await mineBlock();
+    const nonceBefore = await ethers.provider.getTransactionCount(
+      wallet.address,
+    );
+    const report = await keeper.tick();
+    expect(report.sends.map((send) => send.result)).to.deep.equal([
+      "skipped_unprofitable",
+    ]);
+    const skipped = logs.find((line) => line.msg === "liquidation skipped");
+    expect(skipped?.reason).to.equal("unprofitable");
+    expect(String(skipped?.detail)).to.match(
+      /^bonus \d+ - gas \d+ = -\d+ < minimum profit 0/,
+    );
+    expect(
+      await metrics.valueOf("keeper_liquidations_total", {
+        result: "skipped_unprofitable",
+      }),
+    ).to.equal(1);
+    expect(await ethers.provider.getTransactionCount(wallet.address)).to.equal(
+      nonceBefore,
+    );
+  });
+
+  it("bumps the fee of a stuck liquidation with the same nonce, within the profit cap", async function () {
+    const fx = await loadFixture(oneBorrower);
+    const { keeper, wallet } = await createTestKeeper({
+      pool: await fx.pool.getAddress(),
+      lens: await fx.lens.getAddress(),
+      settings: { bumpAfterBlocks: 1 },
+    });
+    await keeper.tick();
+    await setAutomine(false);
+    try {
+      await fx.collaterals[0].oracle.setPrice(
+        priceE36(1_700, LOAN_DECIMALS, 18),
+      );
+      await mineBlock();
+      await keeper.tick();
+      const [entry] = keeper.executor.pending();
+      // The next block's base fee is above the transaction's max fee: it stays in the mempool.
+      const stuckFee = BigInt(entry.maxFeePerGasWei) + 1n;
+      await network.provider.send("hardhat_setNextBlockBaseFeePerGas", [
+        ethers.toQuantity(stuckFee),
+      ]);
+      await mineBlock();
+      expect(
+        await transactionsFrom(
+          wallet.address,
+          await ethers.provider.getBlockNumber(),
+        ),
+      ).to.have.length(0);
+      await keeper.tick(); // sees no receipt after 1 block: replaces with a higher fee
+      expect(entry.hashes).to.have.length(2);
+      expect(entry.bumps).to.equal(1);
+      expect(BigInt(entry.maxFeePerGasWei)).to.be.greaterThan(stuckFee);
+      await mineBlock();
+      await keeper.tick();
+      expect(entry.status).to.equal("included");
+      expect(entry.includedHash).to.equal(entry.hashes[1]);
+      const liquidations = await fx.pool.queryFilter(
+        fx.pool.filters.Liquidate(wallet.address),
+      );
+      expect(liquidations).to.have.length(1);
+      expect(
+        await ethers.provider.getTransactionCount(wallet.address),
+      ).to.equal(entry.nonce + 1);
+    } finally {
+      await setAutomine(true);
+    }
+  });
+});

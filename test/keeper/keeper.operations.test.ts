@@ -1,0 +1,287 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  ConfigError,
+  parseCommandLine,
+  resolveConfig,
+} from "../../keepers/src/config";
+import { startMetricsServer, serverPort } from "../../keepers/src/metrics";
+import {
+  deployPool,
+  priceE36,
+  units,
+  type PoolFixture,
+} from "../helpers/fixtures";
+import { restoreChainAfterSuite, supplyAndBorrow } from "../helpers/setup";
+import {
+  createTestKeeper,
+  fundKeeper,
+  hardhatWallet,
+  KEEPER_WALLET_INDEX,
+} from "./harness";
+
+const LOAN_DECIMALS = 6;
+const usd = (amount: number | string): bigint => units(amount, LOAN_DECIMALS);
+const KEY = `0x${"11".repeat(32)}`;
+const POOL = `0x${"22".repeat(20)}`;
+const LENS = `0x${"33".repeat(20)}`;
+const FACTORY = `0x${"44".repeat(20)}`;
+
+async function unhealthyAccount(): Promise<PoolFixture> {
+  const fx = await deployPool({
+    loanDecimals: LOAN_DECIMALS,
+    collateralDecimals: [18],
+    collateralPrices: [2_000],
+  });
+  await fx.pool.connect(fx.lps[0]).deposit(usd(100_000), fx.lps[0].address);
+  await supplyAndBorrow(fx, fx.borrowers[0], [units(10, 18)], usd(14_000));
+  await fundKeeper(fx, hardhatWallet(KEEPER_WALLET_INDEX), 1_000_000n);
+  return fx;
+}
+
+function configProblems(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("keeper: operations", function () {
+  restoreChainAfterSuite();
+
+  describe("dry run", function () {
+    it("simulates and logs the liquidation but never sends", async function () {
+      const fx = await loadFixture(unhealthyAccount);
+      const { keeper, wallet, logs, metrics } = await createTestKeeper({
+        pool: await fx.pool.getAddress(),
+        lens: await fx.lens.getAddress(),
+        settings: { dryRun: true },
+      });
+      await keeper.tick();
+      await fx.collaterals[0].oracle.setPrice(
+        priceE36(1_700, LOAN_DECIMALS, 18),
+      );
+      const nonce = await ethers.provider.getTransactionCount(wallet.address);
+      const report = await keeper.tick();
+      await keeper.tick();
+      expect(report.sends.map((send) => send.result)).to.deep.equal([
+        "dry_run",
+      ]);
+      expect(
+        logs.some(
+          (line) => line.msg === "dry run: simulation passed, not sending",
+        ),
+      ).to.equal(true);
+      expect(
+        await metrics.valueOf("keeper_liquidations_total", {
+          result: "dry_run",
+        }),
+      ).to.equal(1);
+      expect(
+        await ethers.provider.getTransactionCount(wallet.address),
+      ).to.equal(nonce);
+      expect(keeper.state.journal).to.deep.equal([]);
+      expect(
+        await fx.pool.queryFilter(fx.pool.filters.Liquidate()),
+      ).to.deep.equal([]);
+    });
+  });
+
+  describe("state", function () {
+    it("stop() ends the loop after the current tick and saves the state atomically", async function () {
+      const fx = await loadFixture(unhealthyAccount);
+      const { keeper, stateDir } = await createTestKeeper({
+        pool: await fx.pool.getAddress(),
+        lens: await fx.lens.getAddress(),
+      });
+      keeper.start();
+      const head = await ethers.provider.getBlockNumber();
+      while (keeper.state.processedBlock < head)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      await keeper.stop();
+      const saved = JSON.parse(
+        readFileSync(path.join(stateDir, "keeper-state.json"), "utf8"),
+      );
+      expect(saved.processedBlock).to.equal(head);
+      expect(
+        Object.keys(saved.pools[await fx.pool.getAddress()].accounts),
+      ).to.deep.equal([fx.borrowers[0].address]);
+      expect(
+        existsSync(path.join(stateDir, `keeper-state.json.${process.pid}.tmp`)),
+      ).to.equal(false);
+    });
+
+    it("refuses a state directory of another signer", async function () {
+      const fx = await loadFixture(unhealthyAccount);
+      const options = {
+        pool: await fx.pool.getAddress(),
+        lens: await fx.lens.getAddress(),
+      };
+      const { keeper, stateDir } = await createTestKeeper(options);
+      await keeper.tick();
+      await expect(
+        createTestKeeper({ ...options, stateDir, walletIndex: 13 }),
+      ).to.be.rejectedWith(
+        /belongs to chain 31337 and signer .* give this keeper its own --state-dir/,
+      );
+    });
+  });
+
+  describe("metrics and health endpoints", function () {
+    it("serves /metrics, and /healthz fails until a block is processed and when processing stalls", async function () {
+      const fx = await loadFixture(unhealthyAccount);
+      const { keeper, metrics } = await createTestKeeper({
+        pool: await fx.pool.getAddress(),
+        lens: await fx.lens.getAddress(),
+      });
+      const server = await startMetricsServer(metrics, {
+        host: "127.0.0.1",
+        port: 0,
+        healthMaxBlockAgeSeconds: 60,
+      });
+      try {
+        const base = `http://127.0.0.1:${serverPort(server)}`;
+        expect((await fetch(`${base}/healthz`)).status).to.equal(503);
+        await keeper.tick();
+        const healthy = await fetch(`${base}/healthz`);
+        expect(healthy.status).to.equal(200);
+        const text = await (await fetch(`${base}/metrics`)).text();
+        expect(text).to.contain(
+          `keeper_accounts_tracked{pool="${await fx.pool.getAddress()}"} 1`,
+        );
+        expect(text).to.contain(
+          `keeper_last_processed_block ${await ethers.provider.getBlockNumber()}`,
+        );
+        expect(text).to.match(
+          /keeper_rpc_calls_total\{method="eth_call"\} \d+/,
+        );
+        expect(text).to.contain("keeper_scan_duration_seconds_count 1");
+        metrics.lastProcessedAtMs = Date.now() - 61_000;
+        expect((await fetch(`${base}/healthz`)).status).to.equal(503);
+        expect((await fetch(`${base}/nope`)).status).to.equal(404);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+  });
+
+  describe("configuration", function () {
+    it("names every missing setting with its flag and environment variable", function () {
+      expect(
+        configProblems(() => resolveConfig({}, {}, tmpdir())),
+      ).to.deep.equal([
+        "signer: give exactly one of a private key (set KEEPER_PRIVATE_KEY) or a keystore (set --keystore <file> or KEEPER_KEYSTORE, with KEEPER_KEYSTORE_PASSWORD)",
+        "pools: no pool to watch (set --pools <a,b> or KEEPER_POOLS, or --factory <address> or KEEPER_FACTORY, or deploy so that deployments/<network>.json exists)",
+        "network: missing (set --network <name> or KEEPER_NETWORK)",
+        "rpcUrl: missing (set --rpc-url <url> or KEEPER_RPC_URL)",
+        "lens: missing (set --lens <address> or KEEPER_LENS)",
+        "startBlock: missing (set --start-block <n> or KEEPER_START_BLOCK)",
+        "nativePrice: missing (set --native-price <loan units per native token> or KEEPER_NATIVE_PRICE)",
+        "stateDir: missing (set --state-dir <dir> or KEEPER_STATE_DIR)",
+      ]);
+    });
+
+    it("rejects malformed values, naming the setting", function () {
+      const env = {
+        KEEPER_PRIVATE_KEY: "0x1234",
+        KEEPER_NATIVE_PRICE: "-3",
+        KEEPER_CONFIRMATIONS: "two",
+      };
+      const flags = {
+        network: "sepolia",
+        rpcUrl: "127.0.0.1:8545",
+        pools: `${POOL},0xabc`,
+        lens: LENS,
+        startBlock: "0",
+      };
+      expect(
+        configProblems(() => resolveConfig(flags, env, tmpdir())),
+      ).to.deep.equal([
+        "rpcUrl: must be an http(s):// or ws(s):// URL (set --rpc-url <url> or KEEPER_RPC_URL)",
+        "privateKey: must be a 32-byte hex private key (set KEEPER_PRIVATE_KEY)",
+        "pools: must be a 0x-prefixed 20-byte hex address (set --pools <a,b> or KEEPER_POOLS)",
+        "confirmations: Invalid input: expected number, received NaN (set --confirmations <n> or KEEPER_CONFIRMATIONS)",
+        "nativePrice: must be a non-negative decimal number (set --native-price <loan units per native token> or KEEPER_NATIVE_PRICE)",
+      ]);
+    });
+
+    it("takes addresses and the start block from deployments/<network>.json; flags win over env and the file", function () {
+      const root = mkdtempSync(path.join(tmpdir(), "keeper-config-"));
+      mkdirSync(path.join(root, "deployments"));
+      writeFileSync(
+        path.join(root, "deployments", "localhost.json"),
+        JSON.stringify({
+          network: "localhost",
+          chainId: 31337,
+          deployBlock: 7,
+          contracts: { PoolFactory: FACTORY, PoolLens: LENS },
+          pools: [{ name: "mpUSD", address: POOL, loanAsset: FACTORY }],
+        }),
+      );
+      const config = resolveConfig(
+        parseCommandLine([
+          "--network",
+          "localhost",
+          "--dry-run",
+          "--confirmations",
+          "5",
+        ]),
+        {
+          KEEPER_PRIVATE_KEY: KEY,
+          KEEPER_NATIVE_PRICE: "2500.5",
+          KEEPER_CONFIRMATIONS: "9",
+        },
+        root,
+      );
+      expect(config.rpcUrl).to.equal("http://127.0.0.1:8545");
+      expect(config.pools).to.deep.equal([POOL]);
+      expect(config.factory).to.equal(FACTORY);
+      expect(config.lens).to.equal(LENS);
+      expect(config.startBlock).to.equal(7);
+      expect(config.confirmations).to.equal(5);
+      expect(config.dryRun).to.equal(true);
+      expect(config.nativePriceE18).to.equal(ethers.parseUnits("2500.5", 18));
+      expect(config.maxGasPriceWei).to.equal(ethers.parseUnits("100", "gwei"));
+      expect(config.stateDir).to.equal(
+        path.join(root, "keeper-state", "localhost"),
+      );
+    });
+
+    it("names the deployments file and the field when the file is invalid", function () {
+      const root = mkdtempSync(path.join(tmpdir(), "keeper-config-"));
+      mkdirSync(path.join(root, "deployments"));
+      writeFileSync(
+        path.join(root, "deployments", "localhost.json"),
+        JSON.stringify({
+          network: "localhost",
+          chainId: 31337,
+          deployBlock: 1,
+          contracts: { PoolLens: LENS },
+        }),
+      );
+      const problems = configProblems(() =>
+        resolveConfig(
+          { network: "localhost" },
+          { KEEPER_PRIVATE_KEY: KEY, KEEPER_NATIVE_PRICE: "1" },
+          root,
+        ),
+      );
+      expect(problems[0]).to.match(
+        /deployments\/localhost\.json is not a valid deployments file \(contracts\.PoolFactory: /,
+      );
+    });
+  });
+});
