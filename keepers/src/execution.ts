@@ -253,26 +253,28 @@ export class Executor {
     // Journal first: a crash after this line resumes the same signed transaction instead of signing a new one.
     this.state.journal.push(entry);
     this.persist();
-    try {
-      await this.provider.send("eth_sendRawTransaction", [raw]);
-    } catch (error) {
-      const reason = revertReason(error);
-      if (/already known|already imported/i.test(reason))
-        return { result: "sent", entry };
+    let refusal = await this.broadcast(raw);
+    if (refusal !== undefined && /nonce/i.test(refusal)) {
+      // Another transaction of this signer took the nonce (sent outside the keeper): re-sign once with a fresh one.
+      await this.resyncNonce();
+      entry.nonce = this.nextNonce++;
+      const resigned = await this.sign(call.to, data, entry.nonce, gasLimit, maxFeePerGas, maxPriorityFeePerGas);
+      entry.rawTransactions = [resigned];
+      entry.hashes = [Transaction.from(resigned).hash as string];
+      this.persist();
+      refusal = await this.broadcast(resigned);
+    }
+    if (refusal !== undefined) {
       entry.status = "dropped";
       this.persist();
       await this.resyncNonce();
-      return {
-        result: "dropped",
-        detail: `broadcast refused: ${reason}`,
-        entry,
-      };
+      return { result: "dropped", detail: `broadcast refused: ${refusal}`, entry };
     }
     this.logger.info(
       {
         id: entry.id,
         hash: entry.hashes[0],
-        nonce,
+        nonce: entry.nonce,
         action: plan.kind,
         maxFeePerGas,
         gasLimit,
@@ -431,6 +433,17 @@ export class Executor {
       "fee bumped",
     );
     await this.broadcastQuietly(raw, entry);
+  }
+
+  /** Broadcasts a signed transaction; the node's refusal reason, or undefined when accepted (or already known). */
+  private async broadcast(raw: string): Promise<string | undefined> {
+    try {
+      await this.provider.send("eth_sendRawTransaction", [raw]);
+      return undefined;
+    } catch (error) {
+      const reason = revertReason(error);
+      return /already known|already imported/i.test(reason) ? undefined : reason;
+    }
   }
 
   private async broadcastQuietly(

@@ -14,7 +14,7 @@ import { AccountDiscovery } from "./discovery";
 import { Executor, type HeadBlock } from "./execution";
 import { HealthScanner, type AccountHealth } from "./health";
 import type { Logger } from "./logger";
-import type { KeeperMetrics } from "./metrics";
+import type { AttemptResult, KeeperMetrics } from "./metrics";
 import {
   PositionReader,
   type AccountSnapshot,
@@ -22,7 +22,7 @@ import {
 } from "./positions";
 import type { RetryingTransport } from "./rpc";
 import { StateStore, emptyState, type KeeperState } from "./state";
-import { decide, type Decision } from "./strategy";
+import { decide, type Decision, type SkipReason } from "./strategy";
 import { RealizationVerifier } from "./verification";
 
 /** The settings the loop needs (a subset of `KeeperConfig`, so tests can build one directly). */
@@ -58,6 +58,13 @@ export interface KeeperDependencies {
   logger: Logger;
   metrics: KeeperMetrics;
 }
+
+/** The metric result of each reason a liquidatable account is not liquidated. */
+const SKIP_RESULTS = {
+  unprofitable: "skipped_unprofitable",
+  insufficient_balance: "skipped_balance",
+  not_liquidatable_by_model: "skipped_no_quote",
+} as const satisfies Record<Exclude<SkipReason, "healthy">, AttemptResult>;
 
 /** What one tick saw and did: for logs, tests and the benchmark. */
 export interface TickReport {
@@ -137,8 +144,9 @@ export class Keeper {
 
   /** Resumes the journal and reports (or, with `approve`, fixes) missing balances and allowances. */
   async init(): Promise<void> {
-    await this.executor.init();
+    // Funds first: an approval sent here takes a nonce the executor's counter must start after.
     await this.checkFunds();
+    await this.executor.init();
   }
 
   persist(): void {
@@ -271,32 +279,14 @@ export class Keeper {
       });
       report.decisions.push(decision);
       if (decision.kind === "skip") {
-        const result =
-          decision.reason === "insufficient_balance"
-            ? "skipped_balance"
-            : "skipped_unprofitable";
-        if (
-          decision.reason === "unprofitable" ||
-          decision.reason === "insufficient_balance"
-        ) {
-          metrics.liquidations.inc({ pool, action: "liquidate", result });
-          logger.info(
-            {
-              pool,
-              borrower: account.account,
-              reason: decision.reason,
-              detail: decision.detail,
-            },
-            "liquidation skipped",
-          );
-          report.sends.push({
-            pool,
-            borrower: account.account,
-            action: "liquidate",
-            result,
-            detail: decision.detail,
-          });
-        }
+        if (decision.reason === "healthy") continue;
+        const result = SKIP_RESULTS[decision.reason];
+        metrics.liquidations.inc({ pool, action: "liquidate", result });
+        logger.info(
+          { pool, borrower: account.account, reason: decision.reason, detail: decision.detail },
+          "liquidation skipped",
+        );
+        report.sends.push({ pool, borrower: account.account, action: "liquidate", result, detail: decision.detail });
         continue;
       }
       const outcome = await this.executor.submit(decision, {
@@ -374,7 +364,17 @@ export class Keeper {
     ...[entry, receipt]: Parameters<RealizationVerifier["verify"]>
   ): Promise<void> {
     const { logger, metrics } = this.deps;
-    const result = await this.verifier.verify(entry, receipt);
+    let result: Awaited<ReturnType<RealizationVerifier["verify"]>>;
+    try {
+      result = await this.verifier.verify(entry, receipt);
+    } catch (error) {
+      metrics.verificationFailures.inc({ pool: entry.pool });
+      logger.error(
+        { id: entry.id, hash: receipt.hash, err: error },
+        "realization verification could not run (RPC failure?): check the transaction by hand",
+      );
+      return;
+    }
     const base = {
       id: entry.id,
       pool: entry.pool,

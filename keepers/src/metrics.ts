@@ -17,6 +17,7 @@ export type AttemptResult =
   | "dry_run"
   | "skipped_unprofitable"
   | "skipped_balance"
+  | "skipped_no_quote"
   | "skipped_simulation_reverted"
   | "skipped_in_flight"
   | "skipped_fee_cap"

@@ -100,6 +100,60 @@ describe("keeper: operations", function () {
     });
   });
 
+  describe("signer set-up", function () {
+    it("with --approve, approves the pool at start and then liquidates without a nonce clash", async function () {
+      const fx = await loadFixture(unhealthyAccount);
+      const wallet = hardhatWallet(14);
+      await fx.loanToken.mint(wallet.address, usd(1_000_000)); // funded, not approved
+      const poolAddress = await fx.pool.getAddress();
+      const { keeper, logs } = await createTestKeeper({
+        pool: poolAddress,
+        lens: await fx.lens.getAddress(),
+        walletIndex: 14,
+        settings: { approve: true },
+      });
+      expect(await fx.loanToken.allowance(wallet.address, poolAddress)).to.equal(ethers.MaxUint256);
+      expect(logs.some((line) => line.msg === "approved the pool to pull the loan asset")).to.equal(true);
+      await keeper.tick();
+      await fx.collaterals[0].oracle.setPrice(priceE36(1_700, LOAN_DECIMALS, 18));
+      const report = await keeper.tick();
+      expect(report.sends.map((send) => send.result)).to.deep.equal(["sent"]);
+    });
+
+    it("without --approve, says what is missing", async function () {
+      const fx = await loadFixture(unhealthyAccount);
+      const { logs } = await createTestKeeper({
+        pool: await fx.pool.getAddress(),
+        lens: await fx.lens.getAddress(),
+        walletIndex: 15,
+      });
+      const messages = logs.map((line) => line.msg);
+      expect(messages).to.include(
+        "the signer holds none of the pool's loan asset: it can socialize dust accounts but not liquidate; fund it",
+      );
+      expect(messages).to.include(
+        "the pool may not pull the signer's loan asset: restart with --approve or approve it yourself",
+      );
+    });
+
+    it("re-signs with a fresh nonce when a transaction sent outside the keeper took its nonce", async function () {
+      const fx = await loadFixture(unhealthyAccount);
+      const { keeper, wallet } = await createTestKeeper({
+        pool: await fx.pool.getAddress(),
+        lens: await fx.lens.getAddress(),
+      });
+      await keeper.tick();
+      const outside = await ethers.getSigner(wallet.address);
+      await outside.sendTransaction({ to: outside.address, value: 1n }); // takes the nonce the keeper expects
+      await fx.collaterals[0].oracle.setPrice(priceE36(1_700, LOAN_DECIMALS, 18));
+      const report = await keeper.tick();
+      expect(report.sends.map((send) => send.result)).to.deep.equal(["sent"]);
+      await keeper.tick();
+      expect(keeper.state.journal.map((entry) => entry.status)).to.deep.equal(["included"]);
+      expect(await fx.pool.queryFilter(fx.pool.filters.Liquidate(wallet.address))).to.have.length(1);
+    });
+  });
+
   describe("state", function () {
     it("stop() ends the loop after the current tick and saves the state atomically", async function () {
       const fx = await loadFixture(unhealthyAccount);
