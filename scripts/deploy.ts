@@ -1,0 +1,241 @@
+/**
+ * Deploys with Hardhat Ignition and writes `deployments/<network>.json` (the schema of keepers/src/deployments.ts),
+ * which the keeper, the operator scripts and the demo read.
+ *
+ *   npx hardhat run scripts/deploy.ts --network localhost        # LocalDevnet (mock tokens and oracles, one pool)
+ *   npx hardhat run scripts/deploy.ts --network sepolia          # Testnet, from deploy/parameters/sepolia.json
+ *   DEPLOY_MODULE=Testnet npx hardhat run scripts/deploy.ts --network localhost
+ *
+ * `hardhat run` forwards no arguments, so the module is chosen by DEPLOY_MODULE or else by the network: LocalDevnet
+ * on hardhat and localhost, Testnet anywhere else. Ignition keeps its journal in deploy/deployments/chain-<id>/, so
+ * running the script again resumes an interrupted deploy (or does nothing new) and rewrites the deployments file.
+ * On the local chain (31337) a journal whose contracts no longer exist (the node was restarted) is wiped first.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { listTransactions } from "@nomicfoundation/ignition-core";
+import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { deploymentPath, deploymentSchema, type Deployment } from "../keepers/src/deployments";
+import LocalDevnetModule from "../deploy/modules/LocalDevnet";
+import { buildTestnetModule, testnetCoreParameters } from "../deploy/modules/Testnet";
+import { DEVNET_COLLATERALS, DEVNET_LOAN_TOKEN } from "../deploy/lib/localDevnet";
+import { loadTestnetParameters, testnetParametersPath, type TestnetParameters } from "../deploy/lib/testnetParameters";
+
+export const DEPLOY_MODULES = ["LocalDevnet", "Testnet"] as const;
+export type DeployModuleName = (typeof DEPLOY_MODULES)[number];
+
+/** Networks whose chain is a local Hardhat node (or the in-process one). */
+export const LOCAL_NETWORKS: readonly string[] = ["hardhat", "localhost"];
+export const LOCAL_CHAIN_ID = 31_337;
+
+/** DEPLOY_MODULE when set (and valid), else LocalDevnet on a local network and Testnet elsewhere. */
+export function chooseModule(network: string, requested: string | undefined = process.env.DEPLOY_MODULE): DeployModuleName {
+  if (requested !== undefined && requested !== "") {
+    const match = DEPLOY_MODULES.find((name) => name === requested);
+    if (match === undefined) {
+      throw new Error(`DEPLOY_MODULE=${requested} is not a module; use one of ${DEPLOY_MODULES.join(", ")}.`);
+    }
+    return match;
+  }
+  return LOCAL_NETWORKS.includes(network) ? "LocalDevnet" : "Testnet";
+}
+
+export interface DeployOptions {
+  moduleName: DeployModuleName;
+  /** Where `deployments/` and `deploy/parameters/` are (the repository root by default). */
+  rootDir?: string;
+  /** Parameters for the Testnet module; read from deploy/parameters/<network>.json when omitted. */
+  testnetParameters?: TestnetParameters;
+  /** Ignition's progress display (on for the CLI, off in tests). */
+  displayUi?: boolean;
+  /** Log lines (the CLI prints them; tests collect them). */
+  log?: (line: string) => void;
+}
+
+/** The contracts of one deploy, as addresses. */
+interface DeployedAddresses {
+  poolFactory: string;
+  poolLens: string;
+  rateModel: string;
+  pool: string;
+  loanToken: string;
+  /** By collateral symbol. */
+  collateralTokens: Record<string, string>;
+  oracles: Record<string, string>;
+}
+
+/**
+ * Deploys `options.moduleName` on `hre`'s network, writes `deployments/<network>.json` under `rootDir` and returns
+ * what it wrote.
+ */
+export async function deployAndRecord(hre: HardhatRuntimeEnvironment, options: DeployOptions): Promise<Deployment> {
+  const log = options.log ?? (() => undefined);
+  const rootDir = options.rootDir ?? process.cwd();
+  const network = hre.network.name;
+  const chainId = Number(await hre.ethers.provider.send("eth_chainId", []));
+  // Ignition journals every network but the in-process one, under deploy/deployments/chain-<id>/.
+  const journalDir = network === "hardhat" ? undefined : path.join(hre.config.paths.ignition, "deployments", `chain-${chainId}`);
+  if (journalDir !== undefined) await discardStaleLocalJournal(hre, journalDir, chainId, log);
+
+  const blockBefore = await hre.ethers.provider.getBlockNumber();
+  log(`Deploying ${options.moduleName} to ${network} (chain ${chainId}) …`);
+  let addresses: DeployedAddresses;
+  let tokenList: { symbol: string; address: string }[];
+  if (options.moduleName === "LocalDevnet") {
+    addresses = await deployLocalDevnet(hre, options.displayUi ?? false);
+    tokenList = [
+      { symbol: DEVNET_LOAN_TOKEN.symbol, address: addresses.loanToken },
+      ...DEVNET_COLLATERALS.map((collateral) => ({ symbol: collateral.symbol, address: addresses.collateralTokens[collateral.symbol] })),
+    ];
+  } else {
+    const parameters = options.testnetParameters ?? loadTestnetParameters(network, rootDir);
+    if (parameters.example) {
+      throw new Error(
+        `${testnetParametersPath(network, rootDir)} is marked "example": true. Check every address in it on ${network}, ` +
+          `then set "example" to false and deploy again.`,
+      );
+    }
+    addresses = await deployTestnet(hre, parameters, options.displayUi ?? false);
+    tokenList = [parameters.loanToken, ...parameters.collaterals].map(({ symbol, address }) => ({ symbol, address }));
+  }
+
+  const deployBlock = journalDir !== undefined && existsSync(journalDir) ? await firstJournalBlock(hre, journalDir) : blockBefore + 1;
+  const pool = await hre.ethers.getContractAt("Pool", addresses.pool);
+  const tokens: Record<string, { address: string; decimals: number }> = {};
+  for (const token of tokenList) {
+    const erc20 = await hre.ethers.getContractAt("IERC20Metadata", token.address);
+    tokens[token.symbol] = { address: token.address, decimals: Number(await erc20.decimals()) };
+  }
+  const deployment = deploymentSchema.parse({
+    network,
+    chainId,
+    deployBlock,
+    module: options.moduleName,
+    ignitionDeploymentId: `chain-${chainId}`,
+    contracts: { PoolFactory: addresses.poolFactory, PoolLens: addresses.poolLens, KinkedRateModel: addresses.rateModel },
+    pools: [
+      {
+        name: await pool.name(),
+        symbol: await pool.symbol(),
+        address: addresses.pool,
+        loanAsset: addresses.loanToken,
+        collaterals: [...(await pool.collaterals())],
+      },
+    ],
+    tokens,
+    oracles: addresses.oracles,
+  } satisfies Deployment);
+  const file = writeDeployment(deployment, rootDir);
+  log(`Wrote ${path.relative(rootDir, file)} (deploy block ${deployBlock}).`);
+  return deployment;
+}
+
+/** Validates `deployment` against the shared schema and writes it to `deployments/<network>.json`. */
+export function writeDeployment(deployment: Deployment, rootDir = process.cwd()): string {
+  const parsed = deploymentSchema.safeParse(deployment);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    throw new Error(`Refusing to write an invalid deployments file: ${problems.join("; ")}`);
+  }
+  const file = deploymentPath(deployment.network, rootDir);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(parsed.data, null, 2)}\n`);
+  return file;
+}
+
+async function deployLocalDevnet(hre: HardhatRuntimeEnvironment, displayUi: boolean): Promise<DeployedAddresses> {
+  const result: Record<string, { getAddress(): Promise<string> }> = await hre.ignition.deploy(LocalDevnetModule, { displayUi });
+  const collateralTokens: Record<string, string> = {};
+  const oracles: Record<string, string> = {};
+  for (const collateral of DEVNET_COLLATERALS) {
+    collateralTokens[collateral.symbol] = await result[`${collateral.id}Token`].getAddress();
+    oracles[collateral.symbol] = await result[`${collateral.id}Oracle`].getAddress();
+  }
+  return {
+    poolFactory: await result.poolFactory.getAddress(),
+    poolLens: await result.poolLens.getAddress(),
+    rateModel: await result.rateModel.getAddress(),
+    pool: await result.pool.getAddress(),
+    loanToken: await result.loanToken.getAddress(),
+    collateralTokens,
+    oracles,
+  };
+}
+
+async function deployTestnet(
+  hre: HardhatRuntimeEnvironment,
+  parameters: TestnetParameters,
+  displayUi: boolean,
+): Promise<DeployedAddresses> {
+  const result: Record<string, { getAddress(): Promise<string> }> = await hre.ignition.deploy(buildTestnetModule(parameters), {
+    parameters: { Core: testnetCoreParameters(parameters) },
+    displayUi,
+  });
+  const collateralTokens: Record<string, string> = {};
+  const oracles: Record<string, string> = {};
+  for (const collateral of parameters.collaterals) {
+    collateralTokens[collateral.symbol] = collateral.address;
+    oracles[collateral.symbol] = await result[`${collateral.symbol}Oracle`].getAddress();
+  }
+  return {
+    poolFactory: await result.poolFactory.getAddress(),
+    poolLens: await result.poolLens.getAddress(),
+    rateModel: await result.rateModel.getAddress(),
+    pool: await result.pool.getAddress(),
+    loanToken: parameters.loanToken.address,
+    collateralTokens,
+    oracles,
+  };
+}
+
+/** The block of the earliest transaction Ignition's journal records (the deploy's first). */
+async function firstJournalBlock(hre: HardhatRuntimeEnvironment, journalDir: string): Promise<number> {
+  const transactions = await listTransactions(journalDir, new HardhatArtifactResolver(hre));
+  let first: number | undefined;
+  for (const transaction of transactions) {
+    const receipt = await hre.ethers.provider.getTransactionReceipt(transaction.txHash);
+    if (receipt !== null && (first === undefined || receipt.blockNumber < first)) first = receipt.blockNumber;
+  }
+  if (first === undefined) throw new Error(`Ignition's journal ${journalDir} records no mined transaction.`);
+  return first;
+}
+
+/**
+ * A local node forgets everything when it restarts, but Ignition's journal on disk does not: it would "resume" a
+ * deploy whose contracts no longer exist. On the local chain such a journal is wiped; elsewhere it is an error.
+ */
+async function discardStaleLocalJournal(
+  hre: HardhatRuntimeEnvironment,
+  journalDir: string,
+  chainId: number,
+  log: (line: string) => void,
+): Promise<void> {
+  const addressesFile = path.join(journalDir, "deployed_addresses.json");
+  if (!existsSync(addressesFile)) return;
+  const recorded = Object.entries(JSON.parse(readFileSync(addressesFile, "utf8")) as Record<string, string>);
+  const missing: string[] = [];
+  for (const [futureId, address] of recorded) {
+    if ((await hre.ethers.provider.getCode(address)) === "0x") missing.push(`${futureId} at ${address}`);
+  }
+  if (missing.length === 0) return;
+  if (chainId !== LOCAL_CHAIN_ID) {
+    throw new Error(`Ignition's journal ${journalDir} records contracts that have no code on chain ${chainId}: ${missing.join(", ")}.`);
+  }
+  log(`The node no longer has the contracts of the previous local deploy (${missing[0]}): wiping ${journalDir}.`);
+  rmSync(journalDir, { recursive: true, force: true });
+}
+
+async function main(): Promise<void> {
+  const hre = (await import("hardhat")).default;
+  const moduleName = chooseModule(hre.network.name);
+  await deployAndRecord(hre, { moduleName, displayUi: true, log: (line) => console.log(line) });
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}
+

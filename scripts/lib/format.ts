@@ -1,0 +1,34 @@
+/** Number formatting shared by the operator scripts' tables. Display only: no figure here feeds a transaction. */
+import { formatUnits } from "ethers";
+import { MAX_UINT256, WAD } from "../../keepers/src/model/poolMath";
+import { perSecondE18ToAprE18 } from "../../deploy/lib/units";
+
+/** `amount` (smallest units) as a decimal with thousands separators and at most `fractionDigits` decimals. */
+export function formatAmount(amount: bigint, decimals: number, fractionDigits = 2): string {
+  const negative = amount < 0n;
+  const [whole, fraction = ""] = formatUnits(negative ? -amount : amount, decimals).split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const trimmed = fraction.slice(0, fractionDigits).replace(/0+$/, "");
+  return `${negative ? "-" : ""}${grouped}${trimmed === "" ? "" : `.${trimmed}`}`;
+}
+
+/** A 1e18-scaled fraction as a percentage with two decimals. */
+export function formatPercentE18(valueE18: bigint): string {
+  return `${formatAmount(valueE18 * 100n, 18, 2)}%`;
+}
+
+/** A per-second rate scaled by 1e18 as a simple APR. */
+export function formatAprFromPerSecond(ratePerSecondE18: bigint): string {
+  return formatPercentE18(perSecondE18ToAprE18(ratePerSecondE18));
+}
+
+/** A health factor scaled by 1e18 (∞ without debt). */
+export function formatHealthFactor(healthFactorE18: bigint): string {
+  if (healthFactorE18 === MAX_UINT256) return "∞";
+  return formatAmount(healthFactorE18, 18, 3);
+}
+
+/** Basis points of a whole as a percentage. */
+export function formatBps(bps: bigint): string {
+  return formatPercentE18((bps * WAD) / 10_000n);
+}
