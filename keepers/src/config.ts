@@ -149,10 +149,12 @@ export class ConfigError extends Error {
   }
 }
 
-/** Default RPC URL per network name; other networks need --rpc-url. */
-const DEFAULT_RPC_URLS: Record<string, string> = {
-  localhost: "http://127.0.0.1:8545",
-};
+/** Default RPC URL per network name (as the operator scripts resolve it); other networks need --rpc-url. */
+function defaultRpcUrl(network: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (network === "localhost") return env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545";
+  if (network === "sepolia") return env.SEPOLIA_RPC_URL;
+  return undefined;
+}
 
 /** Resolves flags > env > deployments file > defaults, then validates. Throws `ConfigError` naming what to set. */
 export function resolveConfig(
@@ -174,7 +176,7 @@ export function resolveConfig(
   } catch (error) {
     problems.push((error as Error).message);
   }
-  raw.rpcUrl ??= network === undefined ? undefined : DEFAULT_RPC_URLS[network];
+  raw.rpcUrl ??= network === undefined ? undefined : defaultRpcUrl(network, env);
   raw.pools =
     typeof raw.pools === "string"
       ? raw.pools

@@ -87,6 +87,21 @@ function findRevertData(error: unknown): string | undefined {
   return undefined;
 }
 
+type Plan = LiquidationPlan | SocializePlan;
+
+/** Calldata of a plan's pool call; the liquidator's seized collateral goes to the keeper's own address. */
+function calldataOf(plan: Plan, receiver: string): string {
+  return plan.kind === "liquidate"
+    ? poolInterface.encodeFunctionData("liquidate", [
+        plan.borrower,
+        plan.collateral,
+        plan.repayAssets,
+        plan.minSeizedCollateral,
+        receiver,
+      ])
+    : poolInterface.encodeFunctionData("socializeBadDebt", [plan.borrower]);
+}
+
 const ceilPercent = (value: bigint, percent: number): bigint =>
   (value * BigInt(100 + percent) + 99n) / 100n;
 
@@ -135,36 +150,137 @@ export class Executor {
   }
 
   /** Simulates, prices and sends one plan. */
-  async submit(
-    plan: LiquidationPlan | SocializePlan,
+  async submit(plan: Plan, context: SubmitContext): Promise<SubmitOutcome> {
+    const [outcome] = await this.submitAll([plan], context);
+    return outcome;
+  }
+
+  /**
+   * Simulates every plan at once (eth_call and gas estimate on the pending block, all in parallel: the accounts are
+   * independent), prices them, signs the survivors with consecutive nonces, journals them all with one write, then
+   * broadcasts them in nonce order. Outcomes come back in the order of `plans`.
+   */
+  async submitAll(
+    plans: readonly Plan[],
     context: SubmitContext,
-  ): Promise<SubmitOutcome> {
-    if (this.inFlight(plan.pool, plan.borrower))
-      return { result: "skipped_in_flight" };
-    const data =
-      plan.kind === "liquidate"
-        ? poolInterface.encodeFunctionData("liquidate", [
-            plan.borrower,
-            plan.collateral,
-            plan.repayAssets,
-            plan.minSeizedCollateral,
-            this.wallet.address,
-          ])
-        : poolInterface.encodeFunctionData("socializeBadDebt", [plan.borrower]);
-    const call = { to: plan.pool, from: this.wallet.address, data };
+  ): Promise<SubmitOutcome[]> {
+    const outcomes: SubmitOutcome[] = new Array<SubmitOutcome>(plans.length);
+    const simulations = await Promise.all(
+      plans.map(async (plan) => {
+        if (this.inFlight(plan.pool, plan.borrower))
+          return { result: "skipped_in_flight" } as SubmitOutcome;
+        const call = {
+          to: plan.pool,
+          from: this.wallet.address,
+          data: calldataOf(plan, this.wallet.address),
+        };
+        try {
+          const [, gasEstimate] = await Promise.all([
+            this.provider.call({ ...call, blockTag: "pending" }),
+            this.provider.estimateGas({ ...call, blockTag: "pending" }),
+          ]);
+          return { call, gasEstimate };
+        } catch (error) {
+          // Someone else got there first, or the state moved: nothing to send, and nothing to retry this block.
+          return {
+            result: "skipped_simulation_reverted",
+            detail: revertReason(error),
+          } as SubmitOutcome;
+        }
+      }),
+    );
 
-    let gasEstimate: bigint;
-    try {
-      await this.provider.call({ ...call, blockTag: "pending" });
-      gasEstimate = await this.provider.estimateGas(call);
-    } catch (error) {
-      // Someone else got there first, or the state moved: nothing to send, and nothing to retry this block.
-      return {
-        result: "skipped_simulation_reverted",
-        detail: revertReason(error),
-      };
+    const signed: JournalEntry[] = [];
+    const signedIndexes: number[] = [];
+    for (const [index, plan] of plans.entries()) {
+      const simulation = simulations[index];
+      if ("result" in simulation) {
+        outcomes[index] = simulation;
+        continue;
+      }
+      const fees = this.price(plan, simulation.gasEstimate, context);
+      if ("result" in fees) {
+        outcomes[index] = fees;
+        continue;
+      }
+      if (this.options.dryRun) {
+        this.logger.info(
+          {
+            pool: plan.pool,
+            borrower: plan.borrower,
+            action: plan.kind,
+            gasEstimate: simulation.gasEstimate,
+            ...fees,
+          },
+          "dry run: simulation passed, not sending",
+        );
+        outcomes[index] = { result: "dry_run" };
+        continue;
+      }
+      const gasLimit = (simulation.gasEstimate * 13n) / 10n;
+      const nonce = this.nextNonce++;
+      const raw = await this.sign(
+        plan.pool,
+        simulation.call.data,
+        nonce,
+        gasLimit,
+        fees.maxFeePerGas,
+        fees.maxPriorityFeePerGas,
+      );
+      signed.push({
+        id: `${plan.pool}:${plan.borrower}:${context.head.number}:${nonce}`,
+        pool: plan.pool,
+        borrower: plan.borrower,
+        action: plan.kind,
+        collateral: plan.kind === "liquidate" ? plan.collateral : undefined,
+        repayAssets:
+          plan.kind === "liquidate" ? plan.repayAssets.toString() : undefined,
+        nonce,
+        rawTransactions: [raw],
+        hashes: [Transaction.from(raw).hash as string],
+        maxFeePerGasWei: fees.maxFeePerGas.toString(),
+        maxPriorityFeePerGasWei: fees.maxPriorityFeePerGas.toString(),
+        feeBudgetWei: fees.feeBudgetWei.toString(),
+        gasLimit: gasLimit.toString(),
+        gasEstimate: simulation.gasEstimate.toString(),
+        detectedBlock: context.head.number,
+        firstSentBlock: context.head.number,
+        sentBlock: context.head.number,
+        bumps: 0,
+        expectsBadDebtRealization:
+          plan.kind === "socialize" || plan.quote.realizesBadDebt,
+        expectedBadDebtAssets: (plan.kind === "socialize"
+          ? plan.expectedBadDebtAssets
+          : plan.quote.badDebtAssets
+        ).toString(),
+        status: "pending",
+      });
+      signedIndexes.push(index);
     }
+    if (signed.length === 0) return outcomes;
 
+    // Journal first: a crash after this line resumes these signed transactions instead of signing new ones.
+    this.state.journal.push(...signed);
+    this.persist();
+    for (const [position, entry] of signed.entries()) {
+      outcomes[signedIndexes[position]] = await this.broadcastEntry(entry);
+    }
+    this.persist();
+    return outcomes;
+  }
+
+  /** Max fee and tip for a plan: within --max-gas-price-gwei and, for a liquidation, within its bonus. */
+  private price(
+    plan: Plan,
+    gasEstimate: bigint,
+    context: SubmitContext,
+  ):
+    | SubmitOutcome
+    | {
+        maxFeePerGas: bigint;
+        maxPriorityFeePerGas: bigint;
+        feeBudgetWei: bigint;
+      } {
     const { head } = context;
     const priorityFee = this.options.priorityFeeWei;
     let maxFeePerGas = head.baseFeePerGas * 2n + priorityFee;
@@ -193,72 +309,29 @@ export class Executor {
         detail,
       };
     }
-    const maxPriorityFeePerGas =
-      priorityFee < maxFeePerGas - head.baseFeePerGas
-        ? priorityFee
-        : maxFeePerGas - head.baseFeePerGas;
-
-    if (this.options.dryRun) {
-      this.logger.info(
-        {
-          pool: plan.pool,
-          borrower: plan.borrower,
-          action: plan.kind,
-          gasEstimate,
-          maxFeePerGas,
-        },
-        "dry run: simulation passed, not sending",
-      );
-      return { result: "dry_run" };
-    }
-
-    const gasLimit = (gasEstimate * 13n) / 10n;
-    const nonce = this.nextNonce++;
-    const raw = await this.sign(
-      call.to,
-      data,
-      nonce,
-      gasLimit,
+    const headroom = maxFeePerGas - head.baseFeePerGas;
+    return {
       maxFeePerGas,
-      maxPriorityFeePerGas,
-    );
-    const entry: JournalEntry = {
-      id: `${plan.pool}:${plan.borrower}:${head.number}:${nonce}`,
-      pool: plan.pool,
-      borrower: plan.borrower,
-      action: plan.kind,
-      collateral: plan.kind === "liquidate" ? plan.collateral : undefined,
-      repayAssets:
-        plan.kind === "liquidate" ? plan.repayAssets.toString() : undefined,
-      nonce,
-      rawTransactions: [raw],
-      hashes: [Transaction.from(raw).hash as string],
-      maxFeePerGasWei: maxFeePerGas.toString(),
-      maxPriorityFeePerGasWei: maxPriorityFeePerGas.toString(),
-      feeBudgetWei: feeBudgetWei.toString(),
-      gasLimit: gasLimit.toString(),
-      gasEstimate: gasEstimate.toString(),
-      detectedBlock: head.number,
-      firstSentBlock: head.number,
-      sentBlock: head.number,
-      bumps: 0,
-      expectsBadDebtRealization:
-        plan.kind === "socialize" || plan.quote.realizesBadDebt,
-      expectedBadDebtAssets: (plan.kind === "socialize"
-        ? plan.expectedBadDebtAssets
-        : plan.quote.badDebtAssets
-      ).toString(),
-      status: "pending",
+      maxPriorityFeePerGas: priorityFee < headroom ? priorityFee : headroom,
+      feeBudgetWei,
     };
-    // Journal first: a crash after this line resumes the same signed transaction instead of signing a new one.
-    this.state.journal.push(entry);
-    this.persist();
-    let refusal = await this.broadcast(raw);
+  }
+
+  /** Broadcasts a journaled transaction; re-signs once with a fresh nonce if an outside transaction took its own. */
+  private async broadcastEntry(entry: JournalEntry): Promise<SubmitOutcome> {
+    let refusal = await this.broadcast(entry.rawTransactions[0]);
     if (refusal !== undefined && /nonce/i.test(refusal)) {
-      // Another transaction of this signer took the nonce (sent outside the keeper): re-sign once with a fresh one.
       await this.resyncNonce();
       entry.nonce = this.nextNonce++;
-      const resigned = await this.sign(call.to, data, entry.nonce, gasLimit, maxFeePerGas, maxPriorityFeePerGas);
+      const first = Transaction.from(entry.rawTransactions[0]);
+      const resigned = await this.sign(
+        first.to as string,
+        first.data,
+        entry.nonce,
+        BigInt(entry.gasLimit),
+        BigInt(entry.maxFeePerGasWei),
+        BigInt(entry.maxPriorityFeePerGasWei),
+      );
       entry.rawTransactions = [resigned];
       entry.hashes = [Transaction.from(resigned).hash as string];
       this.persist();
@@ -266,18 +339,21 @@ export class Executor {
     }
     if (refusal !== undefined) {
       entry.status = "dropped";
-      this.persist();
       await this.resyncNonce();
-      return { result: "dropped", detail: `broadcast refused: ${refusal}`, entry };
+      return {
+        result: "dropped",
+        detail: `broadcast refused: ${refusal}`,
+        entry,
+      };
     }
     this.logger.info(
       {
         id: entry.id,
         hash: entry.hashes[0],
         nonce: entry.nonce,
-        action: plan.kind,
-        maxFeePerGas,
-        gasLimit,
+        action: entry.action,
+        maxFeePerGas: entry.maxFeePerGasWei,
+        gasLimit: entry.gasLimit,
       },
       "transaction sent",
     );
@@ -442,7 +518,9 @@ export class Executor {
       return undefined;
     } catch (error) {
       const reason = revertReason(error);
-      return /already known|already imported/i.test(reason) ? undefined : reason;
+      return /already known|already imported/i.test(reason)
+        ? undefined
+        : reason;
     }
   }
 

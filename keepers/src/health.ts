@@ -1,8 +1,9 @@
 /**
  * Health scan: reads every tracked account through `PoolLens.accounts` in batches (hundreds per eth_call, all batches
- * in parallel, pinned to one block), riskiest accounts first.
+ * in parallel, pinned to one block), riskiest accounts first. The call is encoded and decoded by `lensCodec.ts`.
  */
-import type { IPoolLens } from "../../typechain-types";
+import type { Provider } from "ethers";
+import { decodeAccountsResult, encodeAccountsCall } from "./lensCodec";
 
 /** One account as the lens reports it, interest accrued to the scanned block. */
 export interface AccountHealth {
@@ -21,25 +22,23 @@ export class HealthScanner {
   private readonly lastHealth = new Map<string, bigint>();
 
   constructor(
-    private readonly lens: IPoolLens,
+    private readonly provider: Provider,
+    private readonly lensAddress: string,
     private readonly batchSize: number,
   ) {}
 
   /** Health of `accounts` in `pool` at `blockTag`, in the order scanned (lowest last-known health first). */
-  async scan(
-    pool: string,
-    accounts: readonly string[],
-    blockTag: number,
-  ): Promise<AccountHealth[]> {
-    const ordered = [...accounts].sort((a, b) =>
-      compareBigint(this.healthOf(pool, a), this.healthOf(pool, b)),
-    );
+  async scan(pool: string, accounts: readonly string[], blockTag: number): Promise<AccountHealth[]> {
+    const ordered = [...accounts].sort((a, b) => compareBigint(this.healthOf(pool, a), this.healthOf(pool, b)));
     const batches: string[][] = [];
     for (let start = 0; start < ordered.length; start += this.batchSize) {
       batches.push(ordered.slice(start, start + this.batchSize));
     }
     const results = await Promise.all(
-      batches.map((batch) => this.lens.accounts(pool, batch, { blockTag })),
+      batches.map(async (batch) => {
+        const data = encodeAccountsCall(pool, batch);
+        return decodeAccountsResult(await this.provider.call({ to: this.lensAddress, data, blockTag }), batch);
+      }),
     );
     const views: AccountHealth[] = results.flat().map((view) => ({
       account: view.account,
@@ -51,8 +50,7 @@ export class HealthScanner {
       insolvent: view.insolvent,
       priced: view.priced,
     }));
-    for (const view of views)
-      this.lastHealth.set(`${pool}:${view.account}`, view.healthFactorE18);
+    for (const view of views) this.lastHealth.set(`${pool}:${view.account}`, view.healthFactorE18);
     return views;
   }
 
@@ -62,5 +60,4 @@ export class HealthScanner {
   }
 }
 
-const compareBigint = (a: bigint, b: bigint): number =>
-  a < b ? -1 : a > b ? 1 : 0;
+const compareBigint = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);

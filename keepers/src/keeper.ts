@@ -9,7 +9,7 @@ import {
   type BrowserProvider,
   type Wallet,
 } from "ethers";
-import { IERC20__factory, IPoolLens__factory } from "../../typechain-types";
+import { IERC20__factory } from "../../typechain-types";
 import { AccountDiscovery } from "./discovery";
 import { Executor, type HeadBlock } from "./execution";
 import { HealthScanner, type AccountHealth } from "./health";
@@ -22,7 +22,13 @@ import {
 } from "./positions";
 import type { RetryingTransport } from "./rpc";
 import { StateStore, emptyState, type KeeperState } from "./state";
-import { decide, type Decision, type SkipReason } from "./strategy";
+import {
+  decide,
+  type Decision,
+  type LiquidationPlan,
+  type SkipReason,
+  type SocializePlan,
+} from "./strategy";
 import { RealizationVerifier } from "./verification";
 
 /** The settings the loop needs (a subset of `KeeperConfig`, so tests can build one directly). */
@@ -116,7 +122,8 @@ export class Keeper {
       logger,
     );
     this.scanner = new HealthScanner(
-      IPoolLens__factory.connect(settings.lens, provider),
+      provider,
+      settings.lens,
       settings.lensBatchSize,
     );
     this.reader = new PositionReader(provider);
@@ -253,7 +260,7 @@ export class Keeper {
     const { logger, metrics, settings, provider } = this.deps;
     const snapshot = await this.reader.poolSnapshot(pool, head.number);
     const loanToken = IERC20__factory.connect(snapshot.loanAsset, provider);
-    let repayBudget = await loanToken.balanceOf(this.executor.address, {
+    let repayBudget: bigint = await loanToken.balanceOf(this.executor.address, {
       blockTag: head.number,
     });
     const minProfitLoanAssets = parseUnits(
@@ -269,6 +276,10 @@ export class Keeper {
         this.reader.accountSnapshot(snapshot, view.account, head.number),
       ),
     );
+    const plans: {
+      plan: LiquidationPlan | SocializePlan;
+      view: AccountHealth;
+    }[] = [];
     for (const [index, account] of accounts.entries()) {
       if (!this.modelMatchesLens(snapshot, account, liquidatable[index]))
         continue;
@@ -278,59 +289,75 @@ export class Keeper {
         fees,
       });
       report.decisions.push(decision);
-      if (decision.kind === "skip") {
-        if (decision.reason === "healthy") continue;
-        const result = SKIP_RESULTS[decision.reason];
-        metrics.liquidations.inc({ pool, action: "liquidate", result });
-        logger.info(
-          { pool, borrower: account.account, reason: decision.reason, detail: decision.detail },
-          "liquidation skipped",
-        );
-        report.sends.push({ pool, borrower: account.account, action: "liquidate", result, detail: decision.detail });
+      if (decision.kind !== "skip") {
+        plans.push({ plan: decision, view: liquidatable[index] });
+        // The pool may take a little more than quoted (interest until inclusion): keep 0.1% aside per liquidation.
+        if (decision.kind === "liquidate") {
+          const reserved =
+            decision.quote.repaidAssets + decision.quote.repaidAssets / 1_000n;
+          repayBudget = reserved < repayBudget ? repayBudget - reserved : 0n;
+        }
         continue;
       }
-      const outcome = await this.executor.submit(decision, {
-        head,
-        loanDecimals: snapshot.loanDecimals,
-        minProfitLoanAssets,
+      if (decision.reason === "healthy") continue;
+      const result = SKIP_RESULTS[decision.reason];
+      metrics.liquidations.inc({ pool, action: "liquidate", result });
+      logger.info(
+        {
+          pool,
+          borrower: account.account,
+          reason: decision.reason,
+          detail: decision.detail,
+        },
+        "liquidation skipped",
+      );
+      report.sends.push({
+        pool,
+        borrower: account.account,
+        action: "liquidate",
+        result,
+        detail: decision.detail,
       });
+    }
+    if (plans.length === 0) return;
+
+    const outcomes = await this.executor.submitAll(
+      plans.map(({ plan }) => plan),
+      { head, loanDecimals: snapshot.loanDecimals, minProfitLoanAssets },
+    );
+    for (const [index, { plan, view }] of plans.entries()) {
+      const outcome = outcomes[index];
       metrics.liquidations.inc({
         pool,
-        action: decision.kind,
+        action: plan.kind,
         result: outcome.result,
       });
       report.sends.push({
         pool,
-        borrower: account.account,
-        action: decision.kind,
+        borrower: plan.borrower,
+        action: plan.kind,
         result: outcome.result,
         detail: outcome.detail,
       });
       const logFields = {
         pool,
-        borrower: account.account,
-        action: decision.kind,
+        borrower: plan.borrower,
+        action: plan.kind,
         result: outcome.result,
         detail: outcome.detail,
-        healthFactorE18: liquidatable[index].healthFactorE18,
+        healthFactorE18: view.healthFactorE18,
         expectedProfit:
-          decision.kind === "liquidate"
-            ? decision.expectedProfitLoanAssets
-            : undefined,
+          plan.kind === "liquidate" ? plan.expectedProfitLoanAssets : undefined,
         expectedBadDebt:
-          decision.kind === "liquidate"
-            ? decision.quote.badDebtAssets
-            : decision.expectedBadDebtAssets,
+          plan.kind === "liquidate"
+            ? plan.quote.badDebtAssets
+            : plan.expectedBadDebtAssets,
       };
-      if (outcome.result === "sent" || outcome.result === "dry_run")
-        logger.info(logFields, "acting on account");
-      else logger.info(logFields, "account not acted on");
-      if (outcome.result === "sent" && decision.kind === "liquidate") {
-        repayBudget -=
-          decision.quote.repaidAssets < repayBudget
-            ? decision.quote.repaidAssets
-            : repayBudget;
-      }
+      const acted = outcome.result === "sent" || outcome.result === "dry_run";
+      logger.info(
+        logFields,
+        acted ? "acting on account" : "account not acted on",
+      );
     }
   }
 
