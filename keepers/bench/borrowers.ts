@@ -115,7 +115,8 @@ export function benchFactoryArtifact(): CompiledContract {
     }),
   ) as SolcOutput;
   const errors = (output.errors ?? []).filter((error) => error.severity === "error");
-  if (errors.length > 0) throw new Error(`bench: BenchBorrowers.sol does not compile:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
+  if (errors.length > 0)
+    throw new Error(`bench: BenchBorrowers.sol does not compile:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
   compiledFactory = output.contracts["BenchBorrowers.sol"].BenchBorrowerFactory;
   return compiledFactory;
 }
@@ -123,7 +124,11 @@ export function benchFactoryArtifact(): CompiledContract {
 const send = (method: string, params: unknown[] = []): Promise<unknown> => network.provider.send(method, params);
 
 /** Opens `plans.length` positions with `strategy`; the pool must have the loan-asset cash to lend. */
-export async function openPositions(fx: PoolFixture, plans: readonly PositionPlan[], strategy: SetupStrategy): Promise<void> {
+export async function openPositions(
+  fx: PoolFixture,
+  plans: readonly PositionPlan[],
+  strategy: SetupStrategy,
+): Promise<void> {
   await send("evm_setBlockGasLimit", [ethers.toQuantity(SETUP_BLOCK_GAS_LIMIT)]);
   try {
     if (strategy === "clones") await openWithClones(fx, plans);
@@ -228,6 +233,7 @@ async function requireSuccess(hashes: readonly string[]): Promise<void> {
   for (const hash of [...hashes.slice(0, 2), ...hashes.slice(-2)]) {
     const receipt = await ethers.provider.getTransactionReceipt(hash);
     if (receipt === null) throw new Error(`bench setup: transaction ${hash} was never mined`);
-    if (receipt.status !== 1) throw new Error(`bench setup: transaction ${hash} reverted (gas used ${receipt.gasUsed})`);
+    if (receipt.status !== 1)
+      throw new Error(`bench setup: transaction ${hash} reverted (gas used ${receipt.gasUsed})`);
   }
 }

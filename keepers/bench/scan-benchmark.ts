@@ -3,9 +3,10 @@
  *
  * On the in-process Hardhat network, for 1,000 and 10,000 borrowing accounts in one pool:
  * - set-up time of the positions (see `borrowers.ts`; the strategies are compared on a small sample first);
- * - first tick (discovery from the deploy block: eth_getLogs + a full health scan) and steady-state tick on a new block
- *   (the full scan): wall time, RPC calls, accounts per second, for several `lensBatchSize` values, and the gas of one
- *   `PoolLens.accounts` batch against the 30M eth_call gas cap;
+ * - first tick (indexing every position event from the deploy block, then a full scan) and steady-state tick on a new
+ *   block (the full scan: the model values every debtor from the mirrored positions, the lens confirms those below the
+ *   watch health factor): wall time, RPC calls, accounts per second, for several `lensBatchSize` values, and the gas of
+ *   one `PoolLens.accounts` batch against the 30M eth_call gas cap (what confirming that many accounts costs);
  * - a price crash in block B that makes 1% of the accounts liquidatable (automine off): the keeper's tick on B, how many
  *   liquidations it sent, and the block each one was included in (B+1 is the target).
  *
@@ -21,11 +22,24 @@ import os from "node:os";
 import path from "node:path";
 import Table from "cli-table3";
 import { ethers, network } from "hardhat";
-import type { TickReport } from "../src/keeper";
+import type { KeeperSettings, TickReport } from "../src/keeper";
 import { deployPool, priceE36, units, type PoolFixture } from "../../test/helpers/fixtures";
-import { createTestKeeper, fundKeeper, hardhatWallet, KEEPER_WALLET_INDEX, type TestKeeper } from "../../test/keeper/harness";
+import {
+  createTestKeeper,
+  fundKeeper,
+  hardhatWallet,
+  KEEPER_WALLET_INDEX,
+  type TestKeeper,
+} from "../../test/keeper/harness";
 import { BusyTimeTransport } from "./busyTransport";
-import { DEFAULT_BLOCK_GAS_LIMIT, SETUP_STRATEGIES, benchFactoryArtifact, openPositions, type PositionPlan, type SetupStrategy } from "./borrowers";
+import {
+  DEFAULT_BLOCK_GAS_LIMIT,
+  SETUP_STRATEGIES,
+  benchFactoryArtifact,
+  openPositions,
+  type PositionPlan,
+  type SetupStrategy,
+} from "./borrowers";
 import { formatInt, formatMs, formatRange, median, timed } from "./stats";
 
 const LOAN_DECIMALS = 6;
@@ -36,7 +50,9 @@ const CRASH_PRICE = 1_800;
 const RISKY_EVERY = 100;
 
 const intList = (value: string | undefined, fallback: number[]): number[] =>
-  value === undefined || value.trim() === "" ? fallback : value.split(",").map((item) => Number.parseInt(item.trim(), 10));
+  value === undefined || value.trim() === ""
+    ? fallback
+    : value.split(",").map((item) => Number.parseInt(item.trim(), 10));
 
 const ACCOUNT_COUNTS = intList(process.env.BENCH_ACCOUNTS, [1_000, 10_000]);
 const LENS_BATCH_SIZES = intList(process.env.BENCH_LENS_BATCH, [500, 1_000]);
@@ -77,7 +93,9 @@ async function freshPool(accountCount: number): Promise<PoolFixture> {
     ratePerSecondE18: 3_000_000_000n, // ~9.5% APR: the lens accrues interest for every account it reads
     mintWholeTokens: BigInt(accountCount) * 2_000n + 1_000_000n,
   });
-  await fx.pool.connect(fx.lps[0]).deposit(units(BigInt(accountCount) * 1_500n + 100_000n, LOAN_DECIMALS), fx.lps[0].address);
+  await fx.pool
+    .connect(fx.lps[0])
+    .deposit(units(BigInt(accountCount) * 1_500n + 100_000n, LOAN_DECIMALS), fx.lps[0].address);
   await fundKeeper(fx, hardhatWallet(KEEPER_WALLET_INDEX), 10_000_000n);
   return fx;
 }
@@ -92,13 +110,18 @@ interface MeasuredKeeper extends TestKeeper {
   busy: BusyTimeTransport;
 }
 
-async function measuredKeeper(bench: Bench, lensBatchSize: number, stateDir?: string): Promise<MeasuredKeeper> {
+async function measuredKeeper(
+  bench: Bench,
+  lensBatchSize: number,
+  stateDir?: string,
+  settings: Partial<KeeperSettings> = {},
+): Promise<MeasuredKeeper> {
   let busy: BusyTimeTransport | undefined;
   const testKeeper = await createTestKeeper({
     pool: bench.pool,
     lens: bench.lens,
     stateDir,
-    settings: { lensBatchSize },
+    settings: { lensBatchSize, ...settings },
     wrapTransport: (inner) => (busy = new BusyTimeTransport(inner)),
   });
   check(busy !== undefined, "the keeper harness did not call wrapTransport");
@@ -152,7 +175,7 @@ interface ScanRow {
   accounts: number;
   lensBatchSize: number;
   variant: ScanVariant;
-  phase: "first tick (getLogs + scan)" | "steady tick (full scan)";
+  phase: "first tick (getLogs + scan)" | "steady tick (full scan)" | "reconciliation tick (lens confirms all)";
   samples: SampleSummary[];
   lensBatchGas: number;
 }
@@ -227,23 +250,47 @@ async function measureScans(
   for (let repeat = 0; repeat < REPEATS; repeat++) {
     await mine();
     const sample = await measuredTick(warm);
-    check(sample.report.accountsScanned === accountCount, `steady tick scanned ${sample.report.accountsScanned} accounts`);
+    check(
+      sample.report.accountsScanned === accountCount,
+      `steady tick scanned ${sample.report.accountsScanned} accounts`,
+    );
     steadySamples.push(sample);
   }
-  const accounts = warm.keeper.state.pools[bench.pool] === undefined ? [] : Object.keys(warm.keeper.state.pools[bench.pool].accounts);
+  // Every --full-scan-every-blocks blocks the lens confirms every account (the mirror's self-check): what that costs.
+  const reconcileSamples: TickSample[] = [];
+  const reconcileDir = mkdtempSync(path.join(os.tmpdir(), "keeper-bench-"));
+  cpSync(warm.stateDir, reconcileDir, { recursive: true });
+  const reconciling = await measuredKeeper(bench, lensBatchSize, reconcileDir, { fullScanEveryBlocks: 1 });
+  for (let repeat = 0; repeat < Math.min(REPEATS, 2); repeat++) {
+    await mine();
+    const sample = await measuredTick(reconciling);
+    check(
+      sample.report.lensConfirmed === accountCount,
+      `reconciliation tick confirmed ${sample.report.lensConfirmed} accounts through the lens, not ${accountCount}`,
+    );
+    reconcileSamples.push(sample);
+  }
+  const accounts =
+    warm.keeper.state.pools[bench.pool] === undefined ? [] : Object.keys(warm.keeper.state.pools[bench.pool].accounts);
   const gas = await lensBatchGas(bench, accounts, lensBatchSize);
   const common = { accounts: accountCount, lensBatchSize, variant, lensBatchGas: Number(gas) };
   return {
     rows: [
       { ...common, phase: "first tick (getLogs + scan)", samples: firstSamples.map(summarize) },
       { ...common, phase: "steady tick (full scan)", samples: steadySamples.map(summarize) },
+      { ...common, phase: "reconciliation tick (lens confirms all)", samples: reconcileSamples.map(summarize) },
     ],
     warm,
   };
 }
 
 /** Crash in block B with automine off, tick, mine until every liquidation sent is included. */
-async function measureCrash(bench: Bench, accountCount: number, warm: MeasuredKeeper, lensBatchSize: number): Promise<CrashRow> {
+async function measureCrash(
+  bench: Bench,
+  accountCount: number,
+  warm: MeasuredKeeper,
+  lensBatchSize: number,
+): Promise<CrashRow> {
   const row: CrashRow = {
     accounts: accountCount,
     lensBatchSize,
@@ -269,7 +316,10 @@ async function measureCrash(bench: Bench, accountCount: number, warm: MeasuredKe
       const crashBlock = await ethers.provider.getBlockNumber();
       const sample = await measuredTick(keeper);
       const { report } = sample;
-      check(report.block === crashBlock, `the crash tick ran on block ${report.block}, not the crash block ${crashBlock}`);
+      check(
+        report.block === crashBlock,
+        `the crash tick ran on block ${report.block}, not the crash block ${crashBlock}`,
+      );
       check(
         report.liquidatable === expectedLiquidatable,
         `${report.liquidatable} accounts liquidatable after the crash, expected ${expectedLiquidatable}`,
@@ -290,7 +340,10 @@ async function measureCrash(bench: Bench, accountCount: number, warm: MeasuredKe
           row.liquidationGas.push(Number(receipt.gasUsed));
         }
       }
-      check(included.size === entries.length, `${entries.length - included.size} liquidations not included within 10 blocks`);
+      check(
+        included.size === entries.length,
+        `${entries.length - included.size} liquidations not included within 10 blocks`,
+      );
       const offsets = [...included.values()].map((block) => block - crashBlock);
       row.liquidatable.push(report.liquidatable);
       row.sent.push(sent.length);
@@ -316,7 +369,10 @@ function machineTable(): string {
     ["memory", `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`],
     ["node", process.version],
     ["hardhat (EDR, in-process)", hardhatVersion],
-    ["repeats", `${REPEATS} steady ticks, ${FIRST_TICK_REPEATS} first ticks, ${CRASH_REPEATS} crashes per row; median (min–max)`],
+    [
+      "repeats",
+      `${REPEATS} steady ticks, ${FIRST_TICK_REPEATS} first ticks, ${CRASH_REPEATS} crashes per row; median (min–max)`,
+    ],
   );
   return table.toString();
 }
@@ -324,10 +380,22 @@ function machineTable(): string {
 function setupTable(comparison: SetupRow[], full: SetupRow[]): string {
   const table = new Table({ head: ["set-up", "strategy", "accounts", "wall time (s)", "accounts/s"], style: PLAIN });
   for (const row of comparison) {
-    table.push(["comparison", row.strategy, formatInt(row.accounts), (row.ms / 1000).toFixed(1), formatInt(row.accounts / (row.ms / 1000))]);
+    table.push([
+      "comparison",
+      row.strategy,
+      formatInt(row.accounts),
+      (row.ms / 1000).toFixed(1),
+      formatInt(row.accounts / (row.ms / 1000)),
+    ]);
   }
   for (const row of full) {
-    table.push(["benchmark", row.strategy, formatInt(row.accounts), (row.ms / 1000).toFixed(1), formatInt(row.accounts / (row.ms / 1000))]);
+    table.push([
+      "benchmark",
+      row.strategy,
+      formatInt(row.accounts),
+      (row.ms / 1000).toFixed(1),
+      formatInt(row.accounts / (row.ms / 1000)),
+    ]);
   }
   return table.toString();
 }
@@ -468,7 +536,12 @@ async function main(): Promise<void> {
 
   console.log("\n=== Keeper benchmark: summary ===");
   console.log(machineTable());
-  console.log(setupTable(comparison, results.map((result) => result.setup)));
+  console.log(
+    setupTable(
+      comparison,
+      results.map((result) => result.setup),
+    ),
+  );
   console.log(scanTable(results.flatMap((result) => result.scans)));
   console.log(crashTable(results.map((result) => result.crash)));
 }

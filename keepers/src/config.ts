@@ -67,6 +67,8 @@ export const SETTINGS = {
     flag: "--lens-batch-size <n>",
     env: "KEEPER_LENS_BATCH_SIZE",
   },
+  watchHealthFactor: { flag: "--watch-health-factor <hf>", env: "KEEPER_WATCH_HEALTH_FACTOR" },
+  fullScanEveryBlocks: { flag: "--full-scan-every-blocks <n>", env: "KEEPER_FULL_SCAN_EVERY_BLOCKS" },
   logLevel: { flag: "--log-level <level>", env: "KEEPER_LOG_LEVEL" },
   pretty: { flag: "--pretty", env: "KEEPER_LOG_PRETTY" },
 } as const;
@@ -74,25 +76,14 @@ export const SETTINGS = {
 export type SettingName = keyof typeof SETTINGS;
 type RawSettings = Partial<Record<SettingName, string | boolean>>;
 
-const address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
 const integer = (minimum: number) => z.coerce.number().int().min(minimum);
-const decimal = z
-  .string()
-  .regex(/^\d+(\.\d+)?$/, "must be a non-negative decimal number");
-const flag = z.union([
-  z.boolean(),
-  z
-    .enum(["true", "false", "1", "0"])
-    .transform((v) => v === "true" || v === "1"),
-]);
+const decimal = z.string().regex(/^\d+(\.\d+)?$/, "must be a non-negative decimal number");
+const flag = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
 
 const configSchema = z.object({
   network: z.string().min(1),
-  rpcUrl: z
-    .string()
-    .regex(/^(https?|wss?):\/\/.+/i, "must be an http(s):// or ws(s):// URL"),
+  rpcUrl: z.string().regex(/^(https?|wss?):\/\/.+/i, "must be an http(s):// or ws(s):// URL"),
   privateKey: z
     .string()
     .regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key")
@@ -121,9 +112,9 @@ const configSchema = z.object({
   stateDir: z.string().min(1),
   logRangeBlocks: integer(1).default(2_000),
   lensBatchSize: integer(1).default(500),
-  logLevel: z
-    .enum(["trace", "debug", "info", "warn", "error", "fatal"])
-    .default("info"),
+  watchHealthFactor: decimal.default("1.05"),
+  fullScanEveryBlocks: integer(1).default(100),
+  logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   pretty: flag.default(false),
 });
 
@@ -132,8 +123,10 @@ type ParsedConfig = z.infer<typeof configSchema>;
 /** The validated configuration, with amounts already in exact units. */
 export interface KeeperConfig extends Omit<
   ParsedConfig,
-  "maxGasPriceGwei" | "priorityFeeGwei" | "nativePrice"
+  "maxGasPriceGwei" | "priorityFeeGwei" | "nativePrice" | "watchHealthFactor"
 > {
+  /** Model health factor (×1e18) under which an account is confirmed through the lens every block. */
+  watchHealthFactorE18: bigint;
   maxGasPriceWei: bigint;
   priorityFeeWei: bigint;
   /** Whole loan-asset units per whole native token, scaled by 1e18. */
@@ -142,9 +135,7 @@ export interface KeeperConfig extends Omit<
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(
-      `Keeper configuration is incomplete or invalid:\n  - ${problems.join("\n  - ")}`,
-    );
+    super(`Keeper configuration is incomplete or invalid:\n  - ${problems.join("\n  - ")}`);
     this.name = "ConfigError";
   }
 }
@@ -157,11 +148,7 @@ function defaultRpcUrl(network: string, env: NodeJS.ProcessEnv): string | undefi
 }
 
 /** Resolves flags > env > deployments file > defaults, then validates. Throws `ConfigError` naming what to set. */
-export function resolveConfig(
-  flags: RawSettings,
-  env: NodeJS.ProcessEnv,
-  cwd = process.cwd(),
-): KeeperConfig {
+export function resolveConfig(flags: RawSettings, env: NodeJS.ProcessEnv, cwd = process.cwd()): KeeperConfig {
   const raw: Record<string, unknown> = {};
   for (const name of Object.keys(SETTINGS) as SettingName[]) {
     const value = flags[name] ?? env[SETTINGS[name].env];
@@ -171,8 +158,7 @@ export function resolveConfig(
   const problems: string[] = [];
   let deployment: ReturnType<typeof readDeployment>;
   try {
-    deployment =
-      network === undefined ? undefined : readDeployment(network, cwd);
+    deployment = network === undefined ? undefined : readDeployment(network, cwd);
   } catch (error) {
     problems.push((error as Error).message);
   }
@@ -187,8 +173,7 @@ export function resolveConfig(
   raw.factory ??= deployment?.contracts.PoolFactory;
   raw.lens ??= deployment?.contracts.PoolLens;
   raw.startBlock ??= deployment?.deployBlock;
-  raw.stateDir ??=
-    network === undefined ? undefined : path.join(cwd, "keeper-state", network);
+  raw.stateDir ??= network === undefined ? undefined : path.join(cwd, "keeper-state", network);
 
   const parsed = configSchema.safeParse(raw);
   // Settings that depend on each other, checked whether or not the fields parsed.
@@ -198,9 +183,7 @@ export function resolveConfig(
         `(set ${SETTINGS.keystore.flag} or ${SETTINGS.keystore.env}, with ${SETTINGS.keystorePassword.env})`,
     );
   } else if (raw.keystore !== undefined && raw.keystorePassword === undefined) {
-    problems.push(
-      `keystorePassword: the keystore needs its password (set ${SETTINGS.keystorePassword.env})`,
-    );
+    problems.push(`keystorePassword: the keystore needs its password (set ${SETTINGS.keystorePassword.env})`);
   }
   if ((raw.pools as string[]).length === 0 && raw.factory === undefined) {
     problems.push(
@@ -217,19 +200,17 @@ export function resolveConfig(
           ? ""
           : ` (set ${setting.flag === "(env only)" ? "" : `${setting.flag} or `}${setting.env})`;
       const missing = name !== undefined && raw[name] === undefined;
-      problems.push(
-        `${name ?? "config"}: ${missing ? "missing" : issue.message}${how}`,
-      );
+      problems.push(`${name ?? "config"}: ${missing ? "missing" : issue.message}${how}`);
     }
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  const { maxGasPriceGwei, priorityFeeGwei, nativePrice, ...rest } =
-    parsed.data;
+  const { maxGasPriceGwei, priorityFeeGwei, nativePrice, watchHealthFactor, ...rest } = parsed.data;
   return {
     ...rest,
     maxGasPriceWei: parseUnits(maxGasPriceGwei, "gwei"),
     priorityFeeWei: parseUnits(priorityFeeGwei, "gwei"),
     nativePriceE18: parseUnits(nativePrice, 18),
+    watchHealthFactorE18: parseUnits(watchHealthFactor, 18),
   };
 }
 
@@ -243,9 +224,7 @@ export function commandLine(): Command {
     .showHelpAfterError();
   for (const [name, setting] of Object.entries(SETTINGS)) {
     if (setting.flag === "(env only)") continue;
-    const option = new Option(setting.flag, `${name} (env ${setting.env})`).env(
-      setting.env,
-    );
+    const option = new Option(setting.flag, `${name} (env ${setting.env})`).env(setting.env);
     command.addOption(option);
   }
   return command;

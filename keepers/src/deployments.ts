@@ -6,9 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
-const address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte hex address");
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte hex address");
 
 export const deploymentSchema = z.looseObject({
   network: z.string().min(1),
@@ -33,30 +31,18 @@ export const deploymentSchema = z.looseObject({
 export type Deployment = z.infer<typeof deploymentSchema>;
 
 /** Path of a network's deployments file under `rootDir` (the repository root by default). */
-export function deploymentPath(
-  network: string,
-  rootDir = process.cwd(),
-): string {
+export function deploymentPath(network: string, rootDir = process.cwd()): string {
   return path.join(rootDir, "deployments", `${network}.json`);
 }
 
 /** The network's deployment, or undefined when the file does not exist. Throws with the file and field on bad data. */
-export function readDeployment(
-  network: string,
-  rootDir = process.cwd(),
-): Deployment | undefined {
+export function readDeployment(network: string, rootDir = process.cwd()): Deployment | undefined {
   const file = deploymentPath(network, rootDir);
   if (!existsSync(file)) return undefined;
-  const parsed = deploymentSchema.safeParse(
-    JSON.parse(readFileSync(file, "utf8")),
-  );
+  const parsed = deploymentSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`,
-    );
-    throw new Error(
-      `${file} is not a valid deployments file (${problems.join("; ")}). Redeploy or fix the file.`,
-    );
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    throw new Error(`${file} is not a valid deployments file (${problems.join("; ")}). Redeploy or fix the file.`);
   }
   return parsed.data;
 }

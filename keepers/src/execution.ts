@@ -3,22 +3,13 @@
  * with its own nonce counter, journals each signed transaction before broadcasting it, bumps the fee of a stuck one
  * (same nonce, so never two sends), and never lets the fee exceed what the liquidation earns.
  */
-import {
-  Transaction,
-  type BrowserProvider,
-  type TransactionReceipt,
-  type Wallet,
-} from "ethers";
+import { Transaction, type BrowserProvider, type TransactionReceipt, type Wallet } from "ethers";
 import { IPool__factory } from "../../typechain-types";
 import type { Logger } from "./logger";
 import type { AttemptResult, KeeperMetrics } from "./metrics";
 import { zeroFloorSub } from "./model/poolMath";
 import type { JournalEntry, KeeperState } from "./state";
-import {
-  loanAssetsInWei,
-  type LiquidationPlan,
-  type SocializePlan,
-} from "./strategy";
+import { loanAssetsInWei, type LiquidationPlan, type SocializePlan } from "./strategy";
 
 const poolInterface = IPool__factory.createInterface();
 
@@ -62,8 +53,7 @@ export function revertReason(error: unknown): string {
   if (data !== undefined) {
     try {
       const parsed = poolInterface.parseError(data);
-      if (parsed !== null)
-        return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
+      if (parsed !== null) return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
     } catch {
       // not a pool error: fall through
     }
@@ -72,17 +62,10 @@ export function revertReason(error: unknown): string {
 }
 
 function findRevertData(error: unknown): string | undefined {
-  for (
-    let current: unknown = error, depth = 0;
-    current !== null && typeof current === "object" && depth < 5;
-    depth++
-  ) {
+  for (let current: unknown = error, depth = 0; current !== null && typeof current === "object" && depth < 5; depth++) {
     const { data } = current as { data?: unknown };
-    if (typeof data === "string" && data.startsWith("0x") && data.length >= 10)
-      return data;
-    current =
-      (current as { error?: unknown; info?: unknown }).error ??
-      (current as { info?: unknown }).info;
+    if (typeof data === "string" && data.startsWith("0x") && data.length >= 10) return data;
+    current = (current as { error?: unknown; info?: unknown }).error ?? (current as { info?: unknown }).info;
   }
   return undefined;
 }
@@ -102,8 +85,7 @@ function calldataOf(plan: Plan, receiver: string): string {
     : poolInterface.encodeFunctionData("socializeBadDebt", [plan.borrower]);
 }
 
-const ceilPercent = (value: bigint, percent: number): bigint =>
-  (value * BigInt(100 + percent) + 99n) / 100n;
+const ceilPercent = (value: bigint, percent: number): bigint => (value * BigInt(100 + percent) + 99n) / 100n;
 
 export class Executor {
   private nextNonce = 0;
@@ -125,10 +107,7 @@ export class Executor {
 
   /** Sets the nonce counter past every journaled transaction; re-broadcasts journaled ones the node forgot. */
   async init(): Promise<void> {
-    const pendingCount = await this.provider.getTransactionCount(
-      this.wallet.address,
-      "pending",
-    );
+    const pendingCount = await this.provider.getTransactionCount(this.wallet.address, "pending");
     const journaled = this.pending().map((entry) => entry.nonce + 1);
     this.nextNonce = Math.max(pendingCount, ...journaled);
     for (const entry of this.pending()) {
@@ -144,9 +123,7 @@ export class Executor {
   }
 
   inFlight(pool: string, borrower: string): boolean {
-    return this.pending().some(
-      (entry) => entry.pool === pool && entry.borrower === borrower,
-    );
+    return this.pending().some((entry) => entry.pool === pool && entry.borrower === borrower);
   }
 
   /** Simulates, prices and sends one plan. */
@@ -160,15 +137,11 @@ export class Executor {
    * independent), prices them, signs the survivors with consecutive nonces, journals them all with one write, then
    * broadcasts them in nonce order. Outcomes come back in the order of `plans`.
    */
-  async submitAll(
-    plans: readonly Plan[],
-    context: SubmitContext,
-  ): Promise<SubmitOutcome[]> {
+  async submitAll(plans: readonly Plan[], context: SubmitContext): Promise<SubmitOutcome[]> {
     const outcomes: SubmitOutcome[] = new Array<SubmitOutcome>(plans.length);
     const simulations = await Promise.all(
       plans.map(async (plan) => {
-        if (this.inFlight(plan.pool, plan.borrower))
-          return { result: "skipped_in_flight" } as SubmitOutcome;
+        if (this.inFlight(plan.pool, plan.borrower)) return { result: "skipped_in_flight" } as SubmitOutcome;
         const call = {
           to: plan.pool,
           from: this.wallet.address,
@@ -233,8 +206,7 @@ export class Executor {
         borrower: plan.borrower,
         action: plan.kind,
         collateral: plan.kind === "liquidate" ? plan.collateral : undefined,
-        repayAssets:
-          plan.kind === "liquidate" ? plan.repayAssets.toString() : undefined,
+        repayAssets: plan.kind === "liquidate" ? plan.repayAssets.toString() : undefined,
         nonce,
         rawTransactions: [raw],
         hashes: [Transaction.from(raw).hash as string],
@@ -247,8 +219,7 @@ export class Executor {
         firstSentBlock: context.head.number,
         sentBlock: context.head.number,
         bumps: 0,
-        expectsBadDebtRealization:
-          plan.kind === "socialize" || plan.quote.realizesBadDebt,
+        expectsBadDebtRealization: plan.kind === "socialize" || plan.quote.realizesBadDebt,
         expectedBadDebtAssets: (plan.kind === "socialize"
           ? plan.expectedBadDebtAssets
           : plan.quote.badDebtAssets
@@ -284,8 +255,7 @@ export class Executor {
     const { head } = context;
     const priorityFee = this.options.priorityFeeWei;
     let maxFeePerGas = head.baseFeePerGas * 2n + priorityFee;
-    if (maxFeePerGas > this.options.maxGasPriceWei)
-      maxFeePerGas = this.options.maxGasPriceWei;
+    if (maxFeePerGas > this.options.maxGasPriceWei) maxFeePerGas = this.options.maxGasPriceWei;
     // Liquidations: the fee never exceeds the bonus less the minimum profit. Socializations: only the gas price cap.
     const feeBudgetWei =
       plan.kind === "liquidate"
@@ -295,17 +265,13 @@ export class Executor {
             context.loanDecimals,
           )
         : gasEstimate * this.options.maxGasPriceWei;
-    if (gasEstimate * maxFeePerGas > feeBudgetWei)
-      maxFeePerGas = feeBudgetWei / gasEstimate;
+    if (gasEstimate * maxFeePerGas > feeBudgetWei) maxFeePerGas = feeBudgetWei / gasEstimate;
     if (maxFeePerGas < head.baseFeePerGas) {
       const detail =
         `fee budget ${feeBudgetWei} wei for ${gasEstimate} gas allows ${maxFeePerGas} wei/gas, ` +
         `below the base fee ${head.baseFeePerGas}`;
       return {
-        result:
-          plan.kind === "liquidate"
-            ? "skipped_unprofitable"
-            : "skipped_fee_cap",
+        result: plan.kind === "liquidate" ? "skipped_unprofitable" : "skipped_fee_cap",
         detail,
       };
     }
@@ -364,9 +330,7 @@ export class Executor {
   async poll(head: HeadBlock): Promise<CompletedTransaction[]> {
     const completed: CompletedTransaction[] = [];
     for (const entry of this.pending()) {
-      const receipts = await Promise.all(
-        entry.hashes.map((hash) => this.provider.getTransactionReceipt(hash)),
-      );
+      const receipts = await Promise.all(entry.hashes.map((hash) => this.provider.getTransactionReceipt(hash)));
       const receipt = receipts.find((candidate) => candidate !== null);
       if (receipt !== undefined && receipt !== null) {
         entry.status = receipt.status === 1 ? "included" : "reverted";
@@ -377,29 +341,19 @@ export class Executor {
           action: entry.action,
           result: entry.status,
         });
-        this.metrics.blocksToInclusion.observe(
-          receipt.blockNumber - entry.detectedBlock,
-        );
+        this.metrics.blocksToInclusion.observe(receipt.blockNumber - entry.detectedBlock);
         const log = {
           id: entry.id,
           hash: receipt.hash,
           block: receipt.blockNumber,
           gasUsed: receipt.gasUsed,
         };
-        if (entry.status === "included")
-          this.logger.info(log, "transaction included");
-        else
-          this.logger.warn(
-            log,
-            "transaction reverted on chain (a competitor was first); not retrying it",
-          );
+        if (entry.status === "included") this.logger.info(log, "transaction included");
+        else this.logger.warn(log, "transaction reverted on chain (a competitor was first); not retrying it");
         completed.push({ entry, receipt });
         continue;
       }
-      const minedNonce = await this.provider.getTransactionCount(
-        this.wallet.address,
-        "latest",
-      );
+      const minedNonce = await this.provider.getTransactionCount(this.wallet.address, "latest");
       if (minedNonce > entry.nonce) {
         entry.status = "dropped";
         this.metrics.liquidations.inc({
@@ -407,16 +361,10 @@ export class Executor {
           action: entry.action,
           result: "dropped",
         });
-        this.logger.error(
-          { id: entry.id, nonce: entry.nonce },
-          "nonce used by a transaction not in the journal",
-        );
+        this.logger.error({ id: entry.id, nonce: entry.nonce }, "nonce used by a transaction not in the journal");
         continue;
       }
-      if (
-        head.number - entry.firstSentBlock >=
-        this.options.receiptTimeoutBlocks
-      ) {
+      if (head.number - entry.firstSentBlock >= this.options.receiptTimeoutBlocks) {
         entry.status = "timed_out";
         this.metrics.liquidations.inc({
           pool: entry.pool,
@@ -435,18 +383,10 @@ export class Executor {
         continue;
       }
       const latestHash = entry.hashes[entry.hashes.length - 1];
-      const known = await this.provider.send("eth_getTransactionByHash", [
-        latestHash,
-      ]);
+      const known = await this.provider.send("eth_getTransactionByHash", [latestHash]);
       if (known === null) {
-        this.logger.warn(
-          { id: entry.id, hash: latestHash },
-          "node does not know the transaction: re-broadcasting it",
-        );
-        await this.broadcastQuietly(
-          entry.rawTransactions[entry.rawTransactions.length - 1],
-          entry,
-        );
+        this.logger.warn({ id: entry.id, hash: latestHash }, "node does not know the transaction: re-broadcasting it");
+        await this.broadcastQuietly(entry.rawTransactions[entry.rawTransactions.length - 1], entry);
         entry.sentBlock = head.number;
       } else if (
         head.number - entry.sentBlock >= this.options.bumpAfterBlocks &&
@@ -462,18 +402,11 @@ export class Executor {
   private async bump(entry: JournalEntry, head: HeadBlock): Promise<void> {
     const oldMaxFee = BigInt(entry.maxFeePerGasWei);
     const oldPriority = BigInt(entry.maxPriorityFeePerGasWei);
-    const priority = ceilPercent(
-      oldPriority === 0n ? 1n : oldPriority,
-      this.options.feeBumpPercent,
-    );
+    const priority = ceilPercent(oldPriority === 0n ? 1n : oldPriority, this.options.feeBumpPercent);
     let maxFee = ceilPercent(oldMaxFee, this.options.feeBumpPercent);
-    if (maxFee < head.baseFeePerGas * 2n + priority)
-      maxFee = head.baseFeePerGas * 2n + priority;
+    if (maxFee < head.baseFeePerGas * 2n + priority) maxFee = head.baseFeePerGas * 2n + priority;
     const budgetCap = BigInt(entry.feeBudgetWei) / BigInt(entry.gasEstimate);
-    const cap =
-      budgetCap < this.options.maxGasPriceWei
-        ? budgetCap
-        : this.options.maxGasPriceWei;
+    const cap = budgetCap < this.options.maxGasPriceWei ? budgetCap : this.options.maxGasPriceWei;
     if (maxFee > cap) maxFee = cap;
     if (maxFee < ceilPercent(oldMaxFee, 10) || priority > maxFee) {
       this.logger.warn(
@@ -518,23 +451,15 @@ export class Executor {
       return undefined;
     } catch (error) {
       const reason = revertReason(error);
-      return /already known|already imported/i.test(reason)
-        ? undefined
-        : reason;
+      return /already known|already imported/i.test(reason) ? undefined : reason;
     }
   }
 
-  private async broadcastQuietly(
-    raw: string,
-    entry: JournalEntry,
-  ): Promise<void> {
+  private async broadcastQuietly(raw: string, entry: JournalEntry): Promise<void> {
     try {
       await this.provider.send("eth_sendRawTransaction", [raw]);
     } catch (error) {
-      this.logger.warn(
-        { id: entry.id, reason: revertReason(error) },
-        "broadcast refused; will check the receipt",
-      );
+      this.logger.warn({ id: entry.id, reason: revertReason(error) }, "broadcast refused; will check the receipt");
     }
   }
 
@@ -560,13 +485,7 @@ export class Executor {
   }
 
   private async resyncNonce(): Promise<void> {
-    const pendingCount = await this.provider.getTransactionCount(
-      this.wallet.address,
-      "pending",
-    );
-    this.nextNonce = Math.max(
-      pendingCount,
-      ...this.pending().map((entry) => entry.nonce + 1),
-    );
+    const pendingCount = await this.provider.getTransactionCount(this.wallet.address, "pending");
+    this.nextNonce = Math.max(pendingCount, ...this.pending().map((entry) => entry.nonce + 1));
   }
 }

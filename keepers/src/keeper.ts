@@ -1,34 +1,20 @@
 /**
  * The keeper loop. One `tick` per new block: check journaled transactions (and verify realizations), index new
- * borrowers, scan every tracked account's health through the lens, decide per liquidatable account, simulate and
- * send. State is saved after every tick and before every broadcast.
+ * position events, value every debtor with the model and confirm the risky ones through the lens, decide per
+ * liquidatable account, simulate and send. State is saved after every tick and before every broadcast.
  */
-import {
-  MaxUint256,
-  parseUnits,
-  type BrowserProvider,
-  type Wallet,
-} from "ethers";
+import { MaxUint256, parseUnits, type BrowserProvider, type Wallet } from "ethers";
 import { IERC20__factory } from "../../typechain-types";
-import { AccountDiscovery } from "./discovery";
+import { AccountDiscovery, type Position } from "./discovery";
 import { Executor, type HeadBlock } from "./execution";
 import { HealthScanner, type AccountHealth } from "./health";
 import type { Logger } from "./logger";
 import type { AttemptResult, KeeperMetrics } from "./metrics";
-import {
-  PositionReader,
-  type AccountSnapshot,
-  type PoolSnapshot,
-} from "./positions";
+import { PositionReader, liquidityOf, type AccountSnapshot, type PoolSnapshot } from "./positions";
+import { healthFactorDown } from "./model/poolMath";
 import type { RetryingTransport } from "./rpc";
 import { StateStore, emptyState, type KeeperState } from "./state";
-import {
-  decide,
-  type Decision,
-  type LiquidationPlan,
-  type SkipReason,
-  type SocializePlan,
-} from "./strategy";
+import { decide, type Decision, type LiquidationPlan, type SkipReason, type SocializePlan } from "./strategy";
 import { RealizationVerifier } from "./verification";
 
 /** The settings the loop needs (a subset of `KeeperConfig`, so tests can build one directly). */
@@ -52,6 +38,10 @@ export interface KeeperSettings {
   stateDir: string;
   logRangeBlocks: number;
   lensBatchSize: number;
+  /** Accounts whose model health factor is below this (×1e18) are confirmed through the lens every block. */
+  watchHealthFactorE18: bigint;
+  /** Every this many blocks, every account is confirmed through the lens (catches a drifted position mirror). */
+  fullScanEveryBlocks: number;
 }
 
 export interface KeeperDependencies {
@@ -63,6 +53,12 @@ export interface KeeperDependencies {
   settings: KeeperSettings;
   logger: Logger;
   metrics: KeeperMetrics;
+}
+
+/** Lowest health first; unknown health (an unpriced collateral) before all. */
+function compareHealth(a: bigint | undefined, b: bigint | undefined): number {
+  if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The metric result of each reason a liquidatable account is not liquidated. */
@@ -77,7 +73,10 @@ export interface TickReport {
   block: number;
   skippedSameBlock: boolean;
   rewoundTo?: number;
+  /** Debtors whose health the model computed. */
   accountsScanned: number;
+  /** Accounts read through the lens to confirm the model. */
+  lensConfirmed: number;
   liquidatable: number;
   decisions: Decision[];
   sends: {
@@ -121,11 +120,7 @@ export class Keeper {
       },
       logger,
     );
-    this.scanner = new HealthScanner(
-      provider,
-      settings.lens,
-      settings.lensBatchSize,
-    );
+    this.scanner = new HealthScanner(provider, settings.lens, settings.lensBatchSize);
     this.reader = new PositionReader(provider);
     this.verifier = new RealizationVerifier(provider, this.reader);
     this.executor = new Executor(
@@ -166,8 +161,7 @@ export class Keeper {
     const callsBefore = this.deps.transport.calls;
     const { logger, metrics, provider } = this.deps;
     const block = await provider.getBlock("latest");
-    if (block === null || block.hash === null)
-      throw new Error("the node returned no latest block");
+    if (block === null || block.hash === null) throw new Error("the node returned no latest block");
     const head: HeadBlock = {
       number: block.number,
       hash: block.hash,
@@ -177,6 +171,7 @@ export class Keeper {
       block: head.number,
       skippedSameBlock: false,
       accountsScanned: 0,
+      lensConfirmed: 0,
       liquidatable: 0,
       decisions: [],
       sends: [],
@@ -184,21 +179,14 @@ export class Keeper {
       durationMs: 0,
     };
     const lastKept = this.state.recentBlocks.at(-1);
-    if (
-      lastKept !== undefined &&
-      lastKept.number === head.number &&
-      lastKept.hash === head.hash
-    ) {
+    if (lastKept !== undefined && lastKept.number === head.number && lastKept.hash === head.hash) {
       report.skippedSameBlock = true;
       report.rpcCalls = this.deps.transport.calls - callsBefore;
       return report;
     }
 
     for (const completed of await this.executor.poll(head)) {
-      if (
-        completed.receipt.status === 1 &&
-        completed.entry.expectsBadDebtRealization
-      ) {
+      if (completed.receipt.status === 1 && completed.entry.expectsBadDebtRealization) {
         await this.verify(completed.entry, completed.receipt);
       }
     }
@@ -206,32 +194,7 @@ export class Keeper {
     const sync = await this.discovery.sync(head);
     report.rewoundTo = sync.rewoundTo;
 
-    for (const pool of this.discovery.pools()) {
-      const accounts = this.discovery.accounts(pool);
-      metrics.accountsTracked.set({ pool }, accounts.length);
-      if (accounts.length === 0) {
-        metrics.unhealthyAccounts.set({ pool }, 0);
-        continue;
-      }
-      const views = await this.scanner.scan(pool, accounts, head.number);
-      report.accountsScanned += views.length;
-      const liquidatable = views.filter(
-        (view) => view.priced && view.debt > 0n && view.liquidatable,
-      );
-      for (const view of views) {
-        if (!view.priced)
-          logger.warn(
-            { pool, account: view.account },
-            "account cannot be priced: an oracle reverts",
-          );
-        else if (view.debt === 0n)
-          this.discovery.pruneRepaid(pool, view.account);
-      }
-      metrics.unhealthyAccounts.set({ pool }, liquidatable.length);
-      report.liquidatable += liquidatable.length;
-      if (liquidatable.length > 0)
-        await this.act(pool, liquidatable, head, report);
-    }
+    for (const pool of this.discovery.pools()) await this.scanPool(pool, head, report);
 
     this.persist();
     metrics.recordBlockProcessed(head.number);
@@ -250,39 +213,98 @@ export class Keeper {
     return report;
   }
 
+  /**
+   * One pool at `head`: the model computes every debtor's health from the indexed positions and the pool's prices
+   * and totals; the lens confirms, in batches, every account below the watch health factor (all of them every
+   * `fullScanEveryBlocks` blocks, to catch a drifted mirror); liquidatable ones are acted on, riskiest first.
+   */
+  private async scanPool(pool: string, head: HeadBlock, report: TickReport): Promise<void> {
+    const { logger, metrics, settings } = this.deps;
+    const debtors = this.discovery.accounts(pool);
+    metrics.accountsTracked.set({ pool }, debtors.length);
+    if (debtors.length === 0) {
+      metrics.unhealthyAccounts.set({ pool }, 0);
+      return;
+    }
+    const drifted = debtors.filter((account) => this.discovery.drifted.has(`${pool}:${account}`));
+    if (drifted.length > 0) await this.discovery.refresh(pool, drifted, head.number);
+
+    const snapshot = await this.reader.poolSnapshot(pool, head.number);
+    const evaluated = new Map<string, { account: AccountSnapshot; healthFactorE18: bigint | undefined }>();
+    for (const account of this.discovery.accounts(pool)) {
+      const position = this.discovery.position(pool, account);
+      const balances = snapshot.collaterals.map((collateral) => position.collateral.get(collateral.address) ?? 0n);
+      const unpriced = snapshot.collaterals.some((collateral, index) => !collateral.priced && balances[index] > 0n);
+      const liquidity = liquidityOf(snapshot, position.borrowShares, balances);
+      evaluated.set(account, {
+        account: {
+          account,
+          borrowShares: position.borrowShares,
+          collateralBalances: balances,
+          liquidity,
+        },
+        healthFactorE18: unpriced ? undefined : healthFactorDown(liquidity.liquidationLimit, liquidity.debt),
+      });
+    }
+    report.accountsScanned += evaluated.size;
+
+    const fullScan = head.number % settings.fullScanEveryBlocks === 0;
+    const toConfirm = [...evaluated.entries()]
+      .filter(
+        ([, entry]) =>
+          fullScan || entry.healthFactorE18 === undefined || entry.healthFactorE18 < settings.watchHealthFactorE18,
+      )
+      .sort(([, a], [, b]) => compareHealth(a.healthFactorE18, b.healthFactorE18))
+      .map(([account]) => account);
+    report.lensConfirmed += toConfirm.length;
+    const views = toConfirm.length === 0 ? [] : await this.scanner.scan(pool, toConfirm, head.number);
+
+    const liquidatable: { view: AccountHealth; account: AccountSnapshot }[] = [];
+    const diverged: string[] = [];
+    for (const view of views) {
+      const entry = evaluated.get(view.account);
+      if (!view.priced) {
+        logger.warn({ pool, account: view.account }, "account cannot be priced: an oracle reverts");
+        continue;
+      }
+      if (entry === undefined || !this.modelMatchesLens(snapshot, entry.account, view)) {
+        diverged.push(view.account);
+        continue;
+      }
+      if (view.debt > 0n && view.liquidatable) liquidatable.push({ view, account: entry.account });
+    }
+    if (diverged.length > 0) {
+      metrics.modelDivergence.inc({ pool }, diverged.length);
+      await this.discovery.refresh(pool, diverged, head.number);
+    }
+    metrics.unhealthyAccounts.set({ pool }, liquidatable.length);
+    report.liquidatable += liquidatable.length;
+    if (liquidatable.length > 0) await this.act(snapshot, liquidatable, head, report);
+  }
+
   /** Decides and sends for the liquidatable accounts of one pool, riskiest first. */
   private async act(
-    pool: string,
-    liquidatable: AccountHealth[],
+    snapshot: PoolSnapshot,
+    liquidatable: { view: AccountHealth; account: AccountSnapshot }[],
     head: HeadBlock,
     report: TickReport,
   ): Promise<void> {
     const { logger, metrics, settings, provider } = this.deps;
-    const snapshot = await this.reader.poolSnapshot(pool, head.number);
+    const pool = snapshot.address;
     const loanToken = IERC20__factory.connect(snapshot.loanAsset, provider);
     let repayBudget: bigint = await loanToken.balanceOf(this.executor.address, {
       blockTag: head.number,
     });
-    const minProfitLoanAssets = parseUnits(
-      settings.minProfit,
-      snapshot.loanDecimals,
-    );
+    const minProfitLoanAssets = parseUnits(settings.minProfit, snapshot.loanDecimals);
     const fees = {
       gasPriceWei: head.baseFeePerGas + settings.priorityFeeWei,
       nativePriceE18: settings.nativePriceE18,
     };
-    const accounts = await Promise.all(
-      liquidatable.map((view) =>
-        this.reader.accountSnapshot(snapshot, view.account, head.number),
-      ),
-    );
     const plans: {
       plan: LiquidationPlan | SocializePlan;
       view: AccountHealth;
     }[] = [];
-    for (const [index, account] of accounts.entries()) {
-      if (!this.modelMatchesLens(snapshot, account, liquidatable[index]))
-        continue;
+    for (const { account, view } of liquidatable) {
       const decision = decide(snapshot, account, {
         repayBudget,
         minProfitLoanAssets,
@@ -290,11 +312,10 @@ export class Keeper {
       });
       report.decisions.push(decision);
       if (decision.kind !== "skip") {
-        plans.push({ plan: decision, view: liquidatable[index] });
+        plans.push({ plan: decision, view });
         // The pool may take a little more than quoted (interest until inclusion): keep 0.1% aside per liquidation.
         if (decision.kind === "liquidate") {
-          const reserved =
-            decision.quote.repaidAssets + decision.quote.repaidAssets / 1_000n;
+          const reserved = decision.quote.repaidAssets + decision.quote.repaidAssets / 1_000n;
           repayBudget = reserved < repayBudget ? repayBudget - reserved : 0n;
         }
         continue;
@@ -346,27 +367,16 @@ export class Keeper {
         result: outcome.result,
         detail: outcome.detail,
         healthFactorE18: view.healthFactorE18,
-        expectedProfit:
-          plan.kind === "liquidate" ? plan.expectedProfitLoanAssets : undefined,
-        expectedBadDebt:
-          plan.kind === "liquidate"
-            ? plan.quote.badDebtAssets
-            : plan.expectedBadDebtAssets,
+        expectedProfit: plan.kind === "liquidate" ? plan.expectedProfitLoanAssets : undefined,
+        expectedBadDebt: plan.kind === "liquidate" ? plan.quote.badDebtAssets : plan.expectedBadDebtAssets,
       };
       const acted = outcome.result === "sent" || outcome.result === "dry_run";
-      logger.info(
-        logFields,
-        acted ? "acting on account" : "account not acted on",
-      );
+      logger.info(logFields, acted ? "acting on account" : "account not acted on");
     }
   }
 
   /** The model must reproduce the lens's figures exactly; if not, the keeper does not act on that account. */
-  private modelMatchesLens(
-    pool: PoolSnapshot,
-    account: AccountSnapshot,
-    view: AccountHealth,
-  ): boolean {
+  private modelMatchesLens(pool: PoolSnapshot, account: AccountSnapshot, view: AccountHealth): boolean {
     const { liquidity } = account;
     if (
       liquidity.debt === view.debt &&
@@ -387,9 +397,7 @@ export class Keeper {
     return false;
   }
 
-  private async verify(
-    ...[entry, receipt]: Parameters<RealizationVerifier["verify"]>
-  ): Promise<void> {
+  private async verify(...[entry, receipt]: Parameters<RealizationVerifier["verify"]>): Promise<void> {
     const { logger, metrics } = this.deps;
     let result: Awaited<ReturnType<RealizationVerifier["verify"]>>;
     try {
@@ -410,10 +418,7 @@ export class Keeper {
     };
     switch (result.status) {
       case "verified":
-        metrics.badDebtRealizedAssets.inc(
-          { pool: entry.pool },
-          Number(result.event.badDebtAssets),
-        );
+        metrics.badDebtRealizedAssets.inc({ pool: entry.pool }, Number(result.event.badDebtAssets));
         logger.info(
           {
             ...base,
@@ -427,10 +432,7 @@ export class Keeper {
         );
         break;
       case "mismatch":
-        metrics.badDebtRealizedAssets.inc(
-          { pool: entry.pool },
-          Number(result.event.badDebtAssets),
-        );
+        metrics.badDebtRealizedAssets.inc({ pool: entry.pool }, Number(result.event.badDebtAssets));
         metrics.verificationFailures.inc({ pool: entry.pool });
         logger.error(
           { ...base, problems: result.problems, expected: result.expected },
@@ -438,20 +440,11 @@ export class Keeper {
         );
         break;
       case "inconclusive":
-        metrics.badDebtRealizedAssets.inc(
-          { pool: entry.pool },
-          Number(result.event.badDebtAssets),
-        );
-        logger.warn(
-          { ...base, reason: result.reason },
-          "realization could not be replayed exactly",
-        );
+        metrics.badDebtRealizedAssets.inc({ pool: entry.pool }, Number(result.event.badDebtAssets));
+        logger.warn({ ...base, reason: result.reason }, "realization could not be replayed exactly");
         break;
       case "no_realization":
-        logger.info(
-          base,
-          "transaction included without realizing bad debt (the state moved since the scan)",
-        );
+        logger.info(base, "transaction included without realizing bad debt (the state moved since the scan)");
         break;
     }
   }
@@ -460,11 +453,7 @@ export class Keeper {
   private async checkFunds(): Promise<void> {
     const { provider, logger, settings, wallet } = this.deps;
     const native = await provider.getBalance(wallet.address);
-    if (native === 0n)
-      logger.error(
-        { signer: wallet.address },
-        "the signer has no native token to pay gas: fund it",
-      );
+    if (native === 0n) logger.error({ signer: wallet.address }, "the signer has no native token to pay gas: fund it");
     for (const pool of this.discovery.pools()) {
       const { loanAsset } = await this.reader.poolStatics(pool);
       const token = IERC20__factory.connect(loanAsset, provider);
@@ -480,15 +469,9 @@ export class Keeper {
       }
       if (allowance >= balance && allowance > 0n) continue;
       if (settings.approve && !settings.dryRun) {
-        const response = await IERC20__factory.connect(
-          loanAsset,
-          wallet.connect(provider),
-        ).approve(pool, MaxUint256);
+        const response = await IERC20__factory.connect(loanAsset, wallet.connect(provider)).approve(pool, MaxUint256);
         await response.wait();
-        logger.info(
-          { pool, loanAsset, hash: response.hash },
-          "approved the pool to pull the loan asset",
-        );
+        logger.info({ pool, loanAsset, hash: response.hash }, "approved the pool to pull the loan asset");
       } else {
         logger.warn(
           { pool, loanAsset, signer: wallet.address, allowance, balance },
@@ -506,10 +489,7 @@ export class Keeper {
         try {
           await this.tick();
         } catch (error) {
-          this.deps.logger.error(
-            { err: error },
-            "tick failed; retrying at the next poll",
-          );
+          this.deps.logger.error({ err: error }, "tick failed; retrying at the next poll");
         }
         if (this.stopping) break;
         await new Promise<void>((resolve) => {
@@ -531,12 +511,13 @@ export class Keeper {
     this.persist();
   }
 
+  /** An account's indexed position in a pool. */
+  position(pool: string, account: string): Position {
+    return this.discovery.position(pool, account);
+  }
+
   /** Pools and accounts tracked, for tests and status. */
   tracked(): Record<string, string[]> {
-    return Object.fromEntries(
-      this.discovery
-        .pools()
-        .map((pool) => [pool, this.discovery.accounts(pool)]),
-    );
+    return Object.fromEntries(this.discovery.pools().map((pool) => [pool, this.discovery.accounts(pool)]));
   }
 }

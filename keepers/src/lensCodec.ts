@@ -45,7 +45,9 @@ export function decodeAccountsResult(data: string, accounts: readonly string[]):
   const start = Number.parseInt(word(0), 16) / 32;
   const length = Number.parseInt(word(start), 16);
   if (length !== accounts.length || hex.length < (start + 1 + length * VIEW_WORDS) * WORD_HEX) {
-    throw new Error(`PoolLens.accounts returned ${length} views in ${hex.length / 2} bytes for ${accounts.length} accounts`);
+    throw new Error(
+      `PoolLens.accounts returned ${length} views in ${hex.length / 2} bytes for ${accounts.length} accounts`,
+    );
   }
   const views: RawAccountView[] = new Array<RawAccountView>(length);
   for (let index = 0; index < length; index++) {

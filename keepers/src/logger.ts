@@ -14,25 +14,14 @@ export interface LoggerOptions {
 function bigintsToStrings(value: unknown): unknown {
   if (typeof value === "bigint") return value.toString();
   if (Array.isArray(value)) return value.map(bigintsToStrings);
-  if (
-    value !== null &&
-    typeof value === "object" &&
-    !(value instanceof Error)
-  ) {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, entry]) => [
-        key,
-        bigintsToStrings(entry),
-      ]),
-    );
+  if (value !== null && typeof value === "object" && !(value instanceof Error)) {
+    return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, bigintsToStrings(entry)]));
   }
   return value;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const destination =
-    options.destination ??
-    (options.pretty ? pretty({ colorize: true }) : pino.destination(1));
+  const destination = options.destination ?? (options.pretty ? pretty({ colorize: true }) : pino.destination(1));
   return pino(
     {
       level: options.level,

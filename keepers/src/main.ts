@@ -5,13 +5,7 @@
 import { Wallet } from "ethers";
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
-import {
-  ConfigError,
-  parseCommandLine,
-  redactedConfig,
-  resolveConfig,
-  type KeeperConfig,
-} from "./config";
+import { ConfigError, parseCommandLine, redactedConfig, resolveConfig, type KeeperConfig } from "./config";
 import { Keeper } from "./keeper";
 import { createLogger, type Logger } from "./logger";
 import { KeeperMetrics, startMetricsServer } from "./metrics";
@@ -20,40 +14,22 @@ import { RetryingTransport, providerFor, transportForUrl } from "./rpc";
 async function signerFor(config: KeeperConfig): Promise<Wallet> {
   if (config.privateKey !== undefined) return new Wallet(config.privateKey);
   const keystore = readFileSync(config.keystore as string, "utf8");
-  return (await Wallet.fromEncryptedJson(
-    keystore,
-    config.keystorePassword as string,
-  )) as Wallet;
+  return (await Wallet.fromEncryptedJson(keystore, config.keystorePassword as string)) as Wallet;
 }
 
-export async function runKeeper(
-  config: KeeperConfig,
-  logger: Logger,
-): Promise<{ keeper: Keeper; server?: Server }> {
+export async function runKeeper(config: KeeperConfig, logger: Logger): Promise<{ keeper: Keeper; server?: Server }> {
   const metrics = new KeeperMetrics({ defaultMetrics: true });
-  const transport = new RetryingTransport(
-    transportForUrl(config.rpcUrl),
-    undefined,
-    {
-      onCall: (method) => metrics.rpcCalls.inc({ method }),
-      onRetry: (method, attempt, delayMs, error) => {
-        metrics.rpcErrors.inc({ method });
-        logger.warn(
-          { method, attempt, delayMs, err: error },
-          "RPC request failed; retrying with backoff",
-        );
-      },
+  const transport = new RetryingTransport(transportForUrl(config.rpcUrl), undefined, {
+    onCall: (method) => metrics.rpcCalls.inc({ method }),
+    onRetry: (method, attempt, delayMs, error) => {
+      metrics.rpcErrors.inc({ method });
+      logger.warn({ method, attempt, delayMs, err: error }, "RPC request failed; retrying with backoff");
     },
-  );
-  const chainId = BigInt(
-    (await transport.request({ method: "eth_chainId" })) as string,
-  );
+  });
+  const chainId = BigInt((await transport.request({ method: "eth_chainId" })) as string);
   const provider = providerFor(transport, Number(chainId));
   const wallet = await signerFor(config);
-  logger.info(
-    { config: redactedConfig(config), chainId, signer: wallet.address },
-    "keeper starting",
-  );
+  logger.info({ config: redactedConfig(config), chainId, signer: wallet.address }, "keeper starting");
   const keeper = new Keeper({
     provider,
     transport,
@@ -72,8 +48,7 @@ export async function runKeeper(
           port: config.metricsPort,
           healthMaxBlockAgeSeconds: config.healthMaxBlockAgeSeconds,
         });
-  if (server !== undefined)
-    logger.info({ address: server.address() }, "serving /metrics and /healthz");
+  if (server !== undefined) logger.info({ address: server.address() }, "serving /metrics and /healthz");
   keeper.start();
   return { keeper, server };
 }
@@ -81,14 +56,9 @@ export async function runKeeper(
 async function main(): Promise<void> {
   let config: KeeperConfig;
   try {
-    config = resolveConfig(
-      parseCommandLine(process.argv.slice(2)),
-      process.env,
-    );
+    config = resolveConfig(parseCommandLine(process.argv.slice(2)), process.env);
   } catch (error) {
-    process.stderr.write(
-      `${error instanceof ConfigError ? error.message : String(error)}\n`,
-    );
+    process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
     process.exit(1);
   }
   const logger = createLogger({
@@ -106,19 +76,11 @@ async function main(): Promise<void> {
   const shutdown = (signal: string): void => {
     if (shuttingDown) return;
     shuttingDown = true;
-    logger.info(
-      { signal },
-      "stopping: finishing the current block; in-flight transactions stay journaled",
-    );
+    logger.info({ signal }, "stopping: finishing the current block; in-flight transactions stay journaled");
     void (async () => {
       await running.keeper.stop();
-      await new Promise<void>((resolve) =>
-        running.server ? running.server.close(() => resolve()) : resolve(),
-      );
-      logger.info(
-        { pending: running.keeper.executor.pending().length },
-        "state saved; exiting",
-      );
+      await new Promise<void>((resolve) => (running.server ? running.server.close(() => resolve()) : resolve()));
+      logger.info({ pending: running.keeper.executor.pending().length }, "state saved; exiting");
       logger.flush();
       process.exit(0);
     })();

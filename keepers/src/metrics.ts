@@ -1,13 +1,7 @@
 /** Prometheus metrics (prom-client, one registry per keeper) and the `/metrics` + `/healthz` HTTP endpoints. */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  Counter,
-  Gauge,
-  Histogram,
-  Registry,
-  collectDefaultMetrics,
-} from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /** Outcome of one liquidation or socialization attempt, the `result` label of `keeper_liquidations_total`. */
 export type AttemptResult =
@@ -56,6 +50,12 @@ export class KeeperMetrics {
     labelNames: ["pool"] as const,
     registers: [this.registry],
   });
+  readonly modelDivergence = new Counter({
+    name: "keeper_model_divergence_total",
+    help: "Accounts whose indexed position, valued by the model, differed from the lens; re-read from the pool",
+    labelNames: ["pool"] as const,
+    registers: [this.registry],
+  });
   readonly scanDuration = new Histogram({
     name: "keeper_scan_duration_seconds",
     help: "Wall time of one full scan: discovery, health, strategy and sends",
@@ -90,8 +90,7 @@ export class KeeperMetrics {
   lastProcessedAtMs: number | undefined;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics)
-      collectDefaultMetrics({ register: this.registry });
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
   recordBlockProcessed(blockNumber: number, nowMs = Date.now()): void {
@@ -100,12 +99,8 @@ export class KeeperMetrics {
   }
 
   /** Healthy when a block was processed within `maxAgeSeconds`. */
-  health(
-    maxAgeSeconds: number,
-    nowMs = Date.now(),
-  ): { healthy: boolean; secondsSinceLastBlock: number | null } {
-    if (this.lastProcessedAtMs === undefined)
-      return { healthy: false, secondsSinceLastBlock: null };
+  health(maxAgeSeconds: number, nowMs = Date.now()): { healthy: boolean; secondsSinceLastBlock: number | null } {
+    if (this.lastProcessedAtMs === undefined) return { healthy: false, secondsSinceLastBlock: null };
     const secondsSinceLastBlock = (nowMs - this.lastProcessedAtMs) / 1000;
     return {
       healthy: secondsSinceLastBlock <= maxAgeSeconds,
@@ -114,25 +109,13 @@ export class KeeperMetrics {
   }
 
   /** A sample value by metric name and labels, for tests and the benchmark. */
-  async valueOf(
-    name: string,
-    labels: Record<string, string> = {},
-  ): Promise<number> {
+  async valueOf(name: string, labels: Record<string, string> = {}): Promise<number> {
     const metric = this.registry.getSingleMetric(name);
     if (metric === undefined) throw new Error(`no metric named ${name}`);
     const { values } = await metric.get();
     return values
-      .filter((sample) =>
-        Object.entries(labels).every(
-          ([key, value]) => sample.labels[key] === value,
-        ),
-      )
-      .filter(
-        (sample) =>
-          !("metricName" in sample) ||
-          sample.metricName === name ||
-          sample.metricName === undefined,
-      )
+      .filter((sample) => Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
+      .filter((sample) => !("metricName" in sample) || sample.metricName === name || sample.metricName === undefined)
       .reduce((sum, sample) => sum + sample.value, 0);
   }
 }

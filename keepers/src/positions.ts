@@ -4,21 +4,14 @@
  * the model in `model/poolMath.ts`.
  */
 import type { BlockTag, Provider } from "ethers";
-import {
-  IERC20Metadata__factory,
-  IPool__factory,
-  IPriceOracle__factory,
-  type IPool,
-} from "../../typechain-types";
-import {
-  accountLiquidity,
-  type AccountLiquidity,
-  type LiquidationParams,
-} from "./model/poolMath";
+import { IERC20Metadata__factory, IPool__factory, IPriceOracle__factory, type IPool } from "../../typechain-types";
+import { accountLiquidity, type AccountLiquidity, type LiquidationParams } from "./model/poolMath";
 
 export interface CollateralSnapshot {
   address: string;
+  /** 0 when the oracle reverted (`priced` false). */
   priceE36: bigint;
+  priced: boolean;
   ltvBps: bigint;
   liquidationThresholdBps: bigint;
   liquidationBonusBps: bigint;
@@ -65,16 +58,8 @@ export class PositionReader {
     if (statics === undefined) {
       statics = (async () => {
         const pool = this.pool(address);
-        const [loanAsset, shareDecimals] = await Promise.all([
-          pool.asset(),
-          pool.decimals(),
-        ]);
-        const loanDecimals = Number(
-          await IERC20Metadata__factory.connect(
-            loanAsset,
-            this.provider,
-          ).decimals(),
-        );
+        const [loanAsset, shareDecimals] = await Promise.all([pool.asset(), pool.decimals()]);
+        const loanDecimals = Number(await IERC20Metadata__factory.connect(loanAsset, this.provider).decimals());
         return { loanAsset, loanDecimals, shareDecimals };
       })();
       this.statics.set(address, statics);
@@ -82,19 +67,10 @@ export class PositionReader {
     return statics;
   }
 
-  async poolSnapshot(
-    address: string,
-    blockTag: BlockTag,
-  ): Promise<PoolSnapshot> {
+  async poolSnapshot(address: string, blockTag: BlockTag): Promise<PoolSnapshot> {
     const pool = this.pool(address);
     const overrides = { blockTag };
-    const [
-      statics,
-      collateralAddresses,
-      params,
-      totalBorrowAssets,
-      totalBorrowShares,
-    ] = await Promise.all([
+    const [statics, collateralAddresses, params, totalBorrowAssets, totalBorrowShares] = await Promise.all([
       this.poolStatics(address),
       pool.collaterals(overrides),
       pool.liquidationParams(overrides),
@@ -102,25 +78,21 @@ export class PositionReader {
       pool.totalBorrowShares(overrides),
     ]);
     const collaterals = await Promise.all(
-      collateralAddresses.map(
-        async (collateral): Promise<CollateralSnapshot> => {
-          const collateralParams = await pool.collateralParams(
-            collateral,
-            overrides,
-          );
-          const priceE36 = await IPriceOracle__factory.connect(
-            collateralParams.oracle,
-            this.provider,
-          ).price(overrides);
-          return {
-            address: collateral,
-            priceE36,
-            ltvBps: collateralParams.ltvBps,
-            liquidationThresholdBps: collateralParams.liquidationThresholdBps,
-            liquidationBonusBps: collateralParams.liquidationBonusBps,
-          };
-        },
-      ),
+      collateralAddresses.map(async (collateral): Promise<CollateralSnapshot> => {
+        const collateralParams = await pool.collateralParams(collateral, overrides);
+        // A reverting oracle leaves this collateral unpriced; accounts holding it go to the lens, which flags them.
+        const priceE36 = await IPriceOracle__factory.connect(collateralParams.oracle, this.provider)
+          .price(overrides)
+          .catch(() => undefined);
+        return {
+          address: collateral,
+          priceE36: priceE36 ?? 0n,
+          priced: priceE36 !== undefined,
+          ltvBps: collateralParams.ltvBps,
+          liquidationThresholdBps: collateralParams.liquidationThresholdBps,
+          liquidationBonusBps: collateralParams.liquidationBonusBps,
+        };
+      }),
     );
     return {
       address,
@@ -136,17 +108,11 @@ export class PositionReader {
     };
   }
 
-  async accountSnapshot(
-    pool: PoolSnapshot,
-    account: string,
-    blockTag: BlockTag,
-  ): Promise<AccountSnapshot> {
+  async accountSnapshot(pool: PoolSnapshot, account: string, blockTag: BlockTag): Promise<AccountSnapshot> {
     const contract = this.pool(pool.address);
     const [borrowShares, ...collateralBalances] = await Promise.all([
       contract.borrowSharesOf(account, { blockTag }),
-      ...pool.collaterals.map((collateral) =>
-        contract.collateralOf(account, collateral.address, { blockTag }),
-      ),
+      ...pool.collaterals.map((collateral) => contract.collateralOf(account, collateral.address, { blockTag })),
     ]);
     return {
       account,

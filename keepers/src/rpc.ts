@@ -3,12 +3,7 @@
  * the benchmark's "RPC calls per scan") and retries transient failures (connection refused, timeouts, 429/5xx) with
  * exponential backoff. Reverts and other answers from the node are not retried: they are results.
  */
-import {
-  BrowserProvider,
-  Network,
-  WebSocketProvider,
-  type Eip1193Provider,
-} from "ethers";
+import { BrowserProvider, Network, WebSocketProvider, type Eip1193Provider } from "ethers";
 
 export interface RequestArguments {
   method: string;
@@ -50,21 +45,12 @@ export function isTransientRpcError(error: unknown): boolean {
   if (data !== undefined && data !== null) return false; // revert data: a real answer
   if (code === -32005 || code === 429) return true; // limit exceeded / rate limited
   if (typeof code === "string" && code.startsWith("E")) return true; // Node system errors: ECONNREFUSED…
-  return (
-    typeof message === "string" &&
-    TRANSIENT_MESSAGE.test(message) &&
-    !/revert/i.test(message)
-  );
+  return typeof message === "string" && TRANSIENT_MESSAGE.test(message) && !/revert/i.test(message);
 }
 
 export interface TransportHooks {
   onCall?(method: string): void;
-  onRetry?(
-    method: string,
-    attempt: number,
-    delayMs: number,
-    error: unknown,
-  ): void;
+  onRetry?(method: string, attempt: number, delayMs: number, error: unknown): void;
 }
 
 export class RetryingTransport implements Eip1193Transport {
@@ -76,27 +62,19 @@ export class RetryingTransport implements Eip1193Transport {
     private readonly inner: Eip1193Transport,
     private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
     private readonly hooks: TransportHooks = {},
-    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
-      new Promise((resolve) => setTimeout(resolve, ms)),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
   async request(args: RequestArguments): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
       this.calls++;
-      this.callsByMethod.set(
-        args.method,
-        (this.callsByMethod.get(args.method) ?? 0) + 1,
-      );
+      this.callsByMethod.set(args.method, (this.callsByMethod.get(args.method) ?? 0) + 1);
       this.hooks.onCall?.(args.method);
       try {
         return await this.inner.request(args);
       } catch (error) {
-        if (attempt >= this.policy.maxAttempts || !isTransientRpcError(error))
-          throw error;
-        const delayMs = Math.min(
-          this.policy.maxDelayMs,
-          this.policy.baseDelayMs * 2 ** (attempt - 1),
-        );
+        if (attempt >= this.policy.maxAttempts || !isTransientRpcError(error)) throw error;
+        const delayMs = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
         this.hooks.onRetry?.(args.method, attempt, delayMs, error);
         await this.sleep(delayMs);
       }
@@ -130,10 +108,7 @@ export class HttpJsonRpcTransport implements Eip1193Transport {
       }),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
-    if (!response.ok)
-      throw new Error(
-        `RPC ${this.url} answered HTTP ${response.status} to ${args.method}`,
-      );
+    if (!response.ok) throw new Error(`RPC ${this.url} answered HTTP ${response.status} to ${args.method}`);
     const body = (await response.json()) as {
       result?: unknown;
       error?: { code: number; message: string; data?: unknown };
@@ -153,28 +128,18 @@ export function transportForUrl(url: string): Eip1193Transport {
   if (/^wss?:\/\//i.test(url)) {
     const socket = new WebSocketProvider(url);
     return {
-      request: (args) =>
-        socket.send(args.method, (args.params as unknown[] | undefined) ?? []),
+      request: (args) => socket.send(args.method, (args.params as unknown[] | undefined) ?? []),
     };
   }
   if (/^https?:\/\//i.test(url)) return new HttpJsonRpcTransport(url);
-  throw new Error(
-    `RPC URL ${url} is neither http(s):// nor ws(s)://: set --rpc-url or KEEPER_RPC_URL`,
-  );
+  throw new Error(`RPC URL ${url} is neither http(s):// nor ws(s)://: set --rpc-url or KEEPER_RPC_URL`);
 }
 
 /** An ethers provider over a transport, for a known chain id, with no response cache (every block counts). */
-export function providerFor(
-  transport: Eip1193Transport,
-  chainId: number,
-): BrowserProvider {
-  return new BrowserProvider(
-    transport as Eip1193Provider,
-    Network.from(chainId),
-    {
-      staticNetwork: Network.from(chainId),
-      cacheTimeout: -1,
-      polling: true,
-    },
-  );
+export function providerFor(transport: Eip1193Transport, chainId: number): BrowserProvider {
+  return new BrowserProvider(transport as Eip1193Provider, Network.from(chainId), {
+    staticNetwork: Network.from(chainId),
+    cacheTimeout: -1,
+    polling: true,
+  });
 }

@@ -3,22 +3,12 @@
  * accounts it tracks, and a journal of every transaction it signed. Written atomically (temp file, fsync, rename), so
  * a crash leaves either the old or the new file, never half of one.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import path from "node:path";
 
 export type ActionKind = "liquidate" | "socialize";
 
-export type JournalStatus =
-  "pending" | "included" | "reverted" | "dropped" | "timed_out";
+export type JournalStatus = "pending" | "included" | "reverted" | "dropped" | "timed_out";
 
 /** One signed transaction (and its fee-bumped replacements, same nonce). */
 export interface JournalEntry {
@@ -54,11 +44,15 @@ export interface JournalEntry {
   includedHash?: string;
 }
 
+/** An account's position in a pool, mirrored from the pool's events. Amounts are decimal strings. */
 export interface TrackedAccount {
-  /** First block with a Borrow by this account that the keeper indexed. */
+  /** First block with an event of this account that the keeper indexed. */
   firstSeenBlock: number;
-  /** Latest block with a Borrow by this account. */
+  /** Latest block with an event of this account. */
   lastSeenBlock: number;
+  borrowShares: string;
+  /** Nonzero collateral balances by (checksummed) collateral address. */
+  collateral: Record<string, string>;
 }
 
 export interface PoolState {
@@ -78,14 +72,12 @@ export interface KeeperState {
   /** Hashes of recently processed, not yet final blocks (and the last final one), oldest first. */
   recentBlocks: { number: number; hash: string }[];
   pools: Record<string, PoolState>;
+  /** Accounts each non-final block touched, by block number then pool: re-read after a reorg. */
+  touched: Record<string, Record<string, string[]>>;
   journal: JournalEntry[];
 }
 
-export function emptyState(
-  chainId: number,
-  signer: string,
-  startBlock: number,
-): KeeperState {
+export function emptyState(chainId: number, signer: string, startBlock: number): KeeperState {
   return {
     version: 1,
     chainId,
@@ -94,6 +86,7 @@ export function emptyState(
     finalizedBlock: startBlock - 1,
     recentBlocks: [],
     pools: {},
+    touched: {},
     journal: [],
   };
 }
@@ -112,14 +105,8 @@ export class StateStore {
   load(chainId: number, signer: string): KeeperState | undefined {
     if (!existsSync(this.file)) return undefined;
     const state = JSON.parse(readFileSync(this.file, "utf8")) as KeeperState;
-    if (state.version !== 1)
-      throw new Error(
-        `${this.file}: unknown state version ${String(state.version)}`,
-      );
-    if (
-      state.chainId !== chainId ||
-      state.signer.toLowerCase() !== signer.toLowerCase()
-    ) {
+    if (state.version !== 1) throw new Error(`${this.file}: unknown state version ${String(state.version)}`);
+    if (state.chainId !== chainId || state.signer.toLowerCase() !== signer.toLowerCase()) {
       throw new Error(
         `${this.file} belongs to chain ${state.chainId} and signer ${state.signer}, not chain ${chainId} and ` +
           `signer ${signer}: give this keeper its own --state-dir`,
@@ -129,13 +116,9 @@ export class StateStore {
   }
 
   save(state: KeeperState): void {
-    const completed = state.journal.filter(
-      (entry) => entry.status !== "pending",
-    );
+    const completed = state.journal.filter((entry) => entry.status !== "pending");
     if (completed.length > KEPT_COMPLETED_ENTRIES) {
-      const drop = new Set(
-        completed.slice(0, completed.length - KEPT_COMPLETED_ENTRIES),
-      );
+      const drop = new Set(completed.slice(0, completed.length - KEPT_COMPLETED_ENTRIES));
       state.journal = state.journal.filter((entry) => !drop.has(entry));
     }
     mkdirSync(this.directory, { recursive: true });
@@ -147,10 +130,7 @@ export class StateStore {
         JSON.stringify(
           state,
           (key, value: unknown) => {
-            if (typeof value === "bigint")
-              throw new Error(
-                `state field ${key} is a bigint: store it as a string`,
-              );
+            if (typeof value === "bigint") throw new Error(`state field ${key} is a bigint: store it as a string`);
             return value;
           },
           2,

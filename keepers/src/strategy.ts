@@ -53,11 +53,7 @@ export interface SocializePlan {
   gasUnits: bigint;
 }
 
-export type SkipReason =
-  | "healthy"
-  | "unprofitable"
-  | "insufficient_balance"
-  | "not_liquidatable_by_model";
+export type SkipReason = "healthy" | "unprofitable" | "insufficient_balance" | "not_liquidatable_by_model";
 
 export interface Skip {
   kind: "skip";
@@ -70,28 +66,14 @@ export interface Skip {
 export type Decision = LiquidationPlan | SocializePlan | Skip;
 
 /** Gas cost in loan-asset units (smallest unit), rounded up: wei × price × 10^decimals / 1e36. */
-export function gasCostInLoanAssets(
-  gasUnits: bigint,
-  fees: FeeContext,
-  loanDecimals: number,
-): bigint {
-  return mulDivUp(
-    gasUnits * fees.gasPriceWei,
-    fees.nativePriceE18 * 10n ** BigInt(loanDecimals),
-    WAD * WAD,
-  );
+export function gasCostInLoanAssets(gasUnits: bigint, fees: FeeContext, loanDecimals: number): bigint {
+  return mulDivUp(gasUnits * fees.gasPriceWei, fees.nativePriceE18 * 10n ** BigInt(loanDecimals), WAD * WAD);
 }
 
 /** Loan-asset units (smallest unit) in wei, rounded down: the most gas money an amount of profit pays for. */
-export function loanAssetsInWei(
-  loanAssets: bigint,
-  nativePriceE18: bigint,
-  loanDecimals: number,
-): bigint {
+export function loanAssetsInWei(loanAssets: bigint, nativePriceE18: bigint, loanDecimals: number): bigint {
   if (nativePriceE18 === 0n) return 0n;
-  return (
-    (loanAssets * WAD * WAD) / (nativePriceE18 * 10n ** BigInt(loanDecimals))
-  );
+  return (loanAssets * WAD * WAD) / (nativePriceE18 * 10n ** BigInt(loanDecimals));
 }
 
 export interface DecisionInputs {
@@ -102,11 +84,7 @@ export interface DecisionInputs {
 }
 
 /** The best action for one account, or why there is none. */
-export function decide(
-  pool: PoolSnapshot,
-  account: AccountSnapshot,
-  inputs: DecisionInputs,
-): Decision {
+export function decide(pool: PoolSnapshot, account: AccountSnapshot, inputs: DecisionInputs): Decision {
   const base = { pool: pool.address, borrower: account.account };
   const { liquidity } = account;
   if (canSocialize(liquidity, pool.liquidationParams.dustThresholdAssets)) {
@@ -119,8 +97,7 @@ export function decide(
     return {
       kind: "socialize",
       ...base,
-      expectedBadDebtAssets: realizeBadDebt(totals, account.borrowShares)
-        .badDebtAssets,
+      expectedBadDebtAssets: realizeBadDebt(totals, account.borrowShares).badDebtAssets,
       gasUnits: GAS_UNITS_ESTIMATE.socialize,
     };
   }
@@ -153,18 +130,13 @@ export function decide(
       repayAssets: inputs.repayBudget,
     });
     if (quote === null) {
-      if (quoteLiquidation({ ...input, repayAssets: MAX_UINT256 }) !== null)
-        blockedByBalance = true;
+      if (quoteLiquidation({ ...input, repayAssets: MAX_UINT256 }) !== null) blockedByBalance = true;
       return;
     }
     const gasUnits = quote.realizesBadDebt
       ? GAS_UNITS_ESTIMATE.liquidateRealizingBadDebt
       : GAS_UNITS_ESTIMATE.liquidate;
-    const gasCostLoanAssets = gasCostInLoanAssets(
-      gasUnits,
-      inputs.fees,
-      pool.loanDecimals,
-    );
+    const gasCostLoanAssets = gasCostInLoanAssets(gasUnits, inputs.fees, pool.loanDecimals);
     const plan: LiquidationPlan = {
       kind: "liquidate",
       ...base,
@@ -208,16 +180,9 @@ export function decide(
 }
 
 /** Larger profit wins; at equal profit the call that realizes bad debt (it closes the account). */
-function isBetter(
-  candidate: LiquidationPlan,
-  incumbent: LiquidationPlan,
-): boolean {
-  if (
-    candidate.expectedProfitLoanAssets !== incumbent.expectedProfitLoanAssets
-  ) {
-    return (
-      candidate.expectedProfitLoanAssets > incumbent.expectedProfitLoanAssets
-    );
+function isBetter(candidate: LiquidationPlan, incumbent: LiquidationPlan): boolean {
+  if (candidate.expectedProfitLoanAssets !== incumbent.expectedProfitLoanAssets) {
+    return candidate.expectedProfitLoanAssets > incumbent.expectedProfitLoanAssets;
   }
   return candidate.quote.realizesBadDebt && !incumbent.quote.realizesBadDebt;
 }

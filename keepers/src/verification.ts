@@ -7,14 +7,7 @@
  */
 import type { BlockTag, Log, Provider, TransactionReceipt } from "ethers";
 import { IPool__factory } from "../../typechain-types";
-import {
-  accrue,
-  quoteLiquidation,
-  realizeBadDebt,
-  sharePrice,
-  zeroFloorSub,
-  type PoolTotals,
-} from "./model/poolMath";
+import { accrue, quoteLiquidation, realizeBadDebt, sharePrice, zeroFloorSub, type PoolTotals } from "./model/poolMath";
 import { liquidityOf, type PositionReader } from "./positions";
 import type { JournalEntry } from "./state";
 
@@ -49,26 +42,16 @@ export type VerificationResult =
     }
   | { status: "inconclusive"; event: RealizationEvent; reason: string };
 
-const within = (a: bigint, b: bigint, tolerance: bigint): boolean =>
-  (a > b ? a - b : b - a) <= tolerance;
+const within = (a: bigint, b: bigint, tolerance: bigint): boolean => (a > b ? a - b : b - a) <= tolerance;
 
-export function realizationEvents(
-  pool: string,
-  logs: readonly Log[],
-): RealizationEvent[] {
+export function realizationEvents(pool: string, logs: readonly Log[]): RealizationEvent[] {
   return logs
     .filter((log) => log.address.toLowerCase() === pool.toLowerCase())
     .map((log) => poolInterface.parseLog(log))
     .filter((parsed) => parsed !== null && parsed.name === "BadDebtRealized")
     .map((parsed) => {
-      const [
-        borrower,
-        badDebtAssets,
-        coveredByReserve,
-        socializedAssets,
-        sharePriceBefore,
-        sharePriceAfter,
-      ] = parsed!.args;
+      const [borrower, badDebtAssets, coveredByReserve, socializedAssets, sharePriceBefore, sharePriceAfter] =
+        parsed!.args;
       return {
         borrower,
         badDebtAssets,
@@ -86,20 +69,13 @@ export class RealizationVerifier {
     private readonly reader: PositionReader,
   ) {}
 
-  async verify(
-    entry: JournalEntry,
-    receipt: TransactionReceipt,
-  ): Promise<VerificationResult> {
+  async verify(entry: JournalEntry, receipt: TransactionReceipt): Promise<VerificationResult> {
     const event = realizationEvents(entry.pool, receipt.logs).find(
-      (candidate) =>
-        candidate.borrower.toLowerCase() === entry.borrower.toLowerCase(),
+      (candidate) => candidate.borrower.toLowerCase() === entry.borrower.toLowerCase(),
     );
     if (event === undefined) return { status: "no_realization" };
     const problems: string[] = [];
-    if (
-      event.coveredByReserve + event.socializedAssets !==
-      event.badDebtAssets
-    ) {
+    if (event.coveredByReserve + event.socializedAssets !== event.badDebtAssets) {
       problems.push(
         `coveredByReserve ${event.coveredByReserve} + socialized ${event.socializedAssets} != badDebt ${event.badDebtAssets}`,
       );
@@ -118,34 +94,21 @@ export class RealizationVerifier {
       };
     }
     const expected = await this.expectedRealization(entry, receipt);
-    if (typeof expected === "string")
-      return { status: "inconclusive", event, reason: expected };
+    if (typeof expected === "string") return { status: "inconclusive", event, reason: expected };
 
     if (!within(event.badDebtAssets, expected.badDebtAssets, 1n)) {
-      problems.push(
-        `badDebt ${event.badDebtAssets} != model ${expected.badDebtAssets} (±1)`,
-      );
+      problems.push(`badDebt ${event.badDebtAssets} != model ${expected.badDebtAssets} (±1)`);
     }
     if (!within(event.coveredByReserve, expected.coveredByReserve, 1n)) {
-      problems.push(
-        `coveredByReserve ${event.coveredByReserve} != model ${expected.coveredByReserve} (±1)`,
-      );
+      problems.push(`coveredByReserve ${event.coveredByReserve} != model ${expected.coveredByReserve} (±1)`);
     }
     if (event.sharePriceBefore !== expected.sharePriceBefore) {
-      problems.push(
-        `sharePriceBefore ${event.sharePriceBefore} != model ${expected.sharePriceBefore}`,
-      );
+      problems.push(`sharePriceBefore ${event.sharePriceBefore} != model ${expected.sharePriceBefore}`);
     }
     // The write-down is socialized / total assets: price after = (total assets - socialized) per share, as rounded.
     const { shareDecimals } = await this.reader.poolStatics(entry.pool);
-    const supply = await this.reader
-      .pool(entry.pool)
-      .totalSupply({ blockTag: receipt.blockNumber });
-    const priceAfterFromEvent = sharePrice(
-      expected.totalAssetsBefore - event.socializedAssets,
-      supply,
-      shareDecimals,
-    );
+    const supply = await this.reader.pool(entry.pool).totalSupply({ blockTag: receipt.blockNumber });
+    const priceAfterFromEvent = sharePrice(expected.totalAssetsBefore - event.socializedAssets, supply, shareDecimals);
     if (event.sharePriceAfter !== priceAfterFromEvent) {
       problems.push(
         `sharePriceAfter ${event.sharePriceAfter} != (totalAssets - socialized) per share ${priceAfterFromEvent}`,
@@ -157,10 +120,7 @@ export class RealizationVerifier {
   }
 
   /** The model's realization from the stored state before the transaction, accrued to its block. */
-  private async expectedRealization(
-    entry: JournalEntry,
-    receipt: TransactionReceipt,
-  ): Promise<Expected | string> {
+  private async expectedRealization(entry: JournalEntry, receipt: TransactionReceipt): Promise<Expected | string> {
     const parentBlock = receipt.blockNumber - 1;
     const pool = this.reader.pool(entry.pool);
     const [includedBlock, lastAccrual] = await Promise.all([
@@ -168,30 +128,20 @@ export class RealizationVerifier {
       pool.lastAccrualTimestamp({ blockTag: parentBlock }),
     ]);
     if (includedBlock === null) return "inclusion block not found";
-    const accrualBlock = await this.blockWithTimestamp(
-      Number(lastAccrual),
-      parentBlock,
-    );
-    if (accrualBlock === undefined)
-      return `no block with the last accrual's timestamp ${lastAccrual}`;
+    const accrualBlock = await this.blockWithTimestamp(Number(lastAccrual), parentBlock);
+    if (accrualBlock === undefined) return `no block with the last accrual's timestamp ${lastAccrual}`;
 
     // At the accrual block no time has passed since the accrual: the views return the stored values.
     const stored: BlockTag = accrualBlock;
-    const [
-      totalLpAssets,
-      reserveAssets,
-      totalBorrowAssets,
-      totalBorrowShares,
-      ratePerSecond,
-      reserveFactorBps,
-    ] = await Promise.all([
-      pool.totalAssets({ blockTag: stored }),
-      pool.reserveAssets({ blockTag: stored }),
-      pool.totalBorrowAssets({ blockTag: stored }),
-      pool.totalBorrowShares({ blockTag: stored }),
-      pool.borrowRatePerSecond({ blockTag: stored }),
-      pool.reserveFactorBps({ blockTag: parentBlock }),
-    ]);
+    const [totalLpAssets, reserveAssets, totalBorrowAssets, totalBorrowShares, ratePerSecond, reserveFactorBps] =
+      await Promise.all([
+        pool.totalAssets({ blockTag: stored }),
+        pool.reserveAssets({ blockTag: stored }),
+        pool.totalBorrowAssets({ blockTag: stored }),
+        pool.totalBorrowShares({ blockTag: stored }),
+        pool.borrowRatePerSecond({ blockTag: stored }),
+        pool.reserveFactorBps({ blockTag: parentBlock }),
+      ]);
     const supply = await pool.totalSupply({ blockTag: parentBlock });
     const { shareDecimals } = await this.reader.poolStatics(entry.pool);
     const totals = accrue(
@@ -210,22 +160,12 @@ export class RealizationVerifier {
       const snapshot = await this.reader.poolSnapshot(entry.pool, parentBlock);
       snapshot.totalBorrowAssets = totals.totalBorrowAssets;
       snapshot.totalBorrowShares = totals.totalBorrowShares;
-      const account = await this.reader.accountSnapshot(
-        snapshot,
-        entry.borrower,
-        parentBlock,
-      );
-      const index = snapshot.collaterals.findIndex(
-        (collateral) => collateral.address === entry.collateral,
-      );
+      const account = await this.reader.accountSnapshot(snapshot, entry.borrower, parentBlock);
+      const index = snapshot.collaterals.findIndex((collateral) => collateral.address === entry.collateral);
       if (index < 0) return `collateral ${entry.collateral} no longer listed`;
       const collateral = snapshot.collaterals[index];
       const quote = quoteLiquidation({
-        liquidity: liquidityOf(
-          snapshot,
-          borrowShares,
-          account.collateralBalances,
-        ),
+        liquidity: liquidityOf(snapshot, borrowShares, account.collateralBalances),
         borrowShares,
         totalBorrowAssets: totals.totalBorrowAssets,
         totalBorrowShares: totals.totalBorrowShares,
@@ -235,41 +175,27 @@ export class RealizationVerifier {
         repayAssets: BigInt(entry.repayAssets ?? "0"),
         params: snapshot.liquidationParams,
       });
-      if (quote === null || !quote.realizesBadDebt)
-        return "the model does not realize bad debt for this liquidation";
+      if (quote === null || !quote.realizesBadDebt) return "the model does not realize bad debt for this liquidation";
       totalsBeforeRealization = {
         ...totals,
-        totalBorrowAssets: zeroFloorSub(
-          totals.totalBorrowAssets,
-          quote.repaidAssets,
-        ),
+        totalBorrowAssets: zeroFloorSub(totals.totalBorrowAssets, quote.repaidAssets),
         totalBorrowShares: totals.totalBorrowShares - quote.repaidShares,
       };
       sharesToRealize = borrowShares - quote.repaidShares;
     }
-    const realization = realizeBadDebt(
-      totalsBeforeRealization,
-      sharesToRealize,
-    );
+    const realization = realizeBadDebt(totalsBeforeRealization, sharesToRealize);
     return {
       badDebtAssets: realization.badDebtAssets,
       coveredByReserve: realization.coveredByReserve,
       socializedAssets: realization.socializedAssets,
       totalAssetsBefore: totals.totalLpAssets,
       sharePriceBefore: sharePrice(totals.totalLpAssets, supply, shareDecimals),
-      sharePriceAfter: sharePrice(
-        realization.totalsAfter.totalLpAssets,
-        supply,
-        shareDecimals,
-      ),
+      sharePriceAfter: sharePrice(realization.totalsAfter.totalLpAssets, supply, shareDecimals),
     };
   }
 
   /** The block at or before `highest` whose timestamp is `timestamp` (timestamps strictly increase): binary search. */
-  private async blockWithTimestamp(
-    timestamp: number,
-    highest: number,
-  ): Promise<number | undefined> {
+  private async blockWithTimestamp(timestamp: number, highest: number): Promise<number | undefined> {
     let low = 0;
     let high = highest;
     while (low < high) {

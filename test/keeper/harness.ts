@@ -11,23 +11,14 @@ import path from "node:path";
 import { Keeper, type KeeperSettings } from "../../keepers/src/keeper";
 import { createLogger } from "../../keepers/src/logger";
 import { KeeperMetrics } from "../../keepers/src/metrics";
-import {
-  RetryingTransport,
-  providerFor,
-  type Eip1193Transport,
-} from "../../keepers/src/rpc";
+import { RetryingTransport, providerFor, type Eip1193Transport } from "../../keepers/src/rpc";
 import type { PoolFixture } from "../helpers/fixtures";
 
-const HARDHAT_MNEMONIC =
-  "test test test test test test test test test test test junk";
+const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 
 /** The private key of Hardhat's default account `index`. */
 export function hardhatWallet(index: number): Wallet {
-  const node = HDNodeWallet.fromPhrase(
-    HARDHAT_MNEMONIC,
-    undefined,
-    `m/44'/60'/0'/0/${index}`,
-  );
+  const node = HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
   return new Wallet(node.privateKey);
 }
 
@@ -64,9 +55,7 @@ export function newStateDir(): string {
   return mkdtempSync(path.join(tmpdir(), "keeper-test-"));
 }
 
-export async function createTestKeeper(
-  options: TestKeeperOptions,
-): Promise<TestKeeper> {
+export async function createTestKeeper(options: TestKeeperOptions): Promise<TestKeeper> {
   const wallet = hardhatWallet(options.walletIndex ?? KEEPER_WALLET_INDEX);
   const logs: LogLine[] = [];
   const logger = createLogger({
@@ -112,6 +101,8 @@ export async function createTestKeeper(
     stateDir,
     logRangeBlocks: 2_000,
     lensBatchSize: 500,
+    watchHealthFactorE18: ethers.parseUnits("1.05", 18),
+    fullScanEveryBlocks: 100,
     ...options.settings,
   };
   const keeper = new Keeper({
@@ -128,35 +119,19 @@ export async function createTestKeeper(
 }
 
 /** Funds a keeper wallet with the pool's loan asset and approves the pool, from the Hardhat account itself. */
-export async function fundKeeper(
-  fx: PoolFixture,
-  wallet: Wallet,
-  wholeLoanAssets: bigint,
-): Promise<void> {
+export async function fundKeeper(fx: PoolFixture, wallet: Wallet, wholeLoanAssets: bigint): Promise<void> {
   const signer = await ethers.getSigner(wallet.address);
-  await fx.loanToken.mint(
-    wallet.address,
-    wholeLoanAssets * 10n ** BigInt(fx.loanDecimals),
-  );
-  await fx.loanToken
-    .connect(signer)
-    .approve(await fx.pool.getAddress(), ethers.MaxUint256);
+  await fx.loanToken.mint(wallet.address, wholeLoanAssets * 10n ** BigInt(fx.loanDecimals));
+  await fx.loanToken.connect(signer).approve(await fx.pool.getAddress(), ethers.MaxUint256);
 }
 
-export const setAutomine = (enabled: boolean): Promise<unknown> =>
-  network.provider.send("evm_setAutomine", [enabled]);
-export const mineBlock = (): Promise<unknown> =>
-  network.provider.send("evm_mine", []);
+export const setAutomine = (enabled: boolean): Promise<unknown> => network.provider.send("evm_setAutomine", [enabled]);
+export const mineBlock = (): Promise<unknown> => network.provider.send("evm_mine", []);
 
 /** Keeper transactions mined in a block, by sender. */
-export async function transactionsFrom(
-  sender: string,
-  blockNumber: number,
-): Promise<string[]> {
+export async function transactionsFrom(sender: string, blockNumber: number): Promise<string[]> {
   const block = await ethers.provider.getBlock(blockNumber, true);
   return (block?.prefetchedTransactions ?? [])
-    .filter(
-      (transaction) => transaction.from.toLowerCase() === sender.toLowerCase(),
-    )
+    .filter((transaction) => transaction.from.toLowerCase() === sender.toLowerCase())
     .map((transaction) => transaction.hash);
 }

@@ -1,12 +1,7 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import {
-  deployPool,
-  priceE36,
-  units,
-  type PoolFixture,
-} from "../helpers/fixtures";
+import { deployPool, priceE36, units, type PoolFixture } from "../helpers/fixtures";
 import { restoreChainAfterSuite, supplyAndBorrow } from "../helpers/setup";
 import type { Eip1193Transport } from "../../keepers/src/rpc";
 import {
@@ -43,10 +38,7 @@ async function twoKeepersPool(): Promise<PoolFixture> {
 function withoutPendingView(inner: Eip1193Transport): Eip1193Transport {
   return {
     request: (args) => {
-      if (
-        (args.method === "eth_call" || args.method === "eth_estimateGas") &&
-        Array.isArray(args.params)
-      ) {
+      if ((args.method === "eth_call" || args.method === "eth_estimateGas") && Array.isArray(args.params)) {
         return inner.request({
           method: args.method,
           params: [args.params[0], "latest"],
@@ -86,29 +78,18 @@ describe("keeper: competition and restarts", function () {
       const reportA = await a.keeper.tick();
       const reportB = await b.keeper.tick();
       expect(reportA.sends.map((send) => send.result)).to.deep.equal(["sent"]);
-      expect(
-        reportB.sends.map((send) => [send.result, send.detail]),
-      ).to.deep.equal([
+      expect(reportB.sends.map((send) => [send.result, send.detail])).to.deep.equal([
         // After A's pending liquidation the account owes nothing: health factor max.
-        [
-          "skipped_simulation_reverted",
-          `PositionHealthy(${fx.borrowers[0].address}, ${ethers.MaxUint256})`,
-        ],
+        ["skipped_simulation_reverted", `PositionHealthy(${fx.borrowers[0].address}, ${ethers.MaxUint256})`],
       ]);
       for (let block = 0; block < 3; block++) {
         await mineBlock();
         await a.keeper.tick();
         await b.keeper.tick();
       }
-      expect(
-        await ethers.provider.getTransactionCount(a.wallet.address),
-      ).to.equal(noncesBefore[0] + 1);
-      expect(
-        await ethers.provider.getTransactionCount(b.wallet.address),
-      ).to.equal(noncesBefore[1]);
-      expect(
-        await fx.pool.queryFilter(fx.pool.filters.Liquidate()),
-      ).to.have.length(1);
+      expect(await ethers.provider.getTransactionCount(a.wallet.address)).to.equal(noncesBefore[0] + 1);
+      expect(await ethers.provider.getTransactionCount(b.wallet.address)).to.equal(noncesBefore[1]);
+      expect(await fx.pool.queryFilter(fx.pool.filters.Liquidate())).to.have.length(1);
     } finally {
       await setAutomine(true);
     }
@@ -137,9 +118,7 @@ describe("keeper: competition and restarts", function () {
       await crash(fx);
       await mineBlock();
       const [reportA, reportB] = [await a.keeper.tick(), await b.keeper.tick()];
-      expect(
-        [...reportA.sends, ...reportB.sends].map((send) => send.result),
-      ).to.deep.equal(["sent", "sent"]);
+      expect([...reportA.sends, ...reportB.sends].map((send) => send.result)).to.deep.equal(["sent", "sent"]);
       await mineBlock();
       const block = await ethers.provider.getBlockNumber();
       const sent = [
@@ -147,10 +126,7 @@ describe("keeper: competition and restarts", function () {
         ...(await transactionsFrom(b.wallet.address, block)),
       ];
       const statuses = await Promise.all(
-        sent.map(
-          async (hash) =>
-            (await ethers.provider.getTransactionReceipt(hash))?.status,
-        ),
+        sent.map(async (hash) => (await ethers.provider.getTransactionReceipt(hash))?.status),
       );
       expect(statuses.sort()).to.deep.equal([0, 1]);
       for (let next = 0; next < 3; next++) {
@@ -158,9 +134,7 @@ describe("keeper: competition and restarts", function () {
         await b.keeper.tick();
         await mineBlock();
       }
-      const results = [...a.keeper.state.journal, ...b.keeper.state.journal]
-        .map((entry) => entry.status)
-        .sort();
+      const results = [...a.keeper.state.journal, ...b.keeper.state.journal].map((entry) => entry.status).sort();
       expect(results).to.deep.equal(["included", "reverted"]);
       const reverted =
         (await a.metrics.valueOf("keeper_liquidations_total", {
@@ -189,9 +163,7 @@ describe("keeper: competition and restarts", function () {
     const stateDir = newStateDir();
     const first = await createTestKeeper({ ...options, stateDir });
     await first.keeper.tick();
-    const nonceBefore = await ethers.provider.getTransactionCount(
-      first.wallet.address,
-    );
+    const nonceBefore = await ethers.provider.getTransactionCount(first.wallet.address);
     await setAutomine(false);
     try {
       await crash(fx);
@@ -201,9 +173,7 @@ describe("keeper: competition and restarts", function () {
       expect(journaled.status).to.equal("pending");
 
       const second = await createTestKeeper({ ...options, stateDir });
-      expect(
-        second.keeper.executor.pending().map((entry) => entry.hashes),
-      ).to.deep.equal([journaled.hashes]);
+      expect(second.keeper.executor.pending().map((entry) => entry.hashes)).to.deep.equal([journaled.hashes]);
       const sameBlock = await second.keeper.tick();
       expect(sameBlock.skippedSameBlock).to.equal(true);
       await mineBlock();
@@ -212,9 +182,7 @@ describe("keeper: competition and restarts", function () {
       const [entry] = second.keeper.state.journal;
       expect(entry.status).to.equal("included");
       expect(entry.includedHash).to.equal(journaled.hashes[0]);
-      expect(
-        await ethers.provider.getTransactionCount(first.wallet.address),
-      ).to.equal(nonceBefore + 1);
+      expect(await ethers.provider.getTransactionCount(first.wallet.address)).to.equal(nonceBefore + 1);
     } finally {
       await setAutomine(true);
     }
@@ -230,36 +198,26 @@ describe("keeper: competition and restarts", function () {
     const stateDir = newStateDir();
     const first = await createTestKeeper({ ...options, stateDir });
     await first.keeper.tick();
-    const nonceBefore = await ethers.provider.getTransactionCount(
-      first.wallet.address,
-    );
+    const nonceBefore = await ethers.provider.getTransactionCount(first.wallet.address);
     await setAutomine(false);
     try {
       await crash(fx);
       await mineBlock();
       await first.keeper.tick();
       const [journaled] = first.keeper.state.journal;
-      await network.provider.send("hardhat_dropTransaction", [
-        journaled.hashes[0],
-      ]);
+      await network.provider.send("hardhat_dropTransaction", [journaled.hashes[0]]);
 
       const second = await createTestKeeper({ ...options, stateDir });
       await mineBlock();
       const report = await second.keeper.tick(); // no receipt, nonce unused, unknown to the node: re-broadcast
-      expect(report.sends.map((send) => send.result)).to.deep.equal([
-        "skipped_in_flight",
-      ]);
+      expect(report.sends.map((send) => send.result)).to.deep.equal(["skipped_in_flight"]);
       await mineBlock();
       await second.keeper.tick();
       const [entry] = second.keeper.state.journal;
       expect(entry.status).to.equal("included");
       expect(entry.includedHash).to.equal(journaled.hashes[0]);
-      expect(
-        await ethers.provider.getTransactionCount(first.wallet.address),
-      ).to.equal(nonceBefore + 1);
-      expect(
-        await fx.pool.queryFilter(fx.pool.filters.Liquidate()),
-      ).to.have.length(1);
+      expect(await ethers.provider.getTransactionCount(first.wallet.address)).to.equal(nonceBefore + 1);
+      expect(await fx.pool.queryFilter(fx.pool.filters.Liquidate())).to.have.length(1);
     } finally {
       await setAutomine(true);
     }

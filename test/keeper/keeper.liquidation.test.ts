@@ -2,12 +2,7 @@ import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { sharePrice } from "../../keepers/src/model/poolMath";
-import {
-  deployPool,
-  priceE36,
-  units,
-  type PoolFixture,
-} from "../helpers/fixtures";
+import { deployPool, priceE36, units, type PoolFixture } from "../helpers/fixtures";
 import { restoreChainAfterSuite, supplyAndBorrow } from "../helpers/setup";
 import {
   createTestKeeper,
@@ -48,12 +43,7 @@ async function oneBorrower(): Promise<PoolFixture> {
 /** borrower0: 5 COL0 (10,000) + 0.5 COL1 (15,000), borrows 18,000; 30 days of interest. */
 async function multiCollateralBorrower(): Promise<PoolFixture> {
   const fx = await keeperPool();
-  await supplyAndBorrow(
-    fx,
-    fx.borrowers[0],
-    [units(5, 18), units("0.5", 8)],
-    usd(18_000),
-  );
+  await supplyAndBorrow(fx, fx.borrowers[0], [units(5, 18), units("0.5", 8)], usd(18_000));
   await network.provider.send("evm_increaseTime", [30 * 24 * 3600]);
   await fx.pool.accrueInterest();
   return fx;
@@ -79,28 +69,21 @@ describe("keeper: liquidation strategy and execution", function () {
     await keeper.tick();
     await setAutomine(false);
     try {
-      await fx.collaterals[0].oracle.setPrice(
-        priceE36(1_700, LOAN_DECIMALS, 18),
-      );
+      await fx.collaterals[0].oracle.setPrice(priceE36(1_700, LOAN_DECIMALS, 18));
       await mineBlock();
       const crashBlock = await ethers.provider.getBlockNumber();
       const report = await keeper.tick();
       expect(report.block).to.equal(crashBlock);
       expect(report.liquidatable).to.equal(1);
-      expect(
-        report.sends.map((send) => [send.borrower, send.action, send.result]),
-      ).to.deep.equal([[fx.borrowers[0].address, "liquidate", "sent"]]);
+      expect(report.sends.map((send) => [send.borrower, send.action, send.result])).to.deep.equal([
+        [fx.borrowers[0].address, "liquidate", "sent"],
+      ]);
       await mineBlock();
-      expect(
-        await transactionsFrom(wallet.address, crashBlock + 1),
-      ).to.have.length(1);
-      const events = await fx.pool.queryFilter(
-        fx.pool.filters.Liquidate(wallet.address),
-        crashBlock + 1,
-      );
-      expect(
-        events.map((event) => [event.blockNumber, event.args.borrower]),
-      ).to.deep.equal([[crashBlock + 1, fx.borrowers[0].address]]);
+      expect(await transactionsFrom(wallet.address, crashBlock + 1)).to.have.length(1);
+      const events = await fx.pool.queryFilter(fx.pool.filters.Liquidate(wallet.address), crashBlock + 1);
+      expect(events.map((event) => [event.blockNumber, event.args.borrower])).to.deep.equal([
+        [crashBlock + 1, fx.borrowers[0].address],
+      ]);
     } finally {
       await setAutomine(true);
     }
@@ -121,67 +104,38 @@ describe("keeper: liquidation strategy and execution", function () {
     const first = await keeper.tick(); // seizes COL1: the larger bonus
     const second = await keeper.tick(); // seizes COL0: nothing left, the residual debt is realized
     await keeper.tick(); // receipt of the second: verification
-    const collaterals = [
-      await fx.collaterals[1].token.getAddress(),
-      await fx.collaterals[0].token.getAddress(),
-    ];
+    const collaterals = [await fx.collaterals[1].token.getAddress(), await fx.collaterals[0].token.getAddress()];
     const plans = [...first.decisions, ...second.decisions].map((decision) =>
-      decision.kind === "liquidate"
-        ? [decision.collateral, decision.quote.realizesBadDebt]
-        : [decision.kind],
+      decision.kind === "liquidate" ? [decision.collateral, decision.quote.realizesBadDebt] : [decision.kind],
     );
     expect(plans).to.deep.equal([
       [collaterals[0], false],
       [collaterals[1], true],
     ]);
 
-    const liquidations = await fx.pool.queryFilter(
-      fx.pool.filters.Liquidate(wallet.address),
-    );
-    expect(liquidations.map((event) => event.args.collateral)).to.deep.equal(
-      collaterals,
-    );
-    const [realized] = await fx.pool.queryFilter(
-      fx.pool.filters.BadDebtRealized(fx.borrowers[0].address),
-    );
+    const liquidations = await fx.pool.queryFilter(fx.pool.filters.Liquidate(wallet.address));
+    expect(liquidations.map((event) => event.args.collateral)).to.deep.equal(collaterals);
+    const [realized] = await fx.pool.queryFilter(fx.pool.filters.BadDebtRealized(fx.borrowers[0].address));
     expect(realized.blockNumber).to.equal(liquidations[1].blockNumber);
     expect(await fx.pool.debtOf(fx.borrowers[0].address)).to.equal(0n);
 
     // LPs lost exactly the socialized amount: total assets after = before − socialized, at the same share supply.
-    const {
-      badDebtAssets,
-      coveredByReserve,
-      socializedAssets,
-      sharePriceBefore,
-      sharePriceAfter,
-    } = realized.args;
+    const { badDebtAssets, coveredByReserve, socializedAssets, sharePriceBefore, sharePriceAfter } = realized.args;
     expect(coveredByReserve + socializedAssets).to.equal(badDebtAssets);
     expect(coveredByReserve).to.be.greaterThan(0n);
     const block = realized.blockNumber;
     const totalAssetsAfter = await fx.pool.totalAssets({ blockTag: block });
     const supply = await fx.pool.totalSupply({ blockTag: block });
     const shareDecimals = await fx.pool.decimals();
-    expect(sharePriceAfter).to.equal(
-      sharePrice(totalAssetsAfter, supply, shareDecimals),
-    );
-    expect(sharePriceBefore).to.equal(
-      sharePrice(totalAssetsAfter + socializedAssets, supply, shareDecimals),
-    );
-    expect(await fx.pool.sharePrice({ blockTag: block })).to.equal(
-      sharePriceAfter,
-    );
+    expect(sharePriceAfter).to.equal(sharePrice(totalAssetsAfter, supply, shareDecimals));
+    expect(sharePriceBefore).to.equal(sharePrice(totalAssetsAfter + socializedAssets, supply, shareDecimals));
+    expect(await fx.pool.sharePrice({ blockTag: block })).to.equal(sharePriceAfter);
 
-    const verified = logs.find((line) =>
-      line.msg.startsWith("bad debt realized and verified"),
-    );
+    const verified = logs.find((line) => line.msg.startsWith("bad debt realized and verified"));
     expect(verified?.badDebt).to.equal(badDebtAssets.toString());
     expect(verified?.socialized).to.equal(socializedAssets.toString());
-    expect(
-      await metrics.valueOf("keeper_verification_failures_total"),
-    ).to.equal(0);
-    expect(
-      await metrics.valueOf("keeper_bad_debt_realized_assets_total"),
-    ).to.equal(Number(badDebtAssets));
+    expect(await metrics.valueOf("keeper_verification_failures_total")).to.equal(0);
+    expect(await metrics.valueOf("keeper_bad_debt_realized_assets_total")).to.equal(Number(badDebtAssets));
     expect(
       await metrics.valueOf("keeper_liquidations_total", {
         result: "included",
@@ -212,16 +166,10 @@ describe("keeper: liquidation strategy and execution", function () {
     } finally {
       await setAutomine(true);
     }
-    const failure = logs.find(
-      (line) => line.msg === "realization verification FAILED",
-    );
+    const failure = logs.find((line) => line.msg === "realization verification FAILED");
     expect(failure?.level).to.equal(50); // pino "error"
-    expect((failure?.problems as string[])[0]).to.match(
-      /^badDebt \d+ != model \d+ \(±1\)$/,
-    );
-    expect(
-      await metrics.valueOf("keeper_verification_failures_total"),
-    ).to.equal(1);
+    expect((failure?.problems as string[])[0]).to.match(/^badDebt \d+ != model \d+ \(±1\)$/);
+    expect(await metrics.valueOf("keeper_verification_failures_total")).to.equal(1);
   });
 
   it("socializes a dust account even though no liquidation bonus pays for the gas", async function () {
@@ -234,26 +182,16 @@ describe("keeper: liquidation strategy and execution", function () {
     await keeper.tick();
     await fx.collaterals[0].oracle.setPrice(priceE36(400, LOAN_DECIMALS, 18)); // 4 of collateral, 14 of debt
     const report = await keeper.tick();
-    expect(report.decisions.map((decision) => decision.kind)).to.deep.equal([
-      "socialize",
-    ]);
+    expect(report.decisions.map((decision) => decision.kind)).to.deep.equal(["socialize"]);
     expect(report.sends.map((send) => send.result)).to.deep.equal(["sent"]);
     await keeper.tick();
 
-    const [swept] = await fx.pool.queryFilter(
-      fx.pool.filters.DustCollateralSwept(fx.borrowers[1].address),
-    );
+    const [swept] = await fx.pool.queryFilter(fx.pool.filters.DustCollateralSwept(fx.borrowers[1].address));
     expect(swept.args.receiver).to.equal(wallet.address);
     expect(swept.args.assets).to.equal(units("0.01", 18));
-    const [realized] = await fx.pool.queryFilter(
-      fx.pool.filters.BadDebtRealized(fx.borrowers[1].address),
-    );
+    const [realized] = await fx.pool.queryFilter(fx.pool.filters.BadDebtRealized(fx.borrowers[1].address));
     expect(realized.args.badDebtAssets).to.be.greaterThanOrEqual(usd(14));
-    expect(
-      logs.some((line) =>
-        line.msg.startsWith("bad debt realized and verified"),
-      ),
-    ).to.equal(true);
+    expect(logs.some((line) => line.msg.startsWith("bad debt realized and verified"))).to.equal(true);
   });
 
   it("skips a liquidation that the current fee makes unprofitable, with the reason in the log and a metric", async function () {
@@ -269,26 +207,18 @@ describe("keeper: liquidation strategy and execution", function () {
       ethers.toQuantity(ethers.parseUnits("2000", "gwei")),
     ]);
     await mineBlock();
-    const nonceBefore = await ethers.provider.getTransactionCount(
-      wallet.address,
-    );
+    const nonceBefore = await ethers.provider.getTransactionCount(wallet.address);
     const report = await keeper.tick();
-    expect(report.sends.map((send) => send.result)).to.deep.equal([
-      "skipped_unprofitable",
-    ]);
+    expect(report.sends.map((send) => send.result)).to.deep.equal(["skipped_unprofitable"]);
     const skipped = logs.find((line) => line.msg === "liquidation skipped");
     expect(skipped?.reason).to.equal("unprofitable");
-    expect(String(skipped?.detail)).to.match(
-      /^bonus \d+ - gas \d+ = -\d+ < minimum profit 0/,
-    );
+    expect(String(skipped?.detail)).to.match(/^bonus \d+ - gas \d+ = -\d+ < minimum profit 0/);
     expect(
       await metrics.valueOf("keeper_liquidations_total", {
         result: "skipped_unprofitable",
       }),
     ).to.equal(1);
-    expect(await ethers.provider.getTransactionCount(wallet.address)).to.equal(
-      nonceBefore,
-    );
+    expect(await ethers.provider.getTransactionCount(wallet.address)).to.equal(nonceBefore);
   });
 
   it("bumps the fee of a stuck liquidation with the same nonce, within the profit cap", async function () {
@@ -301,24 +231,15 @@ describe("keeper: liquidation strategy and execution", function () {
     await keeper.tick();
     await setAutomine(false);
     try {
-      await fx.collaterals[0].oracle.setPrice(
-        priceE36(1_700, LOAN_DECIMALS, 18),
-      );
+      await fx.collaterals[0].oracle.setPrice(priceE36(1_700, LOAN_DECIMALS, 18));
       await mineBlock();
       await keeper.tick();
       const [entry] = keeper.executor.pending();
       // The next block's base fee is above the transaction's max fee: it stays in the mempool.
       const stuckFee = BigInt(entry.maxFeePerGasWei) + 1n;
-      await network.provider.send("hardhat_setNextBlockBaseFeePerGas", [
-        ethers.toQuantity(stuckFee),
-      ]);
+      await network.provider.send("hardhat_setNextBlockBaseFeePerGas", [ethers.toQuantity(stuckFee)]);
       await mineBlock();
-      expect(
-        await transactionsFrom(
-          wallet.address,
-          await ethers.provider.getBlockNumber(),
-        ),
-      ).to.have.length(0);
+      expect(await transactionsFrom(wallet.address, await ethers.provider.getBlockNumber())).to.have.length(0);
       await keeper.tick(); // sees no receipt after 1 block: replaces with a higher fee
       expect(entry.hashes).to.have.length(2);
       expect(entry.bumps).to.equal(1);
@@ -327,13 +248,9 @@ describe("keeper: liquidation strategy and execution", function () {
       await keeper.tick();
       expect(entry.status).to.equal("included");
       expect(entry.includedHash).to.equal(entry.hashes[1]);
-      const liquidations = await fx.pool.queryFilter(
-        fx.pool.filters.Liquidate(wallet.address),
-      );
+      const liquidations = await fx.pool.queryFilter(fx.pool.filters.Liquidate(wallet.address));
       expect(liquidations).to.have.length(1);
-      expect(
-        await ethers.provider.getTransactionCount(wallet.address),
-      ).to.equal(entry.nonce + 1);
+      expect(await ethers.provider.getTransactionCount(wallet.address)).to.equal(entry.nonce + 1);
     } finally {
       await setAutomine(true);
     }

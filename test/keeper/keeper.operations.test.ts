@@ -1,34 +1,14 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  ConfigError,
-  parseCommandLine,
-  resolveConfig,
-} from "../../keepers/src/config";
+import { ConfigError, parseCommandLine, resolveConfig } from "../../keepers/src/config";
 import { startMetricsServer, serverPort } from "../../keepers/src/metrics";
-import {
-  deployPool,
-  priceE36,
-  units,
-  type PoolFixture,
-} from "../helpers/fixtures";
+import { deployPool, priceE36, units, type PoolFixture } from "../helpers/fixtures";
 import { restoreChainAfterSuite, supplyAndBorrow } from "../helpers/setup";
-import {
-  createTestKeeper,
-  fundKeeper,
-  hardhatWallet,
-  KEEPER_WALLET_INDEX,
-} from "./harness";
+import { createTestKeeper, fundKeeper, hardhatWallet, KEEPER_WALLET_INDEX } from "./harness";
 
 const LOAN_DECIMALS = 6;
 const usd = (amount: number | string): bigint => units(amount, LOAN_DECIMALS);
@@ -71,32 +51,20 @@ describe("keeper: operations", function () {
         settings: { dryRun: true },
       });
       await keeper.tick();
-      await fx.collaterals[0].oracle.setPrice(
-        priceE36(1_700, LOAN_DECIMALS, 18),
-      );
+      await fx.collaterals[0].oracle.setPrice(priceE36(1_700, LOAN_DECIMALS, 18));
       const nonce = await ethers.provider.getTransactionCount(wallet.address);
       const report = await keeper.tick();
       await keeper.tick();
-      expect(report.sends.map((send) => send.result)).to.deep.equal([
-        "dry_run",
-      ]);
-      expect(
-        logs.some(
-          (line) => line.msg === "dry run: simulation passed, not sending",
-        ),
-      ).to.equal(true);
+      expect(report.sends.map((send) => send.result)).to.deep.equal(["dry_run"]);
+      expect(logs.some((line) => line.msg === "dry run: simulation passed, not sending")).to.equal(true);
       expect(
         await metrics.valueOf("keeper_liquidations_total", {
           result: "dry_run",
         }),
       ).to.equal(1);
-      expect(
-        await ethers.provider.getTransactionCount(wallet.address),
-      ).to.equal(nonce);
+      expect(await ethers.provider.getTransactionCount(wallet.address)).to.equal(nonce);
       expect(keeper.state.journal).to.deep.equal([]);
-      expect(
-        await fx.pool.queryFilter(fx.pool.filters.Liquidate()),
-      ).to.deep.equal([]);
+      expect(await fx.pool.queryFilter(fx.pool.filters.Liquidate())).to.deep.equal([]);
     });
   });
 
@@ -163,19 +131,12 @@ describe("keeper: operations", function () {
       });
       keeper.start();
       const head = await ethers.provider.getBlockNumber();
-      while (keeper.state.processedBlock < head)
-        await new Promise((resolve) => setTimeout(resolve, 10));
+      while (keeper.state.processedBlock < head) await new Promise((resolve) => setTimeout(resolve, 10));
       await keeper.stop();
-      const saved = JSON.parse(
-        readFileSync(path.join(stateDir, "keeper-state.json"), "utf8"),
-      );
+      const saved = JSON.parse(readFileSync(path.join(stateDir, "keeper-state.json"), "utf8"));
       expect(saved.processedBlock).to.equal(head);
-      expect(
-        Object.keys(saved.pools[await fx.pool.getAddress()].accounts),
-      ).to.deep.equal([fx.borrowers[0].address]);
-      expect(
-        existsSync(path.join(stateDir, `keeper-state.json.${process.pid}.tmp`)),
-      ).to.equal(false);
+      expect(Object.keys(saved.pools[await fx.pool.getAddress()].accounts)).to.deep.equal([fx.borrowers[0].address]);
+      expect(existsSync(path.join(stateDir, `keeper-state.json.${process.pid}.tmp`))).to.equal(false);
     });
 
     it("refuses a state directory of another signer", async function () {
@@ -186,9 +147,7 @@ describe("keeper: operations", function () {
       };
       const { keeper, stateDir } = await createTestKeeper(options);
       await keeper.tick();
-      await expect(
-        createTestKeeper({ ...options, stateDir, walletIndex: 13 }),
-      ).to.be.rejectedWith(
+      await expect(createTestKeeper({ ...options, stateDir, walletIndex: 13 })).to.be.rejectedWith(
         /belongs to chain 31337 and signer .* give this keeper its own --state-dir/,
       );
     });
@@ -213,15 +172,9 @@ describe("keeper: operations", function () {
         const healthy = await fetch(`${base}/healthz`);
         expect(healthy.status).to.equal(200);
         const text = await (await fetch(`${base}/metrics`)).text();
-        expect(text).to.contain(
-          `keeper_accounts_tracked{pool="${await fx.pool.getAddress()}"} 1`,
-        );
-        expect(text).to.contain(
-          `keeper_last_processed_block ${await ethers.provider.getBlockNumber()}`,
-        );
-        expect(text).to.match(
-          /keeper_rpc_calls_total\{method="eth_call"\} \d+/,
-        );
+        expect(text).to.contain(`keeper_accounts_tracked{pool="${await fx.pool.getAddress()}"} 1`);
+        expect(text).to.contain(`keeper_last_processed_block ${await ethers.provider.getBlockNumber()}`);
+        expect(text).to.match(/keeper_rpc_calls_total\{method="eth_call"\} \d+/);
         expect(text).to.contain("keeper_scan_duration_seconds_count 1");
         metrics.lastProcessedAtMs = Date.now() - 61_000;
         expect((await fetch(`${base}/healthz`)).status).to.equal(503);
@@ -234,9 +187,7 @@ describe("keeper: operations", function () {
 
   describe("configuration", function () {
     it("names every missing setting with its flag and environment variable", function () {
-      expect(
-        configProblems(() => resolveConfig({}, {}, tmpdir())),
-      ).to.deep.equal([
+      expect(configProblems(() => resolveConfig({}, {}, tmpdir()))).to.deep.equal([
         "signer: give exactly one of a private key (set KEEPER_PRIVATE_KEY) or a keystore (set --keystore <file> or KEEPER_KEYSTORE, with KEEPER_KEYSTORE_PASSWORD)",
         "pools: no pool to watch (set --pools <a,b> or KEEPER_POOLS, or --factory <address> or KEEPER_FACTORY, or deploy so that deployments/<network>.json exists)",
         "network: missing (set --network <name> or KEEPER_NETWORK)",
@@ -261,9 +212,7 @@ describe("keeper: operations", function () {
         lens: LENS,
         startBlock: "0",
       };
-      expect(
-        configProblems(() => resolveConfig(flags, env, tmpdir())),
-      ).to.deep.equal([
+      expect(configProblems(() => resolveConfig(flags, env, tmpdir()))).to.deep.equal([
         "rpcUrl: must be an http(s):// or ws(s):// URL (set --rpc-url <url> or KEEPER_RPC_URL)",
         "privateKey: must be a 32-byte hex private key (set KEEPER_PRIVATE_KEY)",
         "pools: must be a 0x-prefixed 20-byte hex address (set --pools <a,b> or KEEPER_POOLS)",
@@ -286,13 +235,7 @@ describe("keeper: operations", function () {
         }),
       );
       const config = resolveConfig(
-        parseCommandLine([
-          "--network",
-          "localhost",
-          "--dry-run",
-          "--confirmations",
-          "5",
-        ]),
+        parseCommandLine(["--network", "localhost", "--dry-run", "--confirmations", "5"]),
         {
           KEEPER_PRIVATE_KEY: KEY,
           KEEPER_NATIVE_PRICE: "2500.5",
@@ -309,9 +252,7 @@ describe("keeper: operations", function () {
       expect(config.dryRun).to.equal(true);
       expect(config.nativePriceE18).to.equal(ethers.parseUnits("2500.5", 18));
       expect(config.maxGasPriceWei).to.equal(ethers.parseUnits("100", "gwei"));
-      expect(config.stateDir).to.equal(
-        path.join(root, "keeper-state", "localhost"),
-      );
+      expect(config.stateDir).to.equal(path.join(root, "keeper-state", "localhost"));
     });
 
     it("names the deployments file and the field when the file is invalid", function () {
@@ -327,11 +268,7 @@ describe("keeper: operations", function () {
         }),
       );
       const problems = configProblems(() =>
-        resolveConfig(
-          { network: "localhost" },
-          { KEEPER_PRIVATE_KEY: KEY, KEEPER_NATIVE_PRICE: "1" },
-          root,
-        ),
+        resolveConfig({ network: "localhost" }, { KEEPER_PRIVATE_KEY: KEY, KEEPER_NATIVE_PRICE: "1" }, root),
       );
       expect(problems[0]).to.match(
         /deployments\/localhost\.json is not a valid deployments file \(contracts\.PoolFactory: /,

@@ -2,20 +2,9 @@ import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { Eip1193Transport, RequestArguments } from "../../keepers/src/rpc";
-import {
-  deployPool,
-  priceE36,
-  units,
-  type PoolFixture,
-} from "../helpers/fixtures";
+import { deployPool, priceE36, units, type PoolFixture } from "../helpers/fixtures";
 import { restoreChainAfterSuite, supplyAndBorrow } from "../helpers/setup";
-import {
-  createTestKeeper,
-  fundKeeper,
-  hardhatWallet,
-  KEEPER_WALLET_INDEX,
-  mineBlock,
-} from "./harness";
+import { createTestKeeper, fundKeeper, hardhatWallet, KEEPER_WALLET_INDEX, mineBlock } from "./harness";
 
 const LOAN_DECIMALS = 6;
 const usd = (amount: number | string): bigint => units(amount, LOAN_DECIMALS);
@@ -66,9 +55,7 @@ describe("keeper: RPC outages and reorgs", function () {
     expect(retryDelaysMs).to.deep.equal([5, 10, 20]);
     expect(await metrics.valueOf("keeper_rpc_errors_total")).to.equal(3);
     expect(report.accountsScanned).to.equal(1);
-    expect(keeper.tracked()[await fx.pool.getAddress()]).to.deep.equal([
-      fx.borrowers[0].address,
-    ]);
+    expect(keeper.tracked()[await fx.pool.getAddress()]).to.deep.equal([fx.borrowers[0].address]);
   });
 
   it("a longer outage fails the tick; the next tick catches up on every block it missed and liquidates", async function () {
@@ -94,12 +81,8 @@ describe("keeper: RPC outages and reorgs", function () {
     expect(keeper.tracked()[poolAddress].sort()).to.deep.equal(
       [fx.borrowers[0].address, fx.borrowers[1].address].sort(),
     );
-    expect(
-      report.sends.map((send) => [send.borrower, send.result]),
-    ).to.deep.equal([[fx.borrowers[0].address, "sent"]]);
-    expect(
-      await fx.pool.queryFilter(fx.pool.filters.Liquidate(wallet.address)),
-    ).to.have.length(1);
+    expect(report.sends.map((send) => [send.borrower, send.result])).to.deep.equal([[fx.borrowers[0].address, "sent"]]);
+    expect(await fx.pool.queryFilter(fx.pool.filters.Liquidate(wallet.address))).to.have.length(1);
   });
 
   it("rewinds discovery when a block with a borrow is replaced: no phantom account, no missed one", async function () {
@@ -114,32 +97,20 @@ describe("keeper: RPC outages and reorgs", function () {
     await keeper.tick();
     const forkPoint = await ethers.provider.getBlockNumber();
     const snapshot = await network.provider.send("evm_snapshot", []);
-    await fx.pool
-      .connect(fx.borrowers[0])
-      .borrow(usd(1_000), fx.borrowers[0].address); // forkPoint + 1
+    await fx.pool.connect(fx.borrowers[0]).borrow(usd(1_000), fx.borrowers[0].address); // forkPoint + 1
     const orphanedHash = (await ethers.provider.getBlock("latest"))!.hash;
     await keeper.tick();
-    expect(keeper.tracked()[poolAddress]).to.deep.equal([
-      fx.borrowers[0].address,
-    ]);
+    expect(keeper.tracked()[poolAddress]).to.deep.equal([fx.borrowers[0].address]);
 
     // The block with borrower0's borrow is dropped; the new chain has borrower1's borrow instead, and is longer.
     await network.provider.send("evm_revert", [snapshot]);
-    await fx.pool
-      .connect(fx.borrowers[1])
-      .borrow(usd(2_000), fx.borrowers[1].address); // new forkPoint + 1
+    await fx.pool.connect(fx.borrowers[1]).borrow(usd(2_000), fx.borrowers[1].address); // new forkPoint + 1
     await mineBlock();
-    expect((await ethers.provider.getBlock(forkPoint + 1))!.hash).to.not.equal(
-      orphanedHash,
-    );
+    expect((await ethers.provider.getBlock(forkPoint + 1))!.hash).to.not.equal(orphanedHash);
     const report = await keeper.tick();
     expect(report.rewoundTo).to.equal(forkPoint);
-    expect(keeper.tracked()[poolAddress]).to.deep.equal([
-      fx.borrowers[1].address,
-    ]);
-    expect(
-      logs.some((line) => line.msg === "reorg: rewinding discovery"),
-    ).to.equal(true);
+    expect(keeper.tracked()[poolAddress]).to.deep.equal([fx.borrowers[1].address]);
+    expect(logs.some((line) => line.msg === "reorg: rewinding discovery")).to.equal(true);
     expect(report.accountsScanned).to.equal(1);
   });
 });
@@ -148,8 +119,6 @@ describe("keeper: RPC outages and reorgs", function () {
 async function supplyCollateralOnly(fx: PoolFixture): Promise<void> {
   const collateral = await fx.collaterals[0].token.getAddress();
   for (const borrower of fx.borrowers.slice(0, 2)) {
-    await fx.pool
-      .connect(borrower)
-      .supplyCollateral(collateral, units(10, 18), borrower.address);
+    await fx.pool.connect(borrower).supplyCollateral(collateral, units(10, 18), borrower.address);
   }
 }

@@ -2,10 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { getAddress } from "ethers";
 import { IPoolLens__factory } from "../../typechain-types";
-import {
-  decodeAccountsResult,
-  encodeAccountsCall,
-} from "../../keepers/src/lensCodec";
+import { decodeAccountsResult, encodeAccountsCall } from "../../keepers/src/lensCodec";
 
 const lens = IPoolLens__factory.createInterface();
 const address = fc
@@ -26,15 +23,9 @@ const view = fc.record({
 describe("keeper lens codec", function () {
   it("encodes PoolLens.accounts calldata exactly as ethers does", function () {
     fc.assert(
-      fc.property(
-        address,
-        fc.array(address, { maxLength: 40 }),
-        (pool, accounts) => {
-          expect(encodeAccountsCall(pool, accounts)).to.equal(
-            lens.encodeFunctionData("accounts", [pool, accounts]),
-          );
-        },
-      ),
+      fc.property(address, fc.array(address, { maxLength: 40 }), (pool, accounts) => {
+        expect(encodeAccountsCall(pool, accounts)).to.equal(lens.encodeFunctionData("accounts", [pool, accounts]));
+      }),
       { seed: 20_261_125, numRuns: 200 },
     );
   });
@@ -49,9 +40,7 @@ describe("keeper lens codec", function () {
         );
         const [viaEthers] = lens.decodeFunctionResult("accounts", data);
         expect(decoded).to.deep.equal(
-          viaEthers.map((entry: { toObject(): Record<string, unknown> }) =>
-            entry.toObject(),
-          ),
+          viaEthers.map((entry: { toObject(): Record<string, unknown> }) => entry.toObject()),
         );
       }),
       { seed: 20_261_125, numRuns: 200 },
@@ -74,11 +63,7 @@ describe("keeper lens codec", function () {
         },
       ],
     ]);
-    expect(() => decodeAccountsResult(answer, [asked])).to.throw(
-      /answered for bb.* where 0xaa.* was asked/,
-    );
-    expect(() => decodeAccountsResult(answer, [asked, other])).to.throw(
-      /returned 1 views .* for 2 accounts/,
-    );
+    expect(() => decodeAccountsResult(answer, [asked])).to.throw(/answered for bb.* where 0xaa.* was asked/);
+    expect(() => decodeAccountsResult(answer, [asked, other])).to.throw(/returned 1 views .* for 2 accounts/);
   });
 });
