@@ -255,4 +255,37 @@ describe("keeper: liquidation strategy and execution", function () {
       await setAutomine(true);
     }
   });
+
+  it("gives up on a transaction stuck beyond the fee caps after --receipt-timeout-blocks, with an error and a metric", async function () {
+    const fx = await loadFixture(oneBorrower);
+    const { keeper, logs, metrics } = await createTestKeeper({
+      pool: await fx.pool.getAddress(),
+      lens: await fx.lens.getAddress(),
+      settings: { bumpAfterBlocks: 1, receiptTimeoutBlocks: 3, maxGasPriceWei: ethers.parseUnits("3", "gwei") },
+    });
+    await keeper.tick();
+    await setAutomine(false);
+    try {
+      await fx.collaterals[0].oracle.setPrice(priceE36(1_700, LOAN_DECIMALS, 18));
+      await mineBlock();
+      await keeper.tick();
+      const [entry] = keeper.executor.pending();
+      // The base fee jumps above the 3 gwei cap: the keeper may not follow it.
+      for (let block = 0; block < 3; block++) {
+        await network.provider.send("hardhat_setNextBlockBaseFeePerGas", [
+          ethers.toQuantity(ethers.parseUnits("5", "gwei")),
+        ]);
+        await mineBlock();
+        await keeper.tick();
+      }
+      expect(entry.status).to.equal("timed_out");
+      expect(entry.hashes.length).to.be.lessThanOrEqual(2);
+      expect(logs.some((line) => line.msg.startsWith("transaction stuck and its fee cannot be bumped"))).to.equal(true);
+      expect(logs.some((line) => line.msg.startsWith("no receipt within --receipt-timeout-blocks"))).to.equal(true);
+      expect(await metrics.valueOf("keeper_liquidations_total", { result: "timed_out" })).to.equal(1);
+      await network.provider.send("hardhat_dropTransaction", [entry.hashes[entry.hashes.length - 1]]);
+    } finally {
+      await setAutomine(true);
+    }
+  });
 });
