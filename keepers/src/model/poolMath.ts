@@ -165,18 +165,12 @@ export interface LiquidationInput {
   params: LiquidationParams;
 }
 
-/**
- * Pool.liquidate's amounts for a liquidatable account (state accrued). Returns null when the contract would revert:
- * the account is healthy, has no such collateral, the repayment would burn no borrow share, or a partial seizure
- * would leave debt with only dust collateral (`LiquidationLeavesDust`: repay more).
- */
-export function quoteLiquidation(input: LiquidationInput): LiquidationQuote | null {
+/** Pool._liquidationAmounts before its checks: repayment capped by the close factor and by the collateral balance. */
+function liquidationAmounts(input: LiquidationInput) {
   const { liquidity, priceE36, bonusBps, collateralBalance, params } = input;
-  if (collateralBalance === 0n || input.repayAssets === 0n) return null;
-  const health = healthFactorDown(liquidity.liquidationLimit, liquidity.debt);
-  if (health >= WAD) return null;
+  const healthFactor = healthFactorDown(liquidity.liquidationLimit, liquidity.debt);
   const seizableValue = valueDown(collateralBalance, priceE36);
-  const maxRepay = maxRepayUp(liquidity.debt, health, liquidity.collateralValue, seizableValue, bonusBps, params);
+  const maxRepay = maxRepayUp(liquidity.debt, healthFactor, liquidity.collateralValue, seizableValue, bonusBps, params);
   let repaidAssets = min(input.repayAssets, maxRepay);
   let seizedCollateral = seizedCollateralDown(repaidAssets, bonusBps, priceE36);
   if (seizedCollateral >= collateralBalance) {
@@ -186,18 +180,52 @@ export function quoteLiquidation(input: LiquidationInput): LiquidationQuote | nu
   const remainingCollateralValue =
     liquidity.collateralValue - seizableValue + valueDown(collateralBalance - seizedCollateral, priceE36);
   // LiquidationLeavesDust: a partial seizure may not leave debt with only dust collateral behind.
-  if (
+  const leavesDust =
     seizedCollateral < collateralBalance &&
     repaidAssets < liquidity.debt &&
-    remainingCollateralValue <= params.dustThresholdAssets
-  ) {
-    return null;
-  }
+    remainingCollateralValue <= params.dustThresholdAssets;
   const repaidShares =
     repaidAssets >= liquidity.debt
       ? input.borrowShares
       : toSharesDown(repaidAssets, input.totalBorrowAssets, input.totalBorrowShares);
-  if (repaidShares === 0n) return null;
+  return { healthFactor, repaidAssets, seizedCollateral, remainingCollateralValue, leavesDust, repaidShares };
+}
+
+/** Why Pool.liquidate reverts on a liquidatable-or-not account holding the collateral, in the contract's order. */
+export type LiquidationRefusal =
+  | { error: "PositionHealthy"; healthFactor: bigint }
+  | { error: "LiquidationLeavesDust"; remainingCollateralValue: bigint; dustThresholdAssets: bigint }
+  | { error: "SeizedBelowMinimum"; seizedCollateral: bigint; minSeizedCollateral: bigint }
+  | { error: "RepayBelowOneShare"; repaidAssets: bigint };
+
+/** The custom error Pool.liquidate reverts with (state accrued, collateral balance > 0, prices > 0), or null. */
+export function liquidationRefusal(input: LiquidationInput, minSeizedCollateral: bigint): LiquidationRefusal | null {
+  const amounts = liquidationAmounts(input);
+  if (amounts.healthFactor >= WAD) return { error: "PositionHealthy", healthFactor: amounts.healthFactor };
+  if (amounts.leavesDust) {
+    return {
+      error: "LiquidationLeavesDust",
+      remainingCollateralValue: amounts.remainingCollateralValue,
+      dustThresholdAssets: input.params.dustThresholdAssets,
+    };
+  }
+  if (amounts.seizedCollateral < minSeizedCollateral) {
+    return { error: "SeizedBelowMinimum", seizedCollateral: amounts.seizedCollateral, minSeizedCollateral };
+  }
+  if (amounts.repaidShares === 0n) return { error: "RepayBelowOneShare", repaidAssets: amounts.repaidAssets };
+  return null;
+}
+
+/**
+ * Pool.liquidate's amounts for a liquidatable account (state accrued). Returns null when the contract would revert:
+ * the account is healthy, has no such collateral, the repayment would burn no borrow share, or a partial seizure
+ * would leave debt with only dust collateral (`LiquidationLeavesDust`: repay more). `liquidationRefusal` names which.
+ */
+export function quoteLiquidation(input: LiquidationInput): LiquidationQuote | null {
+  if (input.collateralBalance === 0n || input.repayAssets === 0n) return null;
+  if (liquidationRefusal(input, 0n) !== null) return null;
+  const { liquidity, priceE36, params } = input;
+  const { repaidAssets, seizedCollateral, remainingCollateralValue, repaidShares } = liquidationAmounts(input);
   const realizesBadDebt =
     input.borrowShares > repaidShares &&
     remainingCollateralValue <= params.dustThresholdAssets &&
@@ -222,9 +250,7 @@ export function quoteLiquidation(input: LiquidationInput): LiquidationQuote | nu
 
 /** Pool.socializeBadDebt's precondition: debt, and collateral worth at most dust and less than the debt. */
 export const canSocialize = (liquidity: AccountLiquidity, dustThresholdAssets: bigint): boolean =>
-  liquidity.debt > 0n &&
-  liquidity.collateralValue <= dustThresholdAssets &&
-  liquidity.collateralValue < liquidity.debt;
+  liquidity.debt > 0n && liquidity.collateralValue <= dustThresholdAssets && liquidity.collateralValue < liquidity.debt;
 
 // ------------------------------------------------------------------ pool totals: interest and bad debt
 
