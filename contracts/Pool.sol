@@ -333,7 +333,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
     function donateToReserve(uint256 assets) external nonReentrant {
         if (assets == 0) revert ZeroAmount();
         _accrueInterest();
-        _reserveAssets += assets.toUint128();
+        _reserveAssets = (uint256(_reserveAssets) + assets).toUint128();
         emit ReserveDonated(msg.sender, assets);
         _pullExact(IERC20(asset()), msg.sender, assets);
     }
@@ -558,7 +558,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         if (interest == 0) return;
         _totalBorrowAssets = (borrowAssets + interest).toUint128();
         _totalLpAssets = (_totalLpAssets + interest - reserveShare).toUint128();
-        _reserveAssets += reserveShare.toUint128();
+        _reserveAssets = (uint256(_reserveAssets) + reserveShare).toUint128();
         emit InterestAccrued(ratePerSecond, interest, reserveShare);
     }
 

@@ -6,8 +6,8 @@ import { expectBooksReconciled } from "./reconcile";
 
 /**
  * Values near the type bounds: LP assets near uint128 max, supply caps at uint128 max, prices near uint248 max.
- * Each is either accepted with exact results or refused with a named custom error. One panic found here is
- * pinned as a finding (see the report): it is what the contract does today, not what it should do.
+ * Each is either accepted with exact results or refused with a named custom error, never a panic. (This suite found
+ * that donateToReserve panicked past uint128 max; the reserve is now summed in uint256 before the checked downcast.)
  */
 describe("Adversarial 10: extreme values near type bounds", () => {
   const MAX_UINT128 = 2n ** 128n - 1n;
@@ -84,13 +84,15 @@ describe("Adversarial 10: extreme values near type bounds", () => {
       .withArgs(128, shares);
   });
 
-  it("FINDING: donateToReserve past uint128 max panics (0x11) instead of a custom error", async () => {
+  it("donateToReserve past uint128 max reverts SafeCastOverflowedUintDowncast, not a panic", async () => {
     const { pool, lps } = await loadFixture(hugeFixture);
     await pool.connect(lps[0]).donateToReserve(MAX_UINT128);
-    await expect(pool.connect(lps[1]).donateToReserve(1n)).to.be.revertedWithPanic(0x11);
-    // One step further: an amount that does not fit in uint128 is a clean SafeCast error.
-    await expect(pool.connect(lps[1]).donateToReserve(MAX_UINT128 + 1n))
+    await expect(pool.connect(lps[1]).donateToReserve(1n))
       .to.be.revertedWithCustomError(pool, "SafeCastOverflowedUintDowncast")
       .withArgs(128, MAX_UINT128 + 1n);
+    // An amount that does not fit in uint128 on its own is refused the same way (the sum is what overflows).
+    await expect(pool.connect(lps[1]).donateToReserve(MAX_UINT128 + 1n))
+      .to.be.revertedWithCustomError(pool, "SafeCastOverflowedUintDowncast")
+      .withArgs(128, MAX_UINT128 + MAX_UINT128 + 1n);
   });
 });
