@@ -3,6 +3,7 @@
  * checks the call's success or custom error against the reference model's prediction, then reads the pool's whole
  * state and checks it equals the model exactly and that every invariant of docs/invariants.md holds.
  */
+import { realizationEvents, type RealizationEvent } from "../../keepers/src/verification";
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
@@ -376,15 +377,8 @@ export function invariant(id: string, holds: boolean, statement: string): void {
   if (!holds) throw new Error(`${id} violated: ${statement}`);
 }
 
-/** Parsed `BadDebtRealized` events of a receipt. */
-interface RealizedEvent {
-  borrower: string;
-  badDebtAssets: bigint;
-  coveredByReserve: bigint;
-  socializedAssets: bigint;
-  sharePriceBefore: bigint;
-  sharePriceAfter: bigint;
-}
+/** Parsed `BadDebtRealized` events of a receipt (the keeper's parser). */
+type RealizedEvent = RealizationEvent;
 
 /** Drives the chain: one instance per sequence (fast-check's "real" system). */
 export class ChainRunner {
@@ -573,22 +567,7 @@ export class ChainRunner {
   }
 
   private realizedEvents(receipt: ContractTransactionReceipt): RealizedEvent[] {
-    const events: RealizedEvent[] = [];
-    const poolAddress = (this.world.pool.target as string).toLowerCase();
-    for (const log of receipt.logs) {
-      if (log.address.toLowerCase() !== poolAddress) continue;
-      const parsed = this.world.pool.interface.parseLog(log);
-      if (parsed === null || parsed.name !== "BadDebtRealized") continue;
-      events.push({
-        borrower: parsed.args[0] as string,
-        badDebtAssets: parsed.args[1] as bigint,
-        coveredByReserve: parsed.args[2] as bigint,
-        socializedAssets: parsed.args[3] as bigint,
-        sharePriceBefore: parsed.args[4] as bigint,
-        sharePriceAfter: parsed.args[5] as bigint,
-      });
-    }
-    return events;
+    return realizationEvents(this.world.pool.target as string, receipt.logs);
   }
 
   /** INV-07 (sums equal totals) and INV-08 (token balances = cash + collateral; no cash floor). */

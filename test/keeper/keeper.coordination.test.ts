@@ -54,6 +54,24 @@ async function crash(fx: PoolFixture): Promise<void> {
   await fx.collaterals[0].oracle.setPrice(priceE36(1_600, LOAN_DECIMALS, 18));
 }
 
+/**
+ * Keeper A, with its own state dir, ticks once, sees the crash in the next block and sends its liquidation (automine
+ * off, so it stays pending); then its process "dies": no stop(), no more ticks.
+ */
+async function sendThenDie(fx: PoolFixture) {
+  const options = { pool: await fx.pool.getAddress(), lens: await fx.lens.getAddress(), walletIndex: KEEPER_A };
+  const stateDir = newStateDir();
+  const first = await createTestKeeper({ ...options, stateDir });
+  await first.keeper.tick();
+  const nonceBefore = await ethers.provider.getTransactionCount(first.wallet.address);
+  await setAutomine(false);
+  await crash(fx);
+  await mineBlock();
+  await first.keeper.tick();
+  const [journaled] = first.keeper.state.journal;
+  return { options, stateDir, first, nonceBefore, journaled };
+}
+
 describe("keeper: competition and restarts", function () {
   restoreChainAfterSuite();
 
@@ -155,21 +173,8 @@ describe("keeper: competition and restarts", function () {
 
   it("restarted between send and receipt: finds the journal, does not send again, and finishes the job", async function () {
     const fx = await loadFixture(twoKeepersPool);
-    const options = {
-      pool: await fx.pool.getAddress(),
-      lens: await fx.lens.getAddress(),
-      walletIndex: KEEPER_A,
-    };
-    const stateDir = newStateDir();
-    const first = await createTestKeeper({ ...options, stateDir });
-    await first.keeper.tick();
-    const nonceBefore = await ethers.provider.getTransactionCount(first.wallet.address);
-    await setAutomine(false);
     try {
-      await crash(fx);
-      await mineBlock();
-      await first.keeper.tick(); // signs, journals and broadcasts; then the process "dies": no stop(), no more ticks
-      const [journaled] = first.keeper.state.journal;
+      const { options, stateDir, first, nonceBefore, journaled } = await sendThenDie(fx);
       expect(journaled.status).to.equal("pending");
 
       const second = await createTestKeeper({ ...options, stateDir });
@@ -190,21 +195,8 @@ describe("keeper: competition and restarts", function () {
 
   it("restarted after the node lost the signed transaction: re-broadcasts the same one (same nonce and hash)", async function () {
     const fx = await loadFixture(twoKeepersPool);
-    const options = {
-      pool: await fx.pool.getAddress(),
-      lens: await fx.lens.getAddress(),
-      walletIndex: KEEPER_A,
-    };
-    const stateDir = newStateDir();
-    const first = await createTestKeeper({ ...options, stateDir });
-    await first.keeper.tick();
-    const nonceBefore = await ethers.provider.getTransactionCount(first.wallet.address);
-    await setAutomine(false);
     try {
-      await crash(fx);
-      await mineBlock();
-      await first.keeper.tick();
-      const [journaled] = first.keeper.state.journal;
+      const { options, stateDir, first, nonceBefore, journaled } = await sendThenDie(fx);
       await network.provider.send("hardhat_dropTransaction", [journaled.hashes[0]]);
 
       const second = await createTestKeeper({ ...options, stateDir });
