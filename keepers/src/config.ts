@@ -10,67 +10,133 @@ import { readDeployment } from "./deployments";
 
 /** How each setting is given: its CLI flag and environment variable. Error messages quote these. */
 export const SETTINGS = {
-  network: { flag: "--network <name>", env: "KEEPER_NETWORK" },
-  rpcUrl: { flag: "--rpc-url <url>", env: "KEEPER_RPC_URL" },
-  privateKey: { flag: "(env only)", env: "KEEPER_PRIVATE_KEY" },
-  keystore: { flag: "--keystore <file>", env: "KEEPER_KEYSTORE" },
-  keystorePassword: { flag: "(env only)", env: "KEEPER_KEYSTORE_PASSWORD" },
-  pools: { flag: "--pools <a,b>", env: "KEEPER_POOLS" },
-  factory: { flag: "--factory <address>", env: "KEEPER_FACTORY" },
-  lens: { flag: "--lens <address>", env: "KEEPER_LENS" },
-  startBlock: { flag: "--start-block <n>", env: "KEEPER_START_BLOCK" },
-  confirmations: { flag: "--confirmations <n>", env: "KEEPER_CONFIRMATIONS" },
+  network: {
+    flag: "--network <name>",
+    env: "KEEPER_NETWORK",
+    help: "network name: picks deployments/<network>.json, the default RPC URL and the state dir",
+  },
+  rpcUrl: { flag: "--rpc-url <url>", env: "KEEPER_RPC_URL", help: "JSON-RPC endpoint, http(s):// or ws(s)://" },
+  privateKey: { flag: "(env only)", env: "KEEPER_PRIVATE_KEY", help: "signer's private key (environment only)" },
+  keystore: {
+    flag: "--keystore <file>",
+    env: "KEEPER_KEYSTORE",
+    help: "encrypted JSON keystore of the signer (password in KEEPER_KEYSTORE_PASSWORD)",
+  },
+  keystorePassword: {
+    flag: "(env only)",
+    env: "KEEPER_KEYSTORE_PASSWORD",
+    help: "keystore password (environment only)",
+  },
+  pools: { flag: "--pools <a,b>", env: "KEEPER_POOLS", help: "comma-separated pool addresses to watch" },
+  factory: { flag: "--factory <address>", env: "KEEPER_FACTORY", help: "PoolFactory whose pools are all watched" },
+  lens: { flag: "--lens <address>", env: "KEEPER_LENS", help: "PoolLens address" },
+  startBlock: {
+    flag: "--start-block <n>",
+    env: "KEEPER_START_BLOCK",
+    help: "first block to index events from (the deploy block)",
+  },
+  confirmations: {
+    flag: "--confirmations <n>",
+    env: "KEEPER_CONFIRMATIONS",
+    help: "blocks after which a block is final (default 3)",
+  },
   pollIntervalMs: {
     flag: "--poll-interval-ms <ms>",
     env: "KEEPER_POLL_INTERVAL_MS",
+    help: "how often to ask for a new block (default 1000)",
   },
-  minProfit: { flag: "--min-profit <loan units>", env: "KEEPER_MIN_PROFIT" },
+  minProfit: {
+    flag: "--min-profit <loan units>",
+    env: "KEEPER_MIN_PROFIT",
+    help: "smallest profit, bonus minus gas, worth a liquidation, in loan-asset units (default 0)",
+  },
   nativePrice: {
     flag: "--native-price <loan units per native token>",
     env: "KEEPER_NATIVE_PRICE",
+    help: "loan-asset units per native token, to price gas",
   },
   maxGasPriceGwei: {
     flag: "--max-gas-price-gwei <gwei>",
     env: "KEEPER_MAX_GAS_PRICE_GWEI",
+    help: "cap on the max fee per gas (default 100)",
   },
   priorityFeeGwei: {
     flag: "--priority-fee-gwei <gwei>",
     env: "KEEPER_PRIORITY_FEE_GWEI",
+    help: "priority fee per gas (default 1)",
   },
-  maxFeeBumps: { flag: "--max-fee-bumps <n>", env: "KEEPER_MAX_FEE_BUMPS" },
+  maxFeeBumps: {
+    flag: "--max-fee-bumps <n>",
+    env: "KEEPER_MAX_FEE_BUMPS",
+    help: "fee replacements of a stuck transaction (default 3)",
+  },
   feeBumpPercent: {
     flag: "--fee-bump-percent <n>",
     env: "KEEPER_FEE_BUMP_PERCENT",
+    help: "fee increase per replacement, at least 10 (default 15)",
   },
   bumpAfterBlocks: {
     flag: "--bump-after-blocks <n>",
     env: "KEEPER_BUMP_AFTER_BLOCKS",
+    help: "blocks without a receipt before a replacement (default 2)",
   },
   receiptTimeoutBlocks: {
     flag: "--receipt-timeout-blocks <n>",
     env: "KEEPER_RECEIPT_TIMEOUT_BLOCKS",
+    help: "blocks without a receipt before giving up (default 25)",
   },
-  dryRun: { flag: "--dry-run", env: "KEEPER_DRY_RUN" },
-  approve: { flag: "--approve", env: "KEEPER_APPROVE" },
-  metricsHost: { flag: "--metrics-host <host>", env: "KEEPER_METRICS_HOST" },
-  metricsPort: { flag: "--metrics-port <port>", env: "KEEPER_METRICS_PORT" },
+  dryRun: { flag: "--dry-run", env: "KEEPER_DRY_RUN", help: "simulate and log, never send" },
+  approve: {
+    flag: "--approve",
+    env: "KEEPER_APPROVE",
+    help: "approve each pool to pull the signer's loan asset at start",
+  },
+  metricsHost: {
+    flag: "--metrics-host <host>",
+    env: "KEEPER_METRICS_HOST",
+    help: "host of /metrics and /healthz (default 127.0.0.1)",
+  },
+  metricsPort: {
+    flag: "--metrics-port <port>",
+    env: "KEEPER_METRICS_PORT",
+    help: "port of /metrics and /healthz (default 9464)",
+  },
   healthMaxBlockAgeSeconds: {
     flag: "--health-max-block-age-seconds <s>",
     env: "KEEPER_HEALTH_MAX_BLOCK_AGE",
+    help: "/healthz fails when no block was processed for this long (default 120)",
   },
-  stateDir: { flag: "--state-dir <dir>", env: "KEEPER_STATE_DIR" },
+  stateDir: {
+    flag: "--state-dir <dir>",
+    env: "KEEPER_STATE_DIR",
+    help: "directory of the state file (default keeper-state/<network>)",
+  },
   logRangeBlocks: {
     flag: "--log-range-blocks <n>",
     env: "KEEPER_LOG_RANGE_BLOCKS",
+    help: "most blocks per eth_getLogs (default 2000)",
   },
   lensBatchSize: {
     flag: "--lens-batch-size <n>",
     env: "KEEPER_LENS_BATCH_SIZE",
+    help: "accounts per PoolLens call (default 500)",
   },
-  watchHealthFactor: { flag: "--watch-health-factor <hf>", env: "KEEPER_WATCH_HEALTH_FACTOR" },
-  fullScanEveryBlocks: { flag: "--full-scan-every-blocks <n>", env: "KEEPER_FULL_SCAN_EVERY_BLOCKS" },
-  logLevel: { flag: "--log-level <level>", env: "KEEPER_LOG_LEVEL" },
-  pretty: { flag: "--pretty", env: "KEEPER_LOG_PRETTY" },
+  watchHealthFactor: {
+    flag: "--watch-health-factor <hf>",
+    env: "KEEPER_WATCH_HEALTH_FACTOR",
+    help: "model health factor below which the lens confirms an account every block (default 1.05)",
+  },
+  fullScanEveryBlocks: {
+    flag: "--full-scan-every-blocks <n>",
+    env: "KEEPER_FULL_SCAN_EVERY_BLOCKS",
+    help: "blocks between lens confirmations of every account (default 100)",
+  },
+  logLevel: {
+    flag: "--log-level <level>",
+    env: "KEEPER_LOG_LEVEL",
+    help: "trace, debug, info, warn, error or fatal (default info)",
+  },
+  pretty: { flag: "--pretty", env: "KEEPER_LOG_PRETTY", help: "human-readable logs instead of JSON lines" },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -222,9 +288,9 @@ export function commandLine(): Command {
     )
     .allowExcessArguments(false)
     .showHelpAfterError();
-  for (const [name, setting] of Object.entries(SETTINGS)) {
+  for (const setting of Object.values(SETTINGS)) {
     if (setting.flag === "(env only)") continue;
-    const option = new Option(setting.flag, `${name} (env ${setting.env})`).env(setting.env);
+    const option = new Option(setting.flag, setting.help).env(setting.env);
     command.addOption(option);
   }
   return command;
