@@ -17,7 +17,7 @@ async function signerFor(config: KeeperConfig): Promise<Wallet> {
   return (await Wallet.fromEncryptedJson(keystore, config.keystorePassword as string)) as Wallet;
 }
 
-export async function runKeeper(config: KeeperConfig, logger: Logger): Promise<{ keeper: Keeper; server?: Server }> {
+export async function runKeeper(config: KeeperConfig, logger: Logger): Promise<{ keeper: Keeper; server: Server }> {
   const metrics = new KeeperMetrics({ defaultMetrics: true });
   const transport = new RetryingTransport(transportForUrl(config.rpcUrl), undefined, {
     onCall: (method) => metrics.rpcCalls.inc({ method }),
@@ -40,15 +40,13 @@ export async function runKeeper(config: KeeperConfig, logger: Logger): Promise<{
     metrics,
   });
   await keeper.init();
-  const server =
-    config.metricsPort === 0 && process.env.KEEPER_METRICS_PORT !== "0"
-      ? undefined
-      : await startMetricsServer(metrics, {
-          host: config.metricsHost,
-          port: config.metricsPort,
-          healthMaxBlockAgeSeconds: config.healthMaxBlockAgeSeconds,
-        });
-  if (server !== undefined) logger.info({ address: server.address() }, "serving /metrics and /healthz");
+  // Port 0 picks a free port; the log says which.
+  const server = await startMetricsServer(metrics, {
+    host: config.metricsHost,
+    port: config.metricsPort,
+    healthMaxBlockAgeSeconds: config.healthMaxBlockAgeSeconds,
+  });
+  logger.info({ address: server.address() }, "serving /metrics and /healthz");
   keeper.start();
   return { keeper, server };
 }
@@ -79,7 +77,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, "stopping: finishing the current block; in-flight transactions stay journaled");
     void (async () => {
       await running.keeper.stop();
-      await new Promise<void>((resolve) => (running.server ? running.server.close(() => resolve()) : resolve()));
+      await new Promise<void>((resolve) => running.server.close(() => resolve()));
       logger.info({ pending: running.keeper.executor.pending().length }, "state saved; exiting");
       logger.flush();
       process.exit(0);
