@@ -48,9 +48,6 @@ export interface BlockRef {
 export interface SyncResult {
   /** Set when a reorg was found: the block discovery went back to. */
   rewoundTo?: number;
-  newAccounts: number;
-  newPools: string[];
-  logRequests: number;
 }
 
 /** An account's position as indexed: borrow shares and collateral balances by collateral address. */
@@ -106,7 +103,7 @@ export class AccountDiscovery {
 
   /** Brings the index up to `head`: checks for a reorg, then applies the new blocks' events. */
   async sync(head: BlockRef): Promise<SyncResult> {
-    const result: SyncResult = { newAccounts: 0, newPools: [], logRequests: 0 };
+    const result: SyncResult = {};
     const ancestor = await this.findReorgAncestor(head);
     if (ancestor !== undefined) {
       await this.rewind(ancestor);
@@ -114,7 +111,7 @@ export class AccountDiscovery {
     }
     for (let from = this.state.processedBlock + 1; from <= head.number; from += this.options.logRangeBlocks) {
       const to = Math.min(head.number, from + this.options.logRangeBlocks - 1);
-      await this.indexRange(from, to, result);
+      await this.indexRange(from, to);
     }
     this.recordProcessed(head);
     return result;
@@ -197,11 +194,11 @@ export class AccountDiscovery {
     this.state.recentBlocks = this.state.recentBlocks.filter((entry) => entry.number <= ancestor);
   }
 
-  private async indexRange(from: number, to: number, result: SyncResult): Promise<void> {
+  private async indexRange(from: number, to: number): Promise<void> {
     const addresses = this.pools();
     if (this.options.factory !== undefined) addresses.push(getAddress(this.options.factory));
     if (addresses.length === 0) return;
-    const logs = await this.getLogs(addresses, [...POSITION_TOPICS, POOL_CREATED_TOPIC], from, to, result);
+    const logs = await this.getLogs(addresses, [...POSITION_TOPICS, POOL_CREATED_TOPIC], from, to);
     const created: { pool: string; block: number }[] = [];
     for (const log of logs) {
       if (log.topics[0] !== POOL_CREATED_TOPIC || !this.isFactory(log.address)) continue;
@@ -212,7 +209,6 @@ export class AccountDiscovery {
         accounts: {},
       };
       created.push({ pool, block: log.blockNumber });
-      result.newPools.push(pool);
       this.logger.info({ pool, block: log.blockNumber }, "discovered pool from factory");
     }
     let positionLogs = logs.filter((log) => log.topics[0] !== POOL_CREATED_TOPIC);
@@ -224,18 +220,17 @@ export class AccountDiscovery {
         POSITION_TOPICS,
         firstBlock,
         to,
-        result,
       );
       positionLogs = [...positionLogs, ...more].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
     }
-    this.applyLogs(positionLogs, result);
+    this.applyLogs(positionLogs);
   }
 
   /**
    * Applies position events in chain order. Within a transaction, `BadDebtRealized` (which clears the borrower's
    * shares) is applied after the others: the pool emits it before the `Liquidate` event of the same call.
    */
-  private applyLogs(logs: readonly Log[], result: SyncResult): void {
+  private applyLogs(logs: readonly Log[]): void {
     for (let start = 0; start < logs.length;) {
       let end = start;
       while (end < logs.length && logs[end].transactionHash === logs[start].transactionHash) end++;
@@ -244,12 +239,12 @@ export class AccountDiscovery {
         ...transaction.filter((log) => log.topics[0] !== BAD_DEBT_TOPIC),
         ...transaction.filter((log) => log.topics[0] === BAD_DEBT_TOPIC),
       ];
-      for (const log of ordered) this.applyLog(log, result);
+      for (const log of ordered) this.applyLog(log);
       start = end;
     }
   }
 
-  private applyLog(log: Log, result: SyncResult): void {
+  private applyLog(log: Log): void {
     const pool = log.address; // ethers returns checksummed addresses, in logs and in decoded arguments alike
 
     if (this.state.pools[pool] === undefined) return;
@@ -259,47 +254,40 @@ export class AccountDiscovery {
     const args = parsed.args;
     switch (parsed.name) {
       case "SupplyCollateral":
-        this.addCollateral(pool, args.onBehalf, args.collateral, args.assets, block, result);
+        this.addCollateral(pool, args.onBehalf, args.collateral, args.assets, block);
         break;
       case "WithdrawCollateral":
-        this.addCollateral(pool, args.account, args.collateral, -amount(args.assets), block, result);
+        this.addCollateral(pool, args.account, args.collateral, -amount(args.assets), block);
         break;
       case "Borrow":
-        this.addShares(pool, args.account, args.shares, block, result);
+        this.addShares(pool, args.account, args.shares, block);
         break;
       case "Repay":
-        this.addShares(pool, args.onBehalf, -amount(args.shares), block, result);
+        this.addShares(pool, args.onBehalf, -amount(args.shares), block);
         break;
       case "Liquidate":
-        this.addShares(pool, args.borrower, -amount(args.repaidShares), block, result);
-        this.addCollateral(pool, args.borrower, args.collateral, -amount(args.seizedCollateral), block, result);
+        this.addShares(pool, args.borrower, -amount(args.repaidShares), block);
+        this.addCollateral(pool, args.borrower, args.collateral, -amount(args.seizedCollateral), block);
         break;
       case "BadDebtRealized":
-        this.tracked(pool, args.borrower, block, result).borrowShares = "0";
+        this.tracked(pool, args.borrower, block).borrowShares = "0";
         this.dropIfEmpty(pool, args.borrower);
         break;
       case "DustCollateralSwept":
-        this.addCollateral(pool, args.borrower, args.collateral, -amount(args.assets), block, result);
-        if (args.creditedInPool) this.addCollateral(pool, args.receiver, args.collateral, args.assets, block, result);
+        this.addCollateral(pool, args.borrower, args.collateral, -amount(args.assets), block);
+        if (args.creditedInPool) this.addCollateral(pool, args.receiver, args.collateral, args.assets, block);
         break;
     }
   }
 
-  private addShares(pool: string, account: string, delta: bigint, block: number, result: SyncResult): void {
-    const tracked = this.tracked(pool, account, block, result);
+  private addShares(pool: string, account: string, delta: bigint, block: number): void {
+    const tracked = this.tracked(pool, account, block);
     tracked.borrowShares = this.checkedSum(pool, account, BigInt(tracked.borrowShares), delta).toString();
     this.dropIfEmpty(pool, account);
   }
 
-  private addCollateral(
-    pool: string,
-    account: string,
-    collateral: string,
-    delta: bigint,
-    block: number,
-    result: SyncResult,
-  ): void {
-    const tracked = this.tracked(pool, account, block, result);
+  private addCollateral(pool: string, account: string, collateral: string, delta: bigint, block: number): void {
+    const tracked = this.tracked(pool, account, block);
     const balance = this.checkedSum(pool, account, BigInt(tracked.collateral[collateral] ?? "0"), delta);
     if (balance === 0n) delete tracked.collateral[collateral];
     else tracked.collateral[collateral] = balance.toString();
@@ -314,20 +302,17 @@ export class AccountDiscovery {
   }
 
   /** The account's record (created if new), marked as touched in `block`. */
-  private tracked(pool: string, account: string, block: number, result?: SyncResult): TrackedAccount {
+  private tracked(pool: string, account: string, block: number): TrackedAccount {
     const accounts = this.state.pools[pool].accounts;
     let tracked = accounts[account];
     if (tracked === undefined) {
       tracked = {
         firstSeenBlock: block,
-        lastSeenBlock: block,
         borrowShares: "0",
         collateral: {},
       };
       accounts[account] = tracked;
-      if (result !== undefined) result.newAccounts++;
     }
-    tracked.lastSeenBlock = Math.max(tracked.lastSeenBlock, block);
     if (block > this.state.finalizedBlock) {
       const touched = (this.state.touched[block] ??= {});
       const list = (touched[pool] ??= []);
@@ -343,14 +328,7 @@ export class AccountDiscovery {
     }
   }
 
-  private async getLogs(
-    addresses: string[],
-    topics: string[],
-    fromBlock: number,
-    toBlock: number,
-    result: SyncResult,
-  ): Promise<Log[]> {
-    result.logRequests++;
+  private async getLogs(addresses: string[], topics: string[], fromBlock: number, toBlock: number): Promise<Log[]> {
     return this.provider.getLogs({
       address: addresses,
       topics: [topics],

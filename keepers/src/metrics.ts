@@ -115,7 +115,7 @@ export class KeeperMetrics {
     const { values } = await metric.get();
     return values
       .filter((sample) => Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
-      .filter((sample) => !("metricName" in sample) || sample.metricName === name || sample.metricName === undefined)
+      .filter((sample) => ("metricName" in sample ? sample.metricName : name) === name) // a histogram's _count, _sum, _bucket differ
       .reduce((sum, sample) => sum + sample.value, 0);
   }
 }

@@ -5,7 +5,13 @@
  */
 import type { BlockTag, Provider } from "ethers";
 import { IERC20Metadata__factory, IPool__factory, IPriceOracle__factory, type IPool } from "../../typechain-types";
-import { accountLiquidity, type AccountLiquidity, type LiquidationParams } from "./model/poolMath";
+import {
+  accountLiquidity,
+  quoteLiquidation,
+  type AccountLiquidity,
+  type LiquidationParams,
+  type LiquidationQuote,
+} from "./model/poolMath";
 
 export interface CollateralSnapshot {
   address: string;
@@ -141,4 +147,27 @@ export function liquidityOf(
     pool.totalBorrowAssets,
     pool.totalBorrowShares,
   );
+}
+
+/** poolMath's quote for liquidating `account`'s `collateral` (null when the pool would refuse or does not list it). */
+export function quoteFor(
+  pool: PoolSnapshot,
+  account: AccountSnapshot,
+  collateral: string,
+  repayAssets: bigint,
+): LiquidationQuote | null {
+  const index = pool.collaterals.findIndex((listed) => listed.address.toLowerCase() === collateral.toLowerCase());
+  if (index < 0) return null;
+  const focus = pool.collaterals[index];
+  return quoteLiquidation({
+    liquidity: account.liquidity,
+    borrowShares: account.borrowShares,
+    totalBorrowAssets: pool.totalBorrowAssets,
+    totalBorrowShares: pool.totalBorrowShares,
+    collateralBalance: account.collateralBalances[index],
+    priceE36: focus.priceE36,
+    bonusBps: focus.liquidationBonusBps,
+    repayAssets,
+    params: pool.liquidationParams,
+  });
 }

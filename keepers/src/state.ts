@@ -48,8 +48,6 @@ export interface JournalEntry {
 export interface TrackedAccount {
   /** First block with an event of this account that the keeper indexed. */
   firstSeenBlock: number;
-  /** Latest block with an event of this account. */
-  lastSeenBlock: number;
   borrowShares: string;
   /** Nonzero collateral balances by (checksummed) collateral address. */
   collateral: Record<string, string>;

@@ -7,8 +7,8 @@
  */
 import type { BlockTag, Log, Provider, TransactionReceipt } from "ethers";
 import { IPool__factory } from "../../typechain-types";
-import { accrue, quoteLiquidation, realizeBadDebt, sharePrice, zeroFloorSub, type PoolTotals } from "./model/poolMath";
-import { liquidityOf, type PositionReader } from "./positions";
+import { accrue, realizeBadDebt, sharePrice, zeroFloorSub, type PoolTotals } from "./model/poolMath";
+import { quoteFor, type PositionReader } from "./positions";
 import type { JournalEntry } from "./state";
 
 const poolInterface = IPool__factory.createInterface();
@@ -161,20 +161,7 @@ export class RealizationVerifier {
       snapshot.totalBorrowAssets = totals.totalBorrowAssets;
       snapshot.totalBorrowShares = totals.totalBorrowShares;
       const account = await this.reader.accountSnapshot(snapshot, entry.borrower, parentBlock);
-      const index = snapshot.collaterals.findIndex((collateral) => collateral.address === entry.collateral);
-      if (index < 0) return `collateral ${entry.collateral} no longer listed`;
-      const collateral = snapshot.collaterals[index];
-      const quote = quoteLiquidation({
-        liquidity: liquidityOf(snapshot, borrowShares, account.collateralBalances),
-        borrowShares,
-        totalBorrowAssets: totals.totalBorrowAssets,
-        totalBorrowShares: totals.totalBorrowShares,
-        collateralBalance: account.collateralBalances[index],
-        priceE36: collateral.priceE36,
-        bonusBps: collateral.liquidationBonusBps,
-        repayAssets: BigInt(entry.repayAssets ?? "0"),
-        params: snapshot.liquidationParams,
-      });
+      const quote = quoteFor(snapshot, account, entry.collateral ?? "", BigInt(entry.repayAssets ?? "0"));
       if (quote === null || !quote.realizesBadDebt) return "the model does not realize bad debt for this liquidation";
       totalsBeforeRealization = {
         ...totals,

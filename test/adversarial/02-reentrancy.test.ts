@@ -6,6 +6,8 @@ import * as poolMath from "../../keepers/src/model/poolMath";
 import type { HookedERC20, MockPriceOracle, Pool, ReentrancyAttacker } from "../../typechain-types";
 import { priceE36 } from "../helpers/fixtures";
 import { DEFAULT_LIQUIDATION_PARAMS } from "../helpers/setup";
+import { liquidationQuoteOnChain } from "../helpers/chainReads";
+import { createPoolFor, listWithMockOracle } from "./poolSetup";
 import { expectBooksReconciled } from "./reconcile";
 
 /**
@@ -35,42 +37,17 @@ describe("Adversarial 2: reentrancy attacks through token transfer hooks", () =>
   }
 
   async function reentrancyFixture(): Promise<ReentrancyFixture> {
-    const [owner, lp, victimSigner, dustSigner] = await ethers.getSigners();
+    const [, lp, victimSigner, dustSigner] = await ethers.getSigners();
     const loanToken = await ethers.deployContract("HookedERC20", ["Hooked Dollar", "HUSD"]);
     const collateralA = await ethers.deployContract("HookedERC20", ["Hooked Collateral A", "HCA"]);
     const collateralB = await ethers.deployContract("HookedERC20", ["Hooked Collateral B", "HCB"]);
-    const oracleA = await ethers.deployContract("MockPriceOracle");
-    const oracleB = await ethers.deployContract("MockPriceOracle");
-    await oracleA.setPrice(priceE36(1, 18, 18));
-    await oracleB.setPrice(priceE36(1, 18, 18));
-    const rateModel = await ethers.deployContract("MockRateModel");
-    const factory = await ethers.deployContract("PoolFactory");
-    const config = {
-      loanAsset: await loanToken.getAddress(),
-      name: "Mutual Pool HUSD",
-      symbol: "mpHUSD",
-      owner: owner.address,
-      guardian: owner.address,
-      rateModel: await rateModel.getAddress(),
-      reserveFactorBps: 1_000,
-      liquidationParams: { ...DEFAULT_LIQUIDATION_PARAMS, dustThresholdAssets: DUST },
-    };
-    const poolAddress = await factory.computePoolAddress(config, ethers.ZeroHash);
-    await factory.createPool(config, ethers.ZeroHash);
-    const pool = await ethers.getContractAt("Pool", poolAddress);
-    for (const [token, oracle] of [
-      [collateralA, oracleA],
-      [collateralB, oracleB],
-    ] as const) {
-      await pool.listCollateral(await token.getAddress(), {
-        oracle: await oracle.getAddress(),
-        ltvBps: 7_500,
-        liquidationThresholdBps: 8_000,
-        liquidationBonusBps: 500,
-        supplyCap: 2n ** 128n - 1n,
-        enabled: true,
-      });
-    }
+    const { pool } = await createPoolFor(await loanToken.getAddress(), {
+      ...DEFAULT_LIQUIDATION_PARAMS,
+      dustThresholdAssets: DUST,
+    });
+    const poolAddress = await pool.getAddress();
+    const oracleA = await listWithMockOracle(pool, await collateralA.getAddress(), priceE36(1, 18, 18));
+    const oracleB = await listWithMockOracle(pool, await collateralB.getAddress(), priceE36(1, 18, 18));
     for (const signer of [lp, victimSigner, dustSigner]) {
       for (const token of [loanToken, collateralA, collateralB]) {
         await token.mint(signer.address, 1_000_000n * WHOLE);
@@ -79,7 +56,9 @@ describe("Adversarial 2: reentrancy attacks through token transfer hooks", () =>
     }
     await pool.connect(lp).deposit(10_000n * WHOLE, lp.address);
     // The victim: 100 A for 75 (the LTV). The dust account: 1 B for 0.7.
-    await pool.connect(victimSigner).supplyCollateral(await collateralA.getAddress(), 100n * WHOLE, victimSigner.address);
+    await pool
+      .connect(victimSigner)
+      .supplyCollateral(await collateralA.getAddress(), 100n * WHOLE, victimSigner.address);
     await pool.connect(victimSigner).borrow(75n * WHOLE, victimSigner.address);
     await pool.connect(dustSigner).supplyCollateral(await collateralB.getAddress(), WHOLE, dustSigner.address);
     await pool.connect(dustSigner).borrow((7n * WHOLE) / 10n, dustSigner.address);
@@ -95,7 +74,11 @@ describe("Adversarial 2: reentrancy attacks through token transfer hooks", () =>
     await attacker.execute(pool, pool.interface.encodeFunctionData("deposit", [1_000n * WHOLE, attackerAddress]));
     await attacker.execute(
       pool,
-      pool.interface.encodeFunctionData("supplyCollateral", [await collateralA.getAddress(), 1_000n * WHOLE, attackerAddress]),
+      pool.interface.encodeFunctionData("supplyCollateral", [
+        await collateralA.getAddress(),
+        1_000n * WHOLE,
+        attackerAddress,
+      ]),
     );
     await attacker.execute(pool, pool.interface.encodeFunctionData("borrow", [100n * WHOLE, attackerAddress]));
 
@@ -259,43 +242,13 @@ describe("Adversarial 2: reentrancy attacks through token transfer hooks", () =>
 
   it("seize-twice attack, failure swallowed: one liquidation, exactly poolMath's amounts, nothing lost", async () => {
     const fx = await loadFixture(reentrancyFixture);
-    const { pool, attacker, collateralA, oracleA, loanToken } = fx;
+    const { pool, attacker, collateralA, loanToken } = fx;
     const [attack] = ATTACKS;
     const { self, outer } = await aim(fx, attack, false);
     const collateral = await collateralA.getAddress();
-    const totals = {
-      totalLpAssets: await pool.totalAssets(),
-      reserveAssets: await pool.reserveAssets(),
-      totalBorrowAssets: await pool.totalBorrowAssets(),
-      totalBorrowShares: await pool.totalBorrowShares(),
-    };
-    const params = await pool.collateralParams(collateral);
     const balance = await pool.collateralOf(fx.victim, collateral);
-    const borrowShares = await pool.borrowSharesOf(fx.victim);
-    const price = await oracleA.priceE36();
-    const position: poolMath.CollateralPosition = {
-      balance,
-      priceE36: price,
-      ltvBps: params.ltvBps,
-      liquidationThresholdBps: params.liquidationThresholdBps,
-      liquidationBonusBps: params.liquidationBonusBps,
-    };
-    const quote = poolMath.quoteLiquidation({
-      liquidity: poolMath.accountLiquidity(
-        [position],
-        borrowShares,
-        totals.totalBorrowAssets,
-        totals.totalBorrowShares,
-      ),
-      borrowShares,
-      totalBorrowAssets: totals.totalBorrowAssets,
-      totalBorrowShares: totals.totalBorrowShares,
-      collateralBalance: balance,
-      priceE36: price,
-      bonusBps: params.liquidationBonusBps,
-      repayAssets: ethers.MaxUint256,
-      params: { ...DEFAULT_LIQUIDATION_PARAMS, dustThresholdAssets: DUST },
-    });
+    const totalBorrowAssetsBefore = await pool.totalBorrowAssets();
+    const quote = await liquidationQuoteOnChain(pool, fx.victim, collateral, ethers.MaxUint256);
     if (quote === null) throw new Error("poolMath says the victim is not liquidatable");
     const loanBefore = await loanToken.balanceOf(self);
     const collateralBefore = await collateralA.balanceOf(self);
@@ -310,7 +263,7 @@ describe("Adversarial 2: reentrancy attacks through token transfer hooks", () =>
     expect(loanBefore - (await loanToken.balanceOf(self))).to.equal(quote.repaidAssets);
     expect((await collateralA.balanceOf(self)) - collateralBefore).to.equal(quote.seizedCollateral);
     expect(await pool.collateralOf(fx.victim, collateral)).to.equal(balance - quote.seizedCollateral);
-    expect(await pool.totalBorrowAssets()).to.equal(totals.totalBorrowAssets - quote.repaidAssets - quote.badDebtAssets);
+    expect(await pool.totalBorrowAssets()).to.equal(totalBorrowAssetsBefore - quote.repaidAssets - quote.badDebtAssets);
     await expectBooksReconciled(pool, loanToken, [collateralA, fx.collateralB]);
   });
 

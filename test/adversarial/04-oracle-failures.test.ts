@@ -1,9 +1,8 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import * as poolMath from "../../keepers/src/model/poolMath";
 import { deployPool, units } from "../helpers/fixtures";
-import { liquidationParamsOf, totalsOf } from "../helpers/chainReads";
+import { liquidationQuoteOnChain, totalsOf } from "../helpers/chainReads";
 import { expectBooksReconciled } from "./reconcile";
 
 /**
@@ -117,11 +116,13 @@ describe("Adversarial 4: stale, zero, negative and incomplete oracle rounds", ()
       await expect(oracle.price()).to.be.revertedWithCustomError(oracle, round.error);
       const totals = await totalsOf(pool);
 
-      await expect(pool.connect(borrower).borrow(1n, borrower.address)).to.be.revertedWithCustomError(oracle, round.error);
-      await expect(pool.connect(borrower).withdrawCollateral(collateral, 1n, borrower.address)).to.be.revertedWithCustomError(
+      await expect(pool.connect(borrower).borrow(1n, borrower.address)).to.be.revertedWithCustomError(
         oracle,
         round.error,
       );
+      await expect(
+        pool.connect(borrower).withdrawCollateral(collateral, 1n, borrower.address),
+      ).to.be.revertedWithCustomError(oracle, round.error);
       await expect(
         pool.connect(liquidator).liquidate(borrower.address, collateral, ethers.MaxUint256, 0n, liquidator.address),
       ).to.be.revertedWithCustomError(oracle, round.error);
@@ -129,10 +130,9 @@ describe("Adversarial 4: stale, zero, negative and incomplete oracle rounds", ()
         oracle,
         round.error,
       );
-      await expect(pool.connect(debtFree).supplyCollateral(collateral, 1n, debtFree.address)).to.be.revertedWithCustomError(
-        oracle,
-        round.error,
-      );
+      await expect(
+        pool.connect(debtFree).supplyCollateral(collateral, 1n, debtFree.address),
+      ).to.be.revertedWithCustomError(oracle, round.error);
       // Without debt, collateral always comes back whatever the oracle says.
       await pool.connect(debtFree).withdrawCollateral(collateral, units(1, DECIMALS), debtFree.address);
 
@@ -151,37 +151,11 @@ describe("Adversarial 4: stale, zero, negative and incomplete oracle rounds", ()
       pool.connect(liquidator).liquidate(borrower.address, collateral, ethers.MaxUint256, 0n, liquidator.address),
     ).to.be.revertedWithCustomError(oracle, "StalePrice");
     await collateralFeed.setAnswer(USD(1_500n));
-    const price = await oracle.price();
-    const totals = await totalsOf(pool);
-    const params = await pool.collateralParams(collateral);
-    const balance = await pool.collateralOf(borrower.address, collateral);
-    const borrowShares = await pool.borrowSharesOf(borrower.address);
-    const quote = poolMath.quoteLiquidation({
-      liquidity: poolMath.accountLiquidity(
-        [
-          {
-            balance,
-            priceE36: price,
-            ltvBps: params.ltvBps,
-            liquidationThresholdBps: params.liquidationThresholdBps,
-            liquidationBonusBps: params.liquidationBonusBps,
-          },
-        ],
-        borrowShares,
-        totals.totalBorrowAssets,
-        totals.totalBorrowShares,
-      ),
-      borrowShares,
-      totalBorrowAssets: totals.totalBorrowAssets,
-      totalBorrowShares: totals.totalBorrowShares,
-      collateralBalance: balance,
-      priceE36: price,
-      bonusBps: params.liquidationBonusBps,
-      repayAssets: ethers.MaxUint256,
-      params: await liquidationParamsOf(pool),
-    });
+    const quote = await liquidationQuoteOnChain(pool, borrower.address, collateral, ethers.MaxUint256);
     if (quote === null) throw new Error("poolMath: not liquidatable");
-    await expect(pool.connect(liquidator).liquidate(borrower.address, collateral, ethers.MaxUint256, 0n, liquidator.address))
+    await expect(
+      pool.connect(liquidator).liquidate(borrower.address, collateral, ethers.MaxUint256, 0n, liquidator.address),
+    )
       .to.emit(pool, "Liquidate")
       .withArgs(
         liquidator.address,

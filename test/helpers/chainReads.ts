@@ -4,12 +4,15 @@
  * This module only reads: it does no arithmetic of its own. Every formula lives in poolMath; where a helper returns
  * a model figure (`liquidityOf`), it hands what it read to the poolMath function unchanged.
  */
+import { ethers } from "hardhat";
 import type { Pool } from "../../typechain-types";
+import { PositionReader, quoteFor } from "../../keepers/src/positions";
 import {
   accountLiquidity,
   type AccountLiquidity,
   type CollateralPosition,
   type LiquidationInput,
+  type LiquidationQuote,
   type LiquidationParams,
   type PoolTotals,
 } from "../../keepers/src/model/poolMath";
@@ -22,10 +25,7 @@ import type { CollateralSetup } from "./fixtures";
 export type ViewTag = "latest" | "pending";
 
 /** The pool's totals as its views report them at `tag`: interest accrued up to that block. */
-export async function totalsOf(
-  pool: Pool,
-  tag: ViewTag = "latest",
-): Promise<PoolTotals> {
+export async function totalsOf(pool: Pool, tag: ViewTag = "latest"): Promise<PoolTotals> {
   const overrides = { blockTag: tag };
   return {
     totalLpAssets: await pool.totalAssets(overrides),
@@ -70,8 +70,7 @@ export async function liquidityOf(
   collaterals: readonly CollateralSetup[],
   totals?: PoolTotals,
 ): Promise<AccountLiquidity> {
-  const { totalBorrowAssets, totalBorrowShares } =
-    totals ?? (await totalsOf(pool));
+  const { totalBorrowAssets, totalBorrowShares } = totals ?? (await totalsOf(pool));
   return accountLiquidity(
     await positionsOf(pool, account, collaterals),
     await pool.borrowSharesOf(account),
@@ -81,9 +80,7 @@ export async function liquidityOf(
 }
 
 /** The pool's liquidation parameters, as poolMath takes them. */
-export async function liquidationParamsOf(
-  pool: Pool,
-): Promise<LiquidationParams> {
+export async function liquidationParamsOf(pool: Pool): Promise<LiquidationParams> {
   const params = await pool.liquidationParams();
   return {
     closeFactorBps: params.closeFactorBps,
@@ -119,4 +116,20 @@ export async function liquidationStateOf(
     bonusBps: (await pool.collateralParams(focusAddress)).liquidationBonusBps,
     params: await liquidationParamsOf(pool),
   };
+}
+
+/**
+ * poolMath's quote for liquidating `borrower`'s `collateral` with `repayAssets`, from the pool's state at the latest
+ * block, read the way the keeper reads it (any oracle: mock or Chainlink adapter).
+ */
+export async function liquidationQuoteOnChain(
+  pool: Pool,
+  borrower: string,
+  collateral: string,
+  repayAssets: bigint,
+): Promise<LiquidationQuote | null> {
+  const reader = new PositionReader(ethers.provider);
+  const snapshot = await reader.poolSnapshot(await pool.getAddress(), "latest");
+  const account = await reader.accountSnapshot(snapshot, borrower, "latest");
+  return quoteFor(snapshot, account, collateral, repayAssets);
 }
