@@ -7,7 +7,9 @@
  *   DEPLOY_MODULE=Testnet npx hardhat run scripts/deploy.ts --network localhost
  *
  * `hardhat run` forwards no arguments, so the module is chosen by DEPLOY_MODULE or else by the network: LocalDevnet
- * on hardhat and localhost, Testnet anywhere else. Ignition keeps its journal in deploy/deployments/chain-<id>/, so
+ * on hardhat and localhost, Testnet anywhere else. The deployments file goes to `deployments/` under the current
+ * directory (or under DEPLOYMENTS_ROOT). Ignition keeps its journal in deploy/deployments/chain-<id>/ (or
+ * deploy/deployments/$IGNITION_DEPLOYMENT_ID/), so
  * running the script again resumes an interrupted deploy (or does nothing new) and rewrites the deployments file.
  * On the local chain (31337) a journal whose contracts no longer exist (the node was restarted) is wiped first.
  */
@@ -30,7 +32,10 @@ export const LOCAL_NETWORKS: readonly string[] = ["hardhat", "localhost"];
 export const LOCAL_CHAIN_ID = 31_337;
 
 /** DEPLOY_MODULE when set (and valid), else LocalDevnet on a local network and Testnet elsewhere. */
-export function chooseModule(network: string, requested: string | undefined = process.env.DEPLOY_MODULE): DeployModuleName {
+export function chooseModule(
+  network: string,
+  requested: string | undefined = process.env.DEPLOY_MODULE,
+): DeployModuleName {
   if (requested !== undefined && requested !== "") {
     const match = DEPLOY_MODULES.find((name) => name === requested);
     if (match === undefined) {
@@ -47,6 +52,11 @@ export interface DeployOptions {
   rootDir?: string;
   /** Parameters for the Testnet module; read from deploy/parameters/<network>.json when omitted. */
   testnetParameters?: TestnetParameters;
+  /**
+   * Ignition deployment id: its journal is deploy/deployments/<id>/. Default `chain-<chainId>`, one per chain; a test
+   * that deploys to its own node passes its own id so that it never touches the operator's journal.
+   */
+  deploymentId?: string;
   /** Ignition's progress display (on for the CLI, off in tests). */
   displayUi?: boolean;
   /** Log lines (the CLI prints them; tests collect them). */
@@ -74,8 +84,10 @@ export async function deployAndRecord(hre: HardhatRuntimeEnvironment, options: D
   const rootDir = options.rootDir ?? process.cwd();
   const network = hre.network.name;
   const chainId = Number(await hre.ethers.provider.send("eth_chainId", []));
-  // Ignition journals every network but the in-process one, under deploy/deployments/chain-<id>/.
-  const journalDir = network === "hardhat" ? undefined : path.join(hre.config.paths.ignition, "deployments", `chain-${chainId}`);
+  // Ignition journals every network but the in-process one, under deploy/deployments/<deployment id>/.
+  const deploymentId = options.deploymentId ?? `chain-${chainId}`;
+  const journalDir =
+    network === "hardhat" ? undefined : path.join(hre.config.paths.ignition, "deployments", deploymentId);
   if (journalDir !== undefined) await discardStaleLocalJournal(hre, journalDir, chainId, log);
 
   const blockBefore = await hre.ethers.provider.getBlockNumber();
@@ -83,10 +95,16 @@ export async function deployAndRecord(hre: HardhatRuntimeEnvironment, options: D
   let addresses: DeployedAddresses;
   let tokenList: { symbol: string; address: string }[];
   if (options.moduleName === "LocalDevnet") {
-    addresses = await deployLocalDevnet(hre, options.displayUi ?? false);
+    addresses = await deployLocalDevnet(hre, {
+      displayUi: options.displayUi ?? false,
+      deploymentId: options.deploymentId,
+    });
     tokenList = [
       { symbol: DEVNET_LOAN_TOKEN.symbol, address: addresses.loanToken },
-      ...DEVNET_COLLATERALS.map((collateral) => ({ symbol: collateral.symbol, address: addresses.collateralTokens[collateral.symbol] })),
+      ...DEVNET_COLLATERALS.map((collateral) => ({
+        symbol: collateral.symbol,
+        address: addresses.collateralTokens[collateral.symbol],
+      })),
     ];
   } else {
     const parameters = options.testnetParameters ?? loadTestnetParameters(network, rootDir);
@@ -96,11 +114,15 @@ export async function deployAndRecord(hre: HardhatRuntimeEnvironment, options: D
           `then set "example" to false and deploy again.`,
       );
     }
-    addresses = await deployTestnet(hre, parameters, options.displayUi ?? false);
+    addresses = await deployTestnet(hre, parameters, {
+      displayUi: options.displayUi ?? false,
+      deploymentId: options.deploymentId,
+    });
     tokenList = [parameters.loanToken, ...parameters.collaterals].map(({ symbol, address }) => ({ symbol, address }));
   }
 
-  const deployBlock = journalDir !== undefined && existsSync(journalDir) ? await firstJournalBlock(hre, journalDir) : blockBefore + 1;
+  const deployBlock =
+    journalDir !== undefined && existsSync(journalDir) ? await firstJournalBlock(hre, journalDir) : blockBefore + 1;
   const pool = await hre.ethers.getContractAt("Pool", addresses.pool);
   const tokens: Record<string, { address: string; decimals: number }> = {};
   for (const token of tokenList) {
@@ -112,8 +134,12 @@ export async function deployAndRecord(hre: HardhatRuntimeEnvironment, options: D
     chainId,
     deployBlock,
     module: options.moduleName,
-    ignitionDeploymentId: `chain-${chainId}`,
-    contracts: { PoolFactory: addresses.poolFactory, PoolLens: addresses.poolLens, KinkedRateModel: addresses.rateModel },
+    ignitionDeploymentId: deploymentId,
+    contracts: {
+      PoolFactory: addresses.poolFactory,
+      PoolLens: addresses.poolLens,
+      KinkedRateModel: addresses.rateModel,
+    },
     pools: [
       {
         name: await pool.name(),
@@ -144,8 +170,14 @@ export function writeDeployment(deployment: Deployment, rootDir = process.cwd())
   return file;
 }
 
-async function deployLocalDevnet(hre: HardhatRuntimeEnvironment, displayUi: boolean): Promise<DeployedAddresses> {
-  const result: Record<string, { getAddress(): Promise<string> }> = await hre.ignition.deploy(LocalDevnetModule, { displayUi });
+/** How Ignition runs: its progress display, and the deployment id (journal directory) when not the default. */
+interface IgnitionRun {
+  displayUi: boolean;
+  deploymentId?: string;
+}
+
+async function deployLocalDevnet(hre: HardhatRuntimeEnvironment, run: IgnitionRun): Promise<DeployedAddresses> {
+  const result: Record<string, { getAddress(): Promise<string> }> = await hre.ignition.deploy(LocalDevnetModule, run);
   const collateralTokens: Record<string, string> = {};
   const oracles: Record<string, string> = {};
   for (const collateral of DEVNET_COLLATERALS) {
@@ -166,12 +198,15 @@ async function deployLocalDevnet(hre: HardhatRuntimeEnvironment, displayUi: bool
 async function deployTestnet(
   hre: HardhatRuntimeEnvironment,
   parameters: TestnetParameters,
-  displayUi: boolean,
+  run: IgnitionRun,
 ): Promise<DeployedAddresses> {
-  const result: Record<string, { getAddress(): Promise<string> }> = await hre.ignition.deploy(buildTestnetModule(parameters), {
-    parameters: { Core: testnetCoreParameters(parameters) },
-    displayUi,
-  });
+  const result: Record<string, { getAddress(): Promise<string> }> = await hre.ignition.deploy(
+    buildTestnetModule(parameters),
+    {
+      parameters: { Core: testnetCoreParameters(parameters) },
+      ...run,
+    },
+  );
   const collateralTokens: Record<string, string> = {};
   const oracles: Record<string, string> = {};
   for (const collateral of parameters.collaterals) {
@@ -220,7 +255,9 @@ async function discardStaleLocalJournal(
   }
   if (missing.length === 0) return;
   if (chainId !== LOCAL_CHAIN_ID) {
-    throw new Error(`Ignition's journal ${journalDir} records contracts that have no code on chain ${chainId}: ${missing.join(", ")}.`);
+    throw new Error(
+      `Ignition's journal ${journalDir} records contracts that have no code on chain ${chainId}: ${missing.join(", ")}.`,
+    );
   }
   log(`The node no longer has the contracts of the previous local deploy (${missing[0]}): wiping ${journalDir}.`);
   rmSync(journalDir, { recursive: true, force: true });
@@ -229,7 +266,9 @@ async function discardStaleLocalJournal(
 async function main(): Promise<void> {
   const hre = (await import("hardhat")).default;
   const moduleName = chooseModule(hre.network.name);
-  await deployAndRecord(hre, { moduleName, displayUi: true, log: (line) => console.log(line) });
+  const deploymentId = process.env.IGNITION_DEPLOYMENT_ID || undefined;
+  const rootDir = process.env.DEPLOYMENTS_ROOT || undefined;
+  await deployAndRecord(hre, { moduleName, deploymentId, rootDir, displayUi: true, log: (line) => console.log(line) });
 }
 
 if (require.main === module) {
@@ -238,4 +277,3 @@ if (require.main === module) {
     process.exitCode = 1;
   });
 }
-

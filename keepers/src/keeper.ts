@@ -15,7 +15,7 @@ import { healthFactorDown } from "./model/poolMath";
 import type { RetryingTransport } from "./rpc";
 import { StateStore, emptyState, type KeeperState } from "./state";
 import { decide, type Decision, type LiquidationPlan, type SkipReason, type SocializePlan } from "./strategy";
-import { RealizationVerifier } from "./verification";
+import { RealizationVerifier, type VerificationResult } from "./verification";
 
 /** The settings the loop needs (a subset of `KeeperConfig`, so tests can build one directly). */
 export interface KeeperSettings {
@@ -85,6 +85,12 @@ export interface TickReport {
     action: string;
     result: string;
     detail?: string;
+  }[];
+  /** Bad debt realizations of this tick's included transactions, as the verifier judged them. */
+  realizations: {
+    pool: string;
+    borrower: string;
+    status: VerificationResult["status"] | "not_checked";
   }[];
   rpcCalls: number;
   durationMs: number;
@@ -175,6 +181,7 @@ export class Keeper {
       liquidatable: 0,
       decisions: [],
       sends: [],
+      realizations: [],
       rpcCalls: 0,
       durationMs: 0,
     };
@@ -187,7 +194,8 @@ export class Keeper {
 
     for (const completed of await this.executor.poll(head)) {
       if (completed.receipt.status === 1 && completed.entry.expectsBadDebtRealization) {
-        await this.verify(completed.entry, completed.receipt);
+        const status = await this.verify(completed.entry, completed.receipt);
+        report.realizations.push({ pool: completed.entry.pool, borrower: completed.entry.borrower, status });
       }
     }
 
@@ -397,7 +405,10 @@ export class Keeper {
     return false;
   }
 
-  private async verify(...[entry, receipt]: Parameters<RealizationVerifier["verify"]>): Promise<void> {
+  /** Replays a realization in the model and logs the verdict; "not_checked" when the replay could not run. */
+  private async verify(
+    ...[entry, receipt]: Parameters<RealizationVerifier["verify"]>
+  ): Promise<VerificationResult["status"] | "not_checked"> {
     const { logger, metrics } = this.deps;
     let result: Awaited<ReturnType<RealizationVerifier["verify"]>>;
     try {
@@ -408,7 +419,7 @@ export class Keeper {
         { id: entry.id, hash: receipt.hash, err: error },
         "realization verification could not run (RPC failure?): check the transaction by hand",
       );
-      return;
+      return "not_checked";
     }
     const base = {
       id: entry.id,
@@ -447,6 +458,7 @@ export class Keeper {
         logger.info(base, "transaction included without realizing bad debt (the state moved since the scan)");
         break;
     }
+    return result.status;
   }
 
   /** The signer's loan-asset balance and allowance per pool: says what is missing, approves with `approve`. */

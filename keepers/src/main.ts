@@ -6,10 +6,11 @@ import { Wallet } from "ethers";
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { ConfigError, parseCommandLine, redactedConfig, resolveConfig, type KeeperConfig } from "./config";
-import { Keeper } from "./keeper";
+import { assembleKeeper } from "./assemble";
+import type { Keeper } from "./keeper";
 import { createLogger, type Logger } from "./logger";
 import { KeeperMetrics, startMetricsServer } from "./metrics";
-import { RetryingTransport, providerFor, transportForUrl } from "./rpc";
+import { transportForUrl } from "./rpc";
 
 async function signerFor(config: KeeperConfig): Promise<Wallet> {
   if (config.privateKey !== undefined) return new Wallet(config.privateKey);
@@ -19,27 +20,18 @@ async function signerFor(config: KeeperConfig): Promise<Wallet> {
 
 export async function runKeeper(config: KeeperConfig, logger: Logger): Promise<{ keeper: Keeper; server: Server }> {
   const metrics = new KeeperMetrics({ defaultMetrics: true });
-  const transport = new RetryingTransport(transportForUrl(config.rpcUrl), undefined, {
-    onCall: (method) => metrics.rpcCalls.inc({ method }),
-    onRetry: (method, attempt, delayMs, error) => {
-      metrics.rpcErrors.inc({ method });
-      logger.warn({ method, attempt, delayMs, err: error }, "RPC request failed; retrying with backoff");
-    },
-  });
-  const chainId = BigInt((await transport.request({ method: "eth_chainId" })) as string);
-  const provider = providerFor(transport, Number(chainId));
   const wallet = await signerFor(config);
-  logger.info({ config: redactedConfig(config), chainId, signer: wallet.address }, "keeper starting");
-  const keeper = new Keeper({
-    provider,
-    transport,
+  logger.info({ config: redactedConfig(config), signer: wallet.address }, "keeper starting");
+  const { keeper, chainId } = await assembleKeeper({
+    inner: transportForUrl(config.rpcUrl),
     wallet,
-    chainId,
     settings: config,
     logger,
     metrics,
+    onRetry: (method, attempt, delayMs, error) =>
+      logger.warn({ method, attempt, delayMs, err: error }, "RPC request failed; retrying with backoff"),
   });
-  await keeper.init();
+  logger.info({ chainId }, "connected");
   // Port 0 picks a free port; the log says which.
   const server = await startMetricsServer(metrics, {
     host: config.metricsHost,

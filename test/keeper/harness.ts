@@ -8,10 +8,11 @@ import { HDNodeWallet, Wallet } from "ethers";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Keeper, type KeeperSettings } from "../../keepers/src/keeper";
+import { assembleKeeper } from "../../keepers/src/assemble";
+import type { Keeper, KeeperSettings } from "../../keepers/src/keeper";
 import { createLogger } from "../../keepers/src/logger";
 import { KeeperMetrics } from "../../keepers/src/metrics";
-import { RetryingTransport, providerFor, type Eip1193Transport } from "../../keepers/src/rpc";
+import type { Eip1193Transport, RetryingTransport } from "../../keepers/src/rpc";
 import type { PoolFixture } from "../helpers/fixtures";
 
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
@@ -68,19 +69,6 @@ export async function createTestKeeper(options: TestKeeperOptions): Promise<Test
   const metrics = new KeeperMetrics();
   const retryDelaysMs: number[] = [];
   const inner = network.provider as unknown as Eip1193Transport;
-  const transport = new RetryingTransport(
-    options.wrapTransport ? options.wrapTransport(inner) : inner,
-    { maxAttempts: 6, baseDelayMs: 5, maxDelayMs: 50 },
-    {
-      onCall: (method) => metrics.rpcCalls.inc({ method }),
-      onRetry: (method, _attempt, delayMs) => {
-        metrics.rpcErrors.inc({ method });
-        retryDelaysMs.push(delayMs);
-      },
-    },
-  );
-  const chainId = (await ethers.provider.getNetwork()).chainId;
-  const provider = providerFor(transport, Number(chainId));
   const stateDir = options.stateDir ?? newStateDir();
   const settings: KeeperSettings = {
     pools: options.pool === undefined ? [] : [options.pool],
@@ -105,16 +93,15 @@ export async function createTestKeeper(options: TestKeeperOptions): Promise<Test
     fullScanEveryBlocks: 100,
     ...options.settings,
   };
-  const keeper = new Keeper({
-    provider,
-    transport,
+  const { keeper, transport } = await assembleKeeper({
+    inner: options.wrapTransport ? options.wrapTransport(inner) : inner,
     wallet,
-    chainId,
     settings,
     logger,
     metrics,
+    retryPolicy: { maxAttempts: 6, baseDelayMs: 5, maxDelayMs: 50 },
+    onRetry: (_method, _attempt, delayMs) => retryDelaysMs.push(delayMs),
   });
-  await keeper.init();
   return { keeper, metrics, transport, logs, retryDelaysMs, wallet, stateDir };
 }
 

@@ -1,0 +1,159 @@
+/**
+ * `npm run demo`: the whole loss path in one command, on the in-process Hardhat network (no node, no internet).
+ * Deploys LocalDevnet with Ignition, funds LPs and borrowers, lets interest accrue, crashes the collateral prices and
+ * runs the real keeper block by block; then prints what every LP lost, how the loss was split between the reserve
+ * and the LPs, and the checks. Exits 1 if a check fails.
+ *
+ *   ts-node scripts/demo.ts [--lps 3] [--borrowers 6] [--crash 40] [--seed 2026]
+ */
+import Table from "cli-table3";
+import { Command, Option } from "commander";
+import { runProgram } from "./lib/connect";
+import { formatAmount, formatPercentE18 } from "./lib/format";
+import {
+  DEFAULT_DEMO_OPTIONS,
+  DEMO_LIMITS,
+  formatLossPercent,
+  formatSharePrice,
+  parseDemoOptions,
+  runDemo,
+  shortAddress,
+  type DemoResult,
+} from "./demo/scenario";
+
+/** Tables without a rule between rows. */
+const COMPACT = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
+
+/** The closing report: per-LP table, loss split, share price, keeper figures and the checks. */
+export function renderDemoResult(result: DemoResult): string {
+  const loan = (amount: bigint): string => formatAmount(amount, result.loanDecimals);
+  const lines: string[] = [];
+  lines.push(`7. What each LP lost (${result.loanSymbol})`);
+  const table = new Table({
+    chars: COMPACT,
+    style: { head: [], border: [] },
+    head: ["LP", "account", "deposited", "value before crash", "value after", "loss", "loss %"],
+    colAligns: ["left", "left", "right", "right", "right", "right", "right"],
+  });
+  for (const [index, lp] of result.lps.entries()) {
+    table.push([
+      String(index + 1),
+      shortAddress(lp.account),
+      loan(lp.deposited),
+      loan(lp.valueBeforeCrash),
+      loan(lp.valueAfter),
+      loan(lp.valueBeforeCrash - lp.valueAfter),
+      formatLossPercent(lp.lossE18),
+    ]);
+  }
+  const total = (pick: (lp: DemoResult["lps"][number]) => bigint): bigint =>
+    result.lps.reduce((s, lp) => s + pick(lp), 0n);
+  table.push([
+    "all",
+    "",
+    loan(total((lp) => lp.deposited)),
+    loan(total((lp) => lp.valueBeforeCrash)),
+    loan(total((lp) => lp.valueAfter)),
+    loan(total((lp) => lp.valueBeforeCrash - lp.valueAfter)),
+    "",
+  ]);
+  lines.push(table.toString());
+
+  const { totals } = result;
+  const shareOf = (part: bigint): string =>
+    totals.badDebtAssets === 0n ? "-" : formatPercentE18((part * 10n ** 18n) / totals.badDebtAssets);
+  const priceDropE18 =
+    result.sharePriceBeforeCrash === 0n
+      ? 0n
+      : ((result.sharePriceBeforeCrash - result.sharePriceAfter) * 10n ** 18n) / result.sharePriceBeforeCrash;
+  lines.push("");
+  lines.push("8. Who bore the bad debt");
+  const split = new Table({ chars: COMPACT, style: { head: [], border: [] }, colAligns: ["left", "right", "left"] });
+  split.push(
+    [
+      "bad debt realized",
+      loan(totals.badDebtAssets),
+      `${result.realizations.length} borrower${result.realizations.length === 1 ? "" : "s"}`,
+    ],
+    [
+      "covered by the reserve (first loss)",
+      loan(totals.coveredByReserve),
+      `${shareOf(totals.coveredByReserve)} (reserve before the crash: ${loan(result.reserveBeforeCrash)})`,
+    ],
+    ["socialized across all LPs", loan(totals.socializedAssets), shareOf(totals.socializedAssets)],
+    [
+      "share price (per whole share)",
+      `${formatSharePrice(result.sharePriceBeforeCrash, result.loanDecimals)} → ${formatSharePrice(result.sharePriceAfter, result.loanDecimals)}`,
+      `${formatLossPercent(priceDropE18)} lower`,
+    ],
+    [
+      "keeper's liquidation bonus",
+      loan(result.keeper.collateralValueSeized - result.keeper.loanAssetsSpent),
+      `${result.keeper.liquidations} liquidations: repaid ${loan(result.keeper.loanAssetsSpent)}, ` +
+        `seized ${loan(result.keeper.collateralValueSeized)} of collateral at crashed prices`,
+    ],
+  );
+  lines.push(split.toString());
+
+  lines.push("");
+  lines.push("9. Checks");
+  for (const check of result.checks) lines.push(`   ${check.passed ? "PASS" : "FAIL"}  ${check.name}: ${check.detail}`);
+  const failed = result.checks.filter((check) => !check.passed).length;
+  lines.push("");
+  lines.push(
+    failed > 0
+      ? `${failed} of ${result.checks.length} checks FAILED.`
+      : totals.badDebtAssets === 0n
+        ? `No bad debt: the liquidations covered every debt, and no LP lost anything. All ${result.checks.length} checks passed.`
+        : `The reserve paid first, then every LP lost the same fraction (${formatLossPercent(result.lps[0].lossE18)}). ` +
+          `All ${result.checks.length} checks passed.`,
+  );
+  return lines.join("\n");
+}
+
+export function buildProgram(): Command {
+  const program = new Command("demo")
+    .description(
+      "The loss path in one command, on the in-process Hardhat network: deposits, borrows, 30 days of interest, a price crash, " +
+        "the keeper's liquidations and the write-down every LP shares.",
+    )
+    .addOption(
+      new Option("--lps <n>", `number of LPs (${DEMO_LIMITS.lps.min}-${DEMO_LIMITS.lps.max})`).default(
+        String(DEFAULT_DEMO_OPTIONS.lps),
+      ),
+    )
+    .addOption(
+      new Option(
+        "--borrowers <n>",
+        `number of borrowers (${DEMO_LIMITS.borrowers.min}-${DEMO_LIMITS.borrowers.max})`,
+      ).default(String(DEFAULT_DEMO_OPTIONS.borrowers)),
+    )
+    .addOption(
+      new Option("--crash <percent>", "how far every collateral price falls, in percent").default(
+        DEFAULT_DEMO_OPTIONS.crashPercent,
+      ),
+    )
+    .addOption(
+      new Option("--seed <n>", "seed of the deposits and positions").default(String(DEFAULT_DEMO_OPTIONS.seed)),
+    )
+    .allowExcessArguments(false);
+  program.action(async (raw: { lps: string; borrowers: string; crash: string; seed: string }) => {
+    const options = parseDemoOptions(raw);
+    const started = performance.now();
+    const hre = (await import("hardhat")).default;
+    console.log(
+      `Mutual Pools demo: ${options.lps} LPs, ${options.borrowers} borrowers, a ${options.crashPercent}% crash (seed ${options.seed}).\n`,
+    );
+    const result = await runDemo(hre, options, (line) => console.log(line));
+    console.log("");
+    console.log(renderDemoResult(result));
+    console.log(`\nFinished in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+    if (!result.passed) process.exitCode = 1;
+  });
+  return program;
+}
+
+if (require.main === module) {
+  // The in-process network keeps no handle open, but exit explicitly so nothing can hold the process.
+  void runProgram(buildProgram()).then(() => process.exit(process.exitCode ?? 0));
+}

@@ -1,0 +1,626 @@
+/**
+ * The demo's story, as a function the CLI (scripts/demo.ts) and the test (test/demo/) both run: on the in-process
+ * Hardhat network, deploy `LocalDevnet` with Ignition, let LPs deposit and borrowers open two-collateral positions,
+ * let 30 days of interest accrue, crash every collateral price, and run the real keeper (the modules of
+ * `npm run keeper`) one block at a time until it has liquidated every unhealthy account and the bad debt is realized.
+ * Then measure what every LP lost and check the loss rules.
+ *
+ * Every block is mined 12 s after the previous one (`SteppedClock`), and the plan comes from `--seed`, so two runs
+ * with the same options print the same figures.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import fc from "fast-check";
+import {
+  dataSlice,
+  formatUnits,
+  getAddress,
+  JsonRpcSigner,
+  keccak256,
+  parseUnits,
+  toBeHex,
+  toUtf8Bytes,
+  Wallet,
+  type BrowserProvider,
+  type Signer,
+} from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import {
+  IERC20Metadata__factory,
+  IPriceOracle__factory,
+  MockERC20__factory,
+  PoolLens__factory,
+  Pool__factory,
+} from "../../typechain-types";
+import { assembleKeeper } from "../../keepers/src/assemble";
+import type { Deployment } from "../../keepers/src/deployments";
+import type { KeeperSettings, TickReport } from "../../keepers/src/keeper";
+import { createLogger } from "../../keepers/src/logger";
+import { KeeperMetrics } from "../../keepers/src/metrics";
+import { PRICE_SCALE, WAD, mulDivDown } from "../../keepers/src/model/poolMath";
+import { providerFor, type Eip1193Transport } from "../../keepers/src/rpc";
+import { DEVNET_COLLATERALS } from "../../deploy/lib/localDevnet";
+import { deployAndRecord } from "../deploy";
+import { UsageError } from "../lib/connect";
+import { formatAmount, formatAprFromPerSecond, formatPercentE18 } from "../lib/format";
+import { seedLocal, type SeedPlan } from "../seed-local";
+import { setMockPrice } from "../set-price";
+import { readPoolStatus, type PoolStatus } from "../status";
+import { SteppedClock } from "./clock";
+
+export interface DemoOptions {
+  lps: number;
+  borrowers: number;
+  /** How far every collateral price falls, in percent (e.g. "40"). */
+  crashPercent: string;
+  seed: number;
+}
+
+/** Seed 4 draws two borrowers who end insolvent: the reserve absorbs the first loss, the LPs the rest. */
+export const DEFAULT_DEMO_OPTIONS: DemoOptions = { lps: 3, borrowers: 6, crashPercent: "40", seed: 4 };
+export const DEMO_LIMITS = { lps: { min: 1, max: 20 }, borrowers: { min: 1, max: 60 } } as const;
+
+/** Seconds of interest before the crash. */
+export const ACCRUAL_DAYS = 30;
+/** The keeper gets this many blocks after the crash to finish; more is a failed check. */
+const KEEPER_BLOCK_BUDGET = 40;
+/** Loan units per native token the keeper prices gas with (as `npm run keeper:local`). */
+const NATIVE_PRICE = "3000";
+
+/** What the demo prints as it goes. */
+export type DemoOutput = (line: string) => void;
+
+/** Validates raw CLI values; every error names the option and its range. */
+export function parseDemoOptions(raw: {
+  lps?: string;
+  borrowers?: string;
+  crash?: string;
+  seed?: string;
+}): DemoOptions {
+  const integer = (name: string, value: string | undefined, fallback: number, min: number, max: number): number => {
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new UsageError(`--${name} expects a whole number from ${min} to ${max}, got "${value}".`);
+    }
+    return Number(value);
+  };
+  const crashPercent = raw.crash ?? DEFAULT_DEMO_OPTIONS.crashPercent;
+  if (!/^\d+(\.\d+)?$/.test(crashPercent) || Number(crashPercent) <= 0 || Number(crashPercent) >= 100) {
+    throw new UsageError(`--crash expects a percentage above 0 and below 100 (e.g. 40), got "${crashPercent}".`);
+  }
+  return {
+    lps: integer("lps", raw.lps, DEFAULT_DEMO_OPTIONS.lps, DEMO_LIMITS.lps.min, DEMO_LIMITS.lps.max),
+    borrowers: integer(
+      "borrowers",
+      raw.borrowers,
+      DEFAULT_DEMO_OPTIONS.borrowers,
+      DEMO_LIMITS.borrowers.min,
+      DEMO_LIMITS.borrowers.max,
+    ),
+    crashPercent,
+    seed: integer("seed", raw.seed, DEFAULT_DEMO_OPTIONS.seed, 0, 2 ** 31 - 1),
+  };
+}
+
+/**
+ * The positions of a run, drawn from `options.seed`: LP deposits of 20k to 300k, and borrowers who each post both
+ * collaterals (20% to 80% in the first) worth together 120% of the deposits, aiming at health factors from 1.05 to 1.75
+ * (the LTV caps the lowest targets).
+ */
+export function demoPlan(options: DemoOptions): SeedPlan {
+  const [deposits, borrowers] = fc.sample(
+    fc.tuple(
+      fc.array(fc.integer({ min: 20, max: 300 }), { minLength: options.lps, maxLength: options.lps }),
+      fc.array(
+        fc.record({
+          firstCollateralPercent: fc.integer({ min: 20, max: 80 }),
+          health: fc.integer({ min: 105, max: 175 }),
+        }),
+        {
+          minLength: options.borrowers,
+          maxLength: options.borrowers,
+        },
+      ),
+    ),
+    { seed: options.seed, numRuns: 1 },
+  )[0];
+  const totalDepositsWhole = deposits.reduce((sum, thousands) => sum + BigInt(thousands) * 1_000n, 0n);
+  const collateralValueWhole = (totalDepositsWhole * 120n) / 100n / BigInt(options.borrowers);
+  const [first, second] = DEVNET_COLLATERALS;
+  const amountOf = (collateral: (typeof DEVNET_COLLATERALS)[number], valueWhole: bigint): string => {
+    // Whole loan units → collateral units at the deploy price, rounded down to 4 significant decimals of a token.
+    const units = (valueWhole * 10n ** BigInt(collateral.decimals)) / BigInt(collateral.initialPrice);
+    const step = 10n ** BigInt(Math.max(0, collateral.decimals - 4));
+    return formatUnits((units / step) * step, collateral.decimals);
+  };
+  return {
+    lps: deposits.map((thousands, index) => ({ accountIndex: 1 + index, deposit: String(thousands * 1_000) })),
+    borrowers: borrowers.map((borrower, index) => ({
+      accountIndex: 1 + options.lps + index,
+      collateral: {
+        [first.symbol]: amountOf(first, (collateralValueWhole * BigInt(borrower.firstCollateralPercent)) / 100n),
+        [second.symbol]: amountOf(
+          second,
+          (collateralValueWhole * BigInt(100 - borrower.firstCollateralPercent)) / 100n,
+        ),
+      },
+      targetHealthFactor: (borrower.health / 100).toFixed(2),
+    })),
+  };
+}
+
+/** The demo's account number `index` (1, 2, …): an address derived from a label, impersonated on the node. */
+export function demoAccount(index: number): string {
+  return getAddress(dataSlice(keccak256(toUtf8Bytes(`mutual-pools demo account ${index}`)), 12));
+}
+
+/** The keeper's key: fixed, so its address (and the nonce order of its transactions) is the same every run. */
+const DEMO_KEEPER_KEY = keccak256(toUtf8Bytes("mutual-pools demo keeper"));
+
+export interface LpOutcome {
+  account: string;
+  deposited: bigint;
+  shares: bigint;
+  /** Value of the shares (convertToAssets) right before the crash, after 30 days of interest. */
+  valueBeforeCrash: bigint;
+  valueAfter: bigint;
+  /** (before − after) / before, ×1e18 (negative: the LP gained). */
+  lossE18: bigint;
+}
+
+export interface Realization {
+  borrower: string;
+  block: number;
+  badDebtAssets: bigint;
+  coveredByReserve: bigint;
+  socializedAssets: bigint;
+  sharePriceBefore: bigint;
+  sharePriceAfter: bigint;
+  /** The reserve right after the realization (its block's state). */
+  reserveAfter: bigint;
+  /** The keeper's replay of it in the model: "verified" when it matched to the wei. */
+  verification: string;
+}
+
+export interface DemoCheck {
+  name: string;
+  passed: boolean;
+  detail: string;
+}
+
+export interface DemoResult {
+  options: DemoOptions;
+  deployment: Deployment;
+  loanSymbol: string;
+  loanDecimals: number;
+  shareDecimals: number;
+  lps: LpOutcome[];
+  realizations: Realization[];
+  totals: { badDebtAssets: bigint; coveredByReserve: bigint; socializedAssets: bigint };
+  sharePriceBeforeCrash: bigint;
+  sharePriceAfter: bigint;
+  reserveBeforeCrash: bigint;
+  statusBeforeCrash: PoolStatus;
+  statusAfter: PoolStatus;
+  keeper: {
+    ticks: number;
+    liquidations: number;
+    socializations: number;
+    loanAssetsSpent: bigint;
+    collateralValueSeized: bigint;
+  };
+  checks: DemoCheck[];
+  passed: boolean;
+}
+
+/** Runs the whole story on `hre`'s in-process network and returns the figures and the checks. */
+export async function runDemo(
+  hre: HardhatRuntimeEnvironment,
+  options: DemoOptions,
+  out: DemoOutput,
+): Promise<DemoResult> {
+  if (hre.network.name !== "hardhat") {
+    throw new UsageError(
+      `The demo runs on the in-process hardhat network, not "${hre.network.name}": unset HARDHAT_NETWORK.`,
+    );
+  }
+  const rootDir = mkdtempSync(path.join(tmpdir(), "mutual-pools-demo-"));
+  try {
+    return await runStory(hre, options, out, rootDir);
+  } finally {
+    rmSync(rootDir, { recursive: true, force: true });
+  }
+}
+
+async function runStory(
+  hre: HardhatRuntimeEnvironment,
+  options: DemoOptions,
+  out: DemoOutput,
+  rootDir: string,
+): Promise<DemoResult> {
+  const plan = demoPlan(options);
+
+  out(`1. Deploy LocalDevnet with Hardhat Ignition on the in-process network`);
+  const deployment = await deployAndRecord(hre, { moduleName: "LocalDevnet", rootDir });
+  const node = hre.network.provider as unknown as Eip1193Transport;
+  const clock = new SteppedClock(node);
+  await clock.start();
+  const chainId = deployment.chainId;
+  const provider = providerFor(clock, chainId);
+  const owner = await provider.getSigner(0);
+  const poolAddress = deployment.pools[0].address;
+  const pool = Pool__factory.connect(poolAddress, owner);
+  const lens = PoolLens__factory.connect(deployment.contracts.PoolLens, provider);
+  const loanToken = IERC20Metadata__factory.connect(deployment.pools[0].loanAsset, provider);
+  const loanDecimals = Number(await loanToken.decimals());
+  const loanSymbol = await loanToken.symbol();
+  const shareDecimals = Number(await pool.decimals());
+  const loan = (amount: bigint): string => `${formatAmount(amount, loanDecimals)} ${loanSymbol}`;
+  out(
+    `   pool ${deployment.pools[0].name} (${loanSymbol}, ${loanDecimals} decimals) with collaterals ${DEVNET_COLLATERALS.map((c) => `${c.symbol} (${c.decimals} decimals)`).join(" and ")}`,
+  );
+
+  out(
+    `2. ${options.lps} LPs deposit; ${options.borrowers} borrowers post both collaterals and borrow (seed ${options.seed})`,
+  );
+  const signers = new Map<number, Signer>([[0, owner]]);
+  const signerAt = async (index: number): Promise<Signer> => {
+    const known = signers.get(index);
+    if (known !== undefined) return known;
+    const address = demoAccount(index);
+    await clock.request({ method: "hardhat_impersonateAccount", params: [address] });
+    await clock.request({ method: "hardhat_setBalance", params: [address, toBeHex(parseUnits("100", 18))] });
+    // Not among the node's own accounts: BrowserProvider.getSigner would refuse it, so build the signer directly.
+    const signer = new JsonRpcSigner(provider, address);
+    signers.set(index, signer);
+    return signer;
+  };
+  const seeded = await seedLocal(deployment, signerAt, plan, { log: (line) => out(`   ${shortenAddresses(line)}`) });
+
+  out(`3. ${ACCRUAL_DAYS} days pass: borrowers pay interest, LPs earn it, the reserve takes its cut`);
+  const reserveAtStart = await pool.reserveAssets();
+  await clock.advance(ACCRUAL_DAYS * 86_400);
+  await (await pool.accrueInterest()).wait();
+  const statusBeforeCrash = await readPoolStatus(provider, deployment, poolAddress);
+  out(
+    `   utilization ${formatPercentE18(statusBeforeCrash.utilizationE18)}, borrow APR ${formatAprFromPerSecond(statusBeforeCrash.borrowRatePerSecondE18)}; ` +
+      `reserve ${loan(reserveAtStart)} → ${loan(statusBeforeCrash.reserveAssets)}; share price ${formatSharePrice(statusBeforeCrash.sharePrice, loanDecimals)}`,
+  );
+
+  out(`4. The keeper starts (the modules of npm run keeper, in-process) and indexes the pool`);
+  const keeperWallet = new Wallet(DEMO_KEEPER_KEY);
+  await clock.request({ method: "hardhat_setBalance", params: [keeperWallet.address, toBeHex(parseUnits("100", 18))] });
+  const keeperFunds = seeded.lps.reduce((sum, lp) => sum + lp.deposited, 0n);
+  await (
+    await MockERC20__factory.connect(await loanToken.getAddress(), owner).mint(keeperWallet.address, keeperFunds)
+  ).wait();
+  const keeperLog: { level: number; msg: string }[] = [];
+  const stateDir = path.join(rootDir, "keeper-state");
+  const { keeper } = await assembleKeeper({
+    inner: clock,
+    wallet: keeperWallet,
+    settings: demoKeeperSettings(deployment, stateDir),
+    logger: createLogger({
+      level: "info",
+      pretty: false,
+      destination: { write: (line: string) => void keeperLog.push(JSON.parse(line) as { level: number; msg: string }) },
+    }),
+    metrics: new KeeperMetrics(),
+  });
+  const firstTick = await keeper.tick();
+  out(
+    `   block ${firstTick.block}: tracking ${firstTick.accountsScanned} borrowers, ${firstTick.liquidatable} liquidatable`,
+  );
+
+  const lpsBefore = await Promise.all(
+    seeded.lps.map(async (lp) => {
+      const shares = await pool.balanceOf(lp.account);
+      return { ...lp, shares, valueBeforeCrash: await pool.convertToAssets(shares) };
+    }),
+  );
+  const collateralBalancesBefore = await collateralBalances(deployment, provider, keeperWallet.address);
+  const loanBalanceBefore = await loanToken.balanceOf(keeperWallet.address);
+
+  out(`5. Every collateral price falls ${options.crashPercent}%`);
+  let bands: PoolStatus["bands"] | undefined;
+  for (const collateral of DEVNET_COLLATERALS) {
+    const change = await setMockPrice(deployment, owner, provider, collateral.symbol, {
+      changePercent: `-${options.crashPercent}`,
+    });
+    bands = change.bands;
+    out(
+      `   ${collateral.symbol}: ${formatAmount(change.oldWholePriceE18, 18)} → ${formatAmount(change.newWholePriceE18, 18)} ${loanSymbol}`,
+    );
+  }
+  if (bands !== undefined)
+    out(
+      `   borrowers now: ${bands.insolvent} insolvent (debt above collateral value), ${bands.liquidatable} liquidatable`,
+    );
+
+  const crashBlock = await provider.getBlockNumber();
+  out(`6. The keeper works block by block (each of its transactions is mined in the next block)`);
+  const verification = new Map<string, string>();
+  let blocks = 0;
+  let liquidations = 0;
+  let socializations = 0;
+  let finished = false;
+  let lastEventBlock = await provider.getBlockNumber();
+  for (; blocks < KEEPER_BLOCK_BUDGET && !finished; blocks++) {
+    const report = await keeper.tick();
+    for (const realization of report.realizations)
+      verification.set(realization.borrower.toLowerCase(), realization.status);
+    liquidations += report.sends.filter((send) => send.action === "liquidate" && send.result === "sent").length;
+    socializations += report.sends.filter((send) => send.action === "socialize" && send.result === "sent").length;
+    out(`   ${describeTick(report)}`);
+    finished = report.liquidatable === 0 && keeper.executor.pending().length === 0;
+    if (finished) break;
+    // The node mines each sent transaction at once; with nothing sent, one empty block passes.
+    if ((await provider.getBlockNumber()) === report.block) await clock.mine();
+    const head = await provider.getBlockNumber();
+    for (const event of await pool.queryFilter(pool.filters.BadDebtRealized(), lastEventBlock + 1, head)) {
+      out(
+        `     block ${event.blockNumber}: bad debt of ${shortAddress(event.args.borrower)} realized: ${loan(event.args.badDebtAssets)} ` +
+          `(reserve ${loan(event.args.coveredByReserve)}, LPs ${loan(event.args.socializedAssets)}); share price ` +
+          `${formatSharePrice(event.args.sharePriceBefore, loanDecimals)} → ${formatSharePrice(event.args.sharePriceAfter, loanDecimals)}`,
+      );
+    }
+    lastEventBlock = head;
+  }
+
+  // Measure.
+  const statusAfter = await readPoolStatus(provider, deployment, poolAddress);
+  const lps: LpOutcome[] = [];
+  for (const lp of lpsBefore) {
+    const valueAfter = await pool.convertToAssets(lp.shares);
+    lps.push({
+      account: lp.account,
+      deposited: lp.deposited,
+      shares: lp.shares,
+      valueBeforeCrash: lp.valueBeforeCrash,
+      valueAfter,
+      lossE18: ((lp.valueBeforeCrash - valueAfter) * WAD) / lp.valueBeforeCrash,
+    });
+  }
+  const realizations: Realization[] = [];
+  for (const event of await pool.queryFilter(pool.filters.BadDebtRealized(), deployment.deployBlock)) {
+    realizations.push({
+      borrower: event.args.borrower,
+      block: event.blockNumber,
+      badDebtAssets: event.args.badDebtAssets,
+      coveredByReserve: event.args.coveredByReserve,
+      socializedAssets: event.args.socializedAssets,
+      sharePriceBefore: event.args.sharePriceBefore,
+      sharePriceAfter: event.args.sharePriceAfter,
+      reserveAfter: await pool.reserveAssets({ blockTag: event.blockNumber }),
+      verification: verification.get(event.args.borrower.toLowerCase()) ?? "not seen by the keeper",
+    });
+  }
+  const totals = {
+    badDebtAssets: sum(realizations.map((r) => r.badDebtAssets)),
+    coveredByReserve: sum(realizations.map((r) => r.coveredByReserve)),
+    socializedAssets: sum(realizations.map((r) => r.socializedAssets)),
+  };
+  const borrowerViews = await lens.accounts(
+    poolAddress,
+    seeded.borrowers.map((borrower) => borrower.account),
+  );
+  const collateralBalancesAfter = await collateralBalances(deployment, provider, keeperWallet.address);
+  let collateralValueSeized = 0n;
+  for (const [index, collateral] of collateralBalancesAfter.entries()) {
+    const priceE36 = await IPriceOracle__factory.connect(collateral.oracle, provider).price();
+    collateralValueSeized += mulDivDown(
+      collateral.balance - collateralBalancesBefore[index].balance,
+      priceE36,
+      PRICE_SCALE,
+    );
+  }
+
+  const checks = demoChecks({
+    finished,
+    blocksAfterCrash: (await provider.getBlockNumber()) - crashBlock,
+    lps,
+    realizations,
+    borrowerViews,
+    keeperErrors: keeperLog.filter((line) => line.level >= 50).map((line) => line.msg),
+  });
+  return {
+    options,
+    deployment,
+    loanSymbol,
+    loanDecimals,
+    shareDecimals,
+    lps,
+    realizations,
+    totals,
+    sharePriceBeforeCrash: statusBeforeCrash.sharePrice,
+    sharePriceAfter: statusAfter.sharePrice,
+    reserveBeforeCrash: statusBeforeCrash.reserveAssets,
+    statusBeforeCrash,
+    statusAfter,
+    keeper: {
+      ticks: blocks + 1,
+      liquidations,
+      socializations,
+      loanAssetsSpent: loanBalanceBefore - (await loanToken.balanceOf(keeperWallet.address)),
+      collateralValueSeized,
+    },
+    checks,
+    passed: checks.every((check) => check.passed),
+  };
+}
+
+/** The keeper's settings for the demo: every block final at once (one in-process node), the CLI's defaults otherwise. */
+function demoKeeperSettings(deployment: Deployment, stateDir: string): KeeperSettings {
+  return {
+    pools: deployment.pools.map((pool) => pool.address),
+    lens: deployment.contracts.PoolLens,
+    startBlock: deployment.deployBlock,
+    confirmations: 0,
+    pollIntervalMs: 1_000,
+    minProfit: "0",
+    nativePriceE18: parseUnits(NATIVE_PRICE, 18),
+    maxGasPriceWei: parseUnits("100", "gwei"),
+    priorityFeeWei: parseUnits("1", "gwei"),
+    maxFeeBumps: 3,
+    feeBumpPercent: 15,
+    bumpAfterBlocks: 2,
+    receiptTimeoutBlocks: 25,
+    dryRun: false,
+    approve: true,
+    stateDir,
+    logRangeBlocks: 2_000,
+    lensBatchSize: 500,
+    watchHealthFactorE18: parseUnits("1.05", 18),
+    fullScanEveryBlocks: 100,
+  };
+}
+
+/** `account`'s balance of each of the pool's collaterals, with the collateral's oracle. */
+async function collateralBalances(
+  deployment: Deployment,
+  provider: BrowserProvider,
+  account: string,
+): Promise<{ collateral: string; oracle: string; balance: bigint }[]> {
+  const pool = Pool__factory.connect(deployment.pools[0].address, provider);
+  const balances = [];
+  for (const collateral of await pool.collaterals()) {
+    const { oracle } = await pool.collateralParams(collateral);
+    balances.push({
+      collateral,
+      oracle,
+      balance: await IERC20Metadata__factory.connect(collateral, provider).balanceOf(account),
+    });
+  }
+  return balances;
+}
+
+/** One progress line per keeper tick. */
+function describeTick(report: TickReport): string {
+  const count = (action: string, result: string): number =>
+    report.sends.filter((send) => send.action === action && send.result === result).length;
+  const parts = [`block ${report.block}: ${report.liquidatable} liquidatable`];
+  const sent = [
+    [count("liquidate", "sent"), "liquidation"],
+    [count("socialize", "sent"), "socialization"],
+  ].filter(([n]) => (n as number) > 0);
+  if (sent.length > 0) parts.push(`sent ${sent.map(([n, what]) => `${n} ${what}${n === 1 ? "" : "s"}`).join(" and ")}`);
+  const skipped = report.sends.filter((send) => send.result !== "sent").length;
+  if (skipped > 0)
+    parts.push(
+      `${skipped} not sent (${[...new Set(report.sends.filter((send) => send.result !== "sent").map((send) => send.result))].join(", ")})`,
+    );
+  const verified = report.realizations.filter((realization) => realization.status === "verified").length;
+  if (report.realizations.length > 0)
+    parts.push(`${verified} of ${report.realizations.length} realizations matched the model to the wei`);
+  if (report.liquidatable === 0 && report.sends.length === 0 && report.realizations.length === 0)
+    parts.push("nothing left to do");
+  return parts.join("; ");
+}
+
+const sum = (values: bigint[]): bigint => values.reduce((total, value) => total + value, 0n);
+
+/** `0x1234…abcd`. */
+export function shortAddress(address: string): string {
+  return `${address.slice(0, 6)}…${address.slice(-4)}`;
+}
+
+function shortenAddresses(line: string): string {
+  return line.replace(/0x[0-9a-fA-F]{40}/g, (address) => shortAddress(address));
+}
+
+/** Loan assets per whole share (`sharePrice()` is per 10**decimals() shares), six decimals. */
+export function formatSharePrice(sharePrice: bigint, loanDecimals: number): string {
+  const [whole, fraction = ""] = formatUnits(sharePrice, loanDecimals).split(".");
+  return `${whole}.${fraction.padEnd(6, "0").slice(0, 6)}`;
+}
+
+interface CheckInputs {
+  finished: boolean;
+  /** Blocks from the crash to the keeper's last tick. */
+  blocksAfterCrash: number;
+  lps: LpOutcome[];
+  realizations: Realization[];
+  borrowerViews: readonly { account: string; debt: bigint; collateralValue: bigint; liquidatable: boolean }[];
+  keeperErrors: string[];
+}
+
+/**
+ * The loss rules the demo checks. LP values are floored to a unit (`convertToAssets`), so two LPs' loss fractions
+ * may differ by up to about 1 unit / value for each: the tolerance is 3 units over the smallest value before.
+ */
+export function demoChecks(inputs: CheckInputs): DemoCheck[] {
+  const { lps, realizations } = inputs;
+  const checks: DemoCheck[] = [];
+  const insolventLeft = inputs.borrowerViews.filter((view) => view.debt > view.collateralValue);
+  const liquidatableLeft = inputs.borrowerViews.filter((view) => view.liquidatable);
+  checks.push({
+    name: "the keeper cleared every liquidatable account",
+    passed: inputs.finished && liquidatableLeft.length === 0,
+    detail: inputs.finished
+      ? `done ${inputs.blocksAfterCrash} block${inputs.blocksAfterCrash === 1 ? "" : "s"} after the crash; ${liquidatableLeft.length} liquidatable left`
+      : `still busy after ${KEEPER_BLOCK_BUDGET} ticks`,
+  });
+  checks.push({
+    name: "no debt is left that collateral does not back",
+    passed: insolventLeft.length === 0,
+    detail:
+      insolventLeft.length === 0
+        ? "every remaining debt is below its collateral's value"
+        : `${insolventLeft.length} accounts owe more than their collateral`,
+  });
+  const unbalanced = realizations.filter((r) => r.coveredByReserve + r.socializedAssets !== r.badDebtAssets);
+  checks.push({
+    name: "each realization: bad debt = covered by reserve + socialized",
+    passed: unbalanced.length === 0,
+    detail: `${realizations.length - unbalanced.length} of ${realizations.length} balance exactly`,
+  });
+  const reserveLeftWhileSocializing = realizations.filter((r) => r.socializedAssets > 0n && r.reserveAfter !== 0n);
+  checks.push({
+    name: "the reserve pays first: LPs are written down only once it is empty",
+    passed: reserveLeftWhileSocializing.length === 0,
+    detail: `${realizations.filter((r) => r.socializedAssets > 0n).length} of ${realizations.length} realizations reached the LPs, each with the reserve at 0 after it`,
+  });
+  const unverified = realizations.filter((r) => r.verification !== "verified");
+  checks.push({
+    name: "the keeper's exact model replay matched every realization",
+    passed: unverified.length === 0,
+    detail:
+      unverified.length === 0
+        ? `${realizations.length} verified`
+        : unverified.map((r) => `${shortAddress(r.borrower)}: ${r.verification}`).join(", "),
+  });
+  const losses = lps.map((lp) => lp.lossE18);
+  const spread = losses.length === 0 ? 0n : bigMax(losses) - bigMin(losses);
+  const smallestValue = bigMin(lps.map((lp) => lp.valueBeforeCrash));
+  const tolerance = (3n * WAD) / smallestValue + 2n;
+  checks.push({
+    name: "every LP lost the same fraction",
+    passed: spread <= tolerance,
+    detail: `losses ${[...new Set(losses.map((loss) => formatLossPercent(loss)))].join(", ")}; spread ${spread} × 1e-18 (rounding allows ${tolerance})`,
+  });
+  const lpLoss = sum(lps.map((lp) => lp.valueBeforeCrash - lp.valueAfter));
+  const socialized = sum(realizations.map((r) => r.socializedAssets));
+  checks.push({
+    name: "LPs together lost no more than the socialized amount",
+    passed: lpLoss <= socialized,
+    detail: `LPs lost ${lpLoss}, socialized ${socialized} (units; interest earned during the liquidations is the difference)`,
+  });
+  checks.push({
+    name: "the keeper logged no error",
+    passed: inputs.keeperErrors.length === 0,
+    detail: inputs.keeperErrors.length === 0 ? "none" : inputs.keeperErrors.join("; "),
+  });
+  return checks;
+}
+
+/** A 1e18-scaled loss as a percentage with four decimals (negative: a gain). */
+export function formatLossPercent(lossE18: bigint): string {
+  const negative = lossE18 < 0n;
+  const [whole, fraction = ""] = formatUnits((negative ? -lossE18 : lossE18) * 100n, 18).split(".");
+  const digits = `${whole}.${fraction.padEnd(4, "0").slice(0, 4)}`;
+  return `${negative && /[1-9]/.test(digits) ? "-" : ""}${digits}%`;
+}
+
+const bigMax = (values: bigint[]): bigint => values.reduce((a, b) => (a > b ? a : b));
+const bigMin = (values: bigint[]): bigint => values.reduce((a, b) => (a < b ? a : b));

@@ -1,0 +1,299 @@
+/**
+ * `npm run demo`'s scenario, imported and run on the test's in-process network. The demo's own checks must pass,
+ * and this test re-derives the main ones from the chain in its own way: the LPs' losses compared by cross
+ * multiplication, the BadDebtRealized events summed from logs, the reserve read at each realization's block, every
+ * borrower's debt against its collateral value through the lens. Two runs from the same chain state must print the
+ * same report.
+ */
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import hre, { ethers, network } from "hardhat";
+import { UsageError } from "../../scripts/lib/connect";
+import { renderDemoResult } from "../../scripts/demo";
+import {
+  DEFAULT_DEMO_OPTIONS,
+  DEMO_LIMITS,
+  demoChecks,
+  demoPlan,
+  formatLossPercent,
+  parseDemoOptions,
+  runDemo,
+  type DemoOptions,
+  type DemoResult,
+  type LpOutcome,
+  type Realization,
+} from "../../scripts/demo/scenario";
+import { DEVNET_COLLATERALS } from "../../deploy/lib/localDevnet";
+
+/** Runs the demo from the current chain state and puts the chain back afterwards, so the next run starts alike. */
+async function runIsolated(options: DemoOptions): Promise<{ result: DemoResult; progress: string[]; report: string }> {
+  const snapshot = await network.provider.send("evm_snapshot", []);
+  const progress: string[] = [];
+  try {
+    const result = await runDemo(hre, options, (line) => progress.push(line));
+    return { result, progress, report: renderDemoResult(result) };
+  } finally {
+    await network.provider.send("evm_revert", [snapshot]);
+  }
+}
+
+/** Re-reads, at the run's last block, what the chain says about the run (the run itself is reverted later). */
+async function assertLossRulesOnChain(result: DemoResult): Promise<void> {
+  const pool = await ethers.getContractAt("Pool", result.deployment.pools[0].address);
+  const lens = await ethers.getContractAt("PoolLens", result.deployment.contracts.PoolLens);
+
+  // The realizations, from the logs: they balance, and the reserve is empty after each one that reached the LPs.
+  const events = await pool.queryFilter(pool.filters.BadDebtRealized(), result.deployment.deployBlock);
+  expect(events.map((event) => event.args.borrower)).to.deep.equal(result.realizations.map((r) => r.borrower));
+  let socialized = 0n;
+  for (const event of events) {
+    expect(event.args.coveredByReserve + event.args.socializedAssets).to.equal(event.args.badDebtAssets);
+    if (event.args.socializedAssets > 0n)
+      expect(await pool.reserveAssets({ blockTag: event.blockNumber })).to.equal(0n);
+    if (event.args.coveredByReserve > 0n) {
+      // The reserve only grows between realizations, so what it covered is at least what it held a block earlier.
+      expect(event.args.coveredByReserve).to.be.at.least(await pool.reserveAssets({ blockTag: event.blockNumber - 1 }));
+    }
+    expect(event.args.sharePriceAfter).to.be.lessThan(event.args.sharePriceBefore);
+    socialized += event.args.socializedAssets;
+  }
+  expect(socialized).to.equal(result.totals.socializedAssets);
+
+  // Every LP's shares are worth what the demo reports, and all lost the same fraction: after_i / before_i equals
+  // after_j / before_j up to the one unit each figure is floored by.
+  for (const lp of result.lps) expect(await pool.convertToAssets(lp.shares)).to.equal(lp.valueAfter);
+  for (const a of result.lps) {
+    for (const b of result.lps) {
+      const crossDifference = a.valueAfter * b.valueBeforeCrash - b.valueAfter * a.valueBeforeCrash;
+      const bound = a.valueBeforeCrash + b.valueBeforeCrash;
+      expect(crossDifference < 0n ? -crossDifference : crossDifference).to.be.at.most(bound);
+    }
+  }
+  // Together the LPs lost the socialized amount, less the interest the surviving borrows paid meanwhile (< 0.01%).
+  const lpLoss = result.lps.reduce((sum, lp) => sum + lp.valueBeforeCrash - lp.valueAfter, 0n);
+  expect(lpLoss).to.be.at.most(socialized);
+  expect(lpLoss).to.be.at.least(socialized - socialized / 10_000n);
+
+  // No debt is left that collateral does not back, and nobody is liquidatable.
+  const borrowers = (await pool.queryFilter(pool.filters.Borrow(), result.deployment.deployBlock)).map(
+    (event) => event.args.account,
+  );
+  for (const view of await lens.accounts(await pool.getAddress(), [...new Set(borrowers)])) {
+    expect(view.debt).to.be.at.most(view.collateralValue);
+    expect(view.liquidatable).to.equal(false);
+  }
+}
+
+describe("demo: the loss path in one command (npm run demo)", function () {
+  describe("the default run", function () {
+    let run: Awaited<ReturnType<typeof runIsolated>>;
+
+    before(async function () {
+      run = await runIsolated(DEFAULT_DEMO_OPTIONS);
+    });
+
+    it("passes every check it prints", function () {
+      expect(run.result.checks.map((check) => [check.name, check.passed])).to.deep.equal(
+        run.result.checks.map((check) => [check.name, true]),
+      );
+      expect(run.result.passed).to.equal(true);
+      expect(run.report).to.contain(`All ${run.result.checks.length} checks passed.`);
+      expect(run.report).not.to.contain("FAIL");
+    });
+
+    it("tells the story: two borrowers realized, the reserve first, then every LP written down alike", function () {
+      const { result } = run;
+      expect(result.lps).to.have.length(3);
+      expect(result.realizations).to.have.length(2);
+      const [first, second] = result.realizations;
+      // The reserve (30 days of interest × the 10% reserve factor) absorbed the start of the first realization.
+      expect(result.reserveBeforeCrash).to.be.greaterThan(0n);
+      expect(first.coveredByReserve).to.be.at.least(result.reserveBeforeCrash);
+      expect(first.socializedAssets).to.be.greaterThan(0n);
+      // The second found only the reserve's cut of the few blocks of interest since the first (under 0.01 mUSDC).
+      expect(second.coveredByReserve).to.be.lessThan(10_000n);
+      expect(second.socializedAssets).to.be.greaterThan(0n);
+      expect(result.realizations.every((r: Realization) => r.verification === "verified")).to.equal(true);
+      expect(result.sharePriceAfter).to.be.lessThan(result.sharePriceBeforeCrash);
+      expect(result.lps.every((lp: LpOutcome) => lp.valueBeforeCrash > lp.deposited)).to.equal(true);
+      expect(result.lps.every((lp: LpOutcome) => lp.valueAfter < lp.valueBeforeCrash)).to.equal(true);
+      expect(result.keeper.liquidations).to.be.greaterThan(0);
+      expect(result.keeper.collateralValueSeized).to.be.greaterThan(result.keeper.loanAssetsSpent);
+      expect(run.progress.join("\n")).to.match(/bad debt of 0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4} realized/);
+    });
+
+    it("leaves a chain on which the loss rules hold when re-read independently", async function () {
+      // The run was reverted: replay it and read the chain before reverting again.
+      const snapshot = await network.provider.send("evm_snapshot", []);
+      try {
+        const result = await runDemo(hre, DEFAULT_DEMO_OPTIONS, () => undefined);
+        await assertLossRulesOnChain(result);
+      } finally {
+        await network.provider.send("evm_revert", [snapshot]);
+      }
+    });
+
+    it("prints what the README's excerpt shows", function () {
+      const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+      const printed = [...run.progress, "", ...run.report.split("\n")];
+      const start = printed.findIndex((line) => line.startsWith("5. Every collateral price falls"));
+      const end = printed.findIndex((line) => line.startsWith("9. Checks"));
+      const closing = printed.find((line) => line.startsWith("The reserve paid first"));
+      const excerpt = [...printed.slice(start, end).join("\n").trimEnd().split("\n"), "", closing].join("\n");
+      expect(start).to.be.greaterThan(0);
+      expect(readme).to.contain(excerpt);
+    });
+
+    it("prints the same report and progress on a second run from the same state", async function () {
+      const second = await runIsolated(DEFAULT_DEMO_OPTIONS);
+      expect(second.progress).to.deep.equal(run.progress);
+      expect(second.report).to.equal(run.report);
+    });
+  });
+
+  it("passes its checks with other options: 2 LPs, 4 borrowers, a 55% crash, seed 9", async function () {
+    const { result, report } = await runIsolated({ lps: 2, borrowers: 4, crashPercent: "55", seed: 9 });
+    expect(result.lps).to.have.length(2);
+    expect(result.realizations.length).to.be.greaterThan(0);
+    expect(result.passed, report).to.equal(true);
+  });
+
+  it("reports no loss when the crash leaves every debt backed", async function () {
+    const { result, report } = await runIsolated({ ...DEFAULT_DEMO_OPTIONS, crashPercent: "5" });
+    expect(result.realizations).to.deep.equal([]);
+    expect(result.passed).to.equal(true);
+    expect(result.lps.every((lp) => lp.valueAfter >= lp.valueBeforeCrash)).to.equal(true);
+    expect(report).to.contain("No bad debt");
+  });
+
+  describe("options", function () {
+    it("defaults to 3 LPs, 6 borrowers, a 40% crash and seed 4", function () {
+      expect(parseDemoOptions({})).to.deep.equal({ lps: 3, borrowers: 6, crashPercent: "40", seed: 4 });
+      expect(parseDemoOptions({ lps: "5", borrowers: "12", crash: "62.5", seed: "77" })).to.deep.equal({
+        lps: 5,
+        borrowers: 12,
+        crashPercent: "62.5",
+        seed: 77,
+      });
+    });
+
+    const refused: [Record<string, string>, RegExp][] = [
+      [{ lps: "0" }, /--lps expects a whole number from 1 to 20, got "0"/],
+      [{ lps: String(DEMO_LIMITS.lps.max + 1) }, /--lps expects a whole number from 1 to 20/],
+      [{ borrowers: "two" }, /--borrowers expects a whole number from 1 to 60, got "two"/],
+      [{ crash: "100" }, /--crash expects a percentage above 0 and below 100/],
+      [{ crash: "0" }, /--crash expects a percentage above 0 and below 100/],
+      [{ crash: "-40" }, /--crash expects a percentage above 0 and below 100 \(e\.g\. 40\), got "-40"/],
+      [{ seed: "1.5" }, /--seed expects a whole number/],
+    ];
+    for (const [raw, message] of refused) {
+      it(`refuses ${JSON.stringify(raw)} with a message naming the option`, function () {
+        expect(() => parseDemoOptions(raw)).to.throw(UsageError, message);
+      });
+    }
+  });
+
+  describe("the plan", function () {
+    it("is drawn from the seed: the same seed gives the same plan, another seed another", function () {
+      expect(demoPlan({ ...DEFAULT_DEMO_OPTIONS })).to.deep.equal(demoPlan({ ...DEFAULT_DEMO_OPTIONS }));
+      expect(demoPlan({ ...DEFAULT_DEMO_OPTIONS, seed: 5 })).not.to.deep.equal(demoPlan(DEFAULT_DEMO_OPTIONS));
+    });
+
+    it("gives every borrower both collaterals and keeps the collateral at 120% of the deposits", function () {
+      const plan = demoPlan({ lps: 4, borrowers: 7, crashPercent: "40", seed: 11 });
+      expect(plan.lps).to.have.length(4);
+      expect(plan.borrowers).to.have.length(7);
+      const deposits = plan.lps.reduce((sum, lp) => sum + Number(lp.deposit), 0);
+      let collateralValue = 0;
+      for (const borrower of plan.borrowers) {
+        expect(Object.keys(borrower.collateral)).to.deep.equal(
+          DEVNET_COLLATERALS.map((collateral) => collateral.symbol),
+        );
+        for (const collateral of DEVNET_COLLATERALS) {
+          expect(Number(borrower.collateral[collateral.symbol])).to.be.greaterThan(0);
+          collateralValue += Number(borrower.collateral[collateral.symbol]) * Number(collateral.initialPrice);
+        }
+        expect(Number(borrower.targetHealthFactor)).to.be.within(1.05, 1.75);
+      }
+      // Amounts are rounded down to 4 decimals of a token: within 0.1% of 120%.
+      expect(collateralValue / deposits).to.be.within(1.198, 1.2);
+      // Accounts are numbered LPs first, then borrowers, without gaps.
+      expect([...plan.lps, ...plan.borrowers].map((entry) => entry.accountIndex)).to.deep.equal([
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+      ]);
+    });
+  });
+
+  describe("the checks fail when a loss rule is broken", function () {
+    const WAD = 10n ** 18n;
+    const lp = (before: bigint, after: bigint): LpOutcome => ({
+      account: ethers.ZeroAddress,
+      deposited: before,
+      shares: before,
+      valueBeforeCrash: before,
+      valueAfter: after,
+      lossE18: ((before - after) * WAD) / before,
+    });
+    const realization = (overrides: Partial<Realization>): Realization => ({
+      borrower: ethers.ZeroAddress,
+      block: 1,
+      badDebtAssets: 100n,
+      coveredByReserve: 10n,
+      socializedAssets: 90n,
+      sharePriceBefore: 1_000_000n,
+      sharePriceAfter: 999_000n,
+      reserveAfter: 0n,
+      verification: "verified",
+      ...overrides,
+    });
+    const base = {
+      finished: true,
+      blocksAfterCrash: 3,
+      lps: [lp(1_000_000n, 999_910n)],
+      realizations: [realization({})],
+      borrowerViews: [{ account: ethers.ZeroAddress, debt: 5n, collateralValue: 6n, liquidatable: false }],
+      keeperErrors: [],
+    };
+    const failed = (inputs: Parameters<typeof demoChecks>[0]): string[] =>
+      demoChecks(inputs)
+        .filter((check) => !check.passed)
+        .map((check) => check.name);
+
+    it("all pass on consistent inputs", function () {
+      expect(failed(base)).to.deep.equal([]);
+    });
+
+    it("flags each broken rule by name", function () {
+      expect(failed({ ...base, finished: false })).to.deep.equal(["the keeper cleared every liquidatable account"]);
+      expect(
+        failed({
+          ...base,
+          borrowerViews: [{ account: ethers.ZeroAddress, debt: 7n, collateralValue: 6n, liquidatable: false }],
+        }),
+      ).to.deep.equal(["no debt is left that collateral does not back"]);
+      expect(failed({ ...base, realizations: [realization({ socializedAssets: 89n })] })).to.include(
+        "each realization: bad debt = covered by reserve + socialized",
+      );
+      expect(failed({ ...base, realizations: [realization({ reserveAfter: 1n })] })).to.deep.equal([
+        "the reserve pays first: LPs are written down only once it is empty",
+      ]);
+      expect(failed({ ...base, realizations: [realization({ verification: "mismatch" })] })).to.deep.equal([
+        "the keeper's exact model replay matched every realization",
+      ]);
+      expect(failed({ ...base, lps: [lp(1_000_000n, 999_970n), lp(1_000_000n, 999_940n)] })).to.deep.equal([
+        "every LP lost the same fraction",
+      ]);
+      expect(failed({ ...base, lps: [lp(1_000_000n, 999_909n)] })).to.deep.equal([
+        "LPs together lost no more than the socialized amount",
+      ]);
+      expect(failed({ ...base, keeperErrors: ["tick failed"] })).to.deep.equal(["the keeper logged no error"]);
+    });
+
+    it("formats losses with four decimals and no sign on a rounded-away gain", function () {
+      expect(formatLossPercent(69_044_000_000_000_000n)).to.equal("6.9044%");
+      expect(formatLossPercent(-1n)).to.equal("0.0000%");
+      expect(formatLossPercent(-(WAD / 100n))).to.equal("-1.0000%");
+    });
+  });
+});

@@ -1,0 +1,182 @@
+/**
+ * The operator's path with real processes: `hardhat node` on a free port, `scripts/deploy.ts` (Ignition,
+ * LocalDevnet) against it, the keeper (`keepers/src/main.ts`) as its own process over JSON-RPC; this test seeds
+ * positions and crashes the prices over JSON-RPC too, waits for the keeper's BadDebtRealized, checks the LPs'
+ * write-down, then stops the keeper (SIGTERM, exit 0) and the node. No process is left behind, pass or fail.
+ *
+ * The deploy writes `deployments/localhost.json` to a temporary directory (DEPLOYMENTS_ROOT), the keeper runs there
+ * (its `keeper-state/` too), and Ignition journals under a deployment id of this run, removed afterwards: an
+ * operator's local deploy and journal stay untouched.
+ */
+import { expect } from "chai";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { JsonRpcProvider, Network } from "ethers";
+import { PoolLens__factory, Pool__factory } from "../../typechain-types";
+import { readDeployment, type Deployment } from "../../keepers/src/deployments";
+import { DEFAULT_SEED_PLAN, seedLocal } from "../../scripts/seed-local";
+import { setMockPrice } from "../../scripts/set-price";
+import { hardhatWallet } from "../keeper/harness";
+import { freePort, groupAlive, startProcess, stopAll, stopProcess, waitFor, type ManagedProcess } from "./processes";
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const HARDHAT_CLI = require.resolve("hardhat/internal/cli/cli");
+const TS_NODE_CLI = require.resolve("ts-node/dist/bin");
+/** Hardhat account 9: LocalDevnet funds it, and seed-local leaves it alone (as `npm run keeper:local`). */
+const KEEPER_ACCOUNT = 9;
+
+describe("end to end: node, Ignition deploy and keeper as separate processes", function () {
+  const workDir = mkdtempSync(path.join(tmpdir(), "mutual-pools-e2e-"));
+  const deploymentId = `e2e-${process.pid}-${Date.now()}`;
+  const started: ManagedProcess[] = [];
+  let provider: JsonRpcProvider | undefined;
+
+  afterEach(function () {
+    if (this.currentTest?.state === "failed") {
+      for (const managed of started)
+        console.error(`--- output of ${managed.name} ---\n${managed.output().slice(-6_000)}`);
+    }
+  });
+
+  after(async function () {
+    provider?.destroy();
+    await stopAll();
+    rmSync(workDir, { recursive: true, force: true });
+    rmSync(path.join(REPO_ROOT, "deploy", "deployments", deploymentId), { recursive: true, force: true });
+    expect(started.filter((managed) => groupAlive(managed.pid)).map((managed) => managed.name)).to.deep.equal([]);
+  });
+
+  it("deploys, seeds, crashes the price; the keeper realizes the bad debt and every LP is written down alike", async function () {
+    const port = await freePort();
+    const rpcUrl = `http://127.0.0.1:${port}`;
+    const env = {
+      ...process.env,
+      LOCALHOST_RPC_URL: rpcUrl,
+      TS_NODE_TRANSPILE_ONLY: "true",
+      HARDHAT_NETWORK: undefined,
+    };
+
+    const node = startProcess(
+      "hardhat node",
+      process.execPath,
+      [HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", String(port)],
+      {
+        cwd: REPO_ROOT,
+        env,
+      },
+    );
+    started.push(node);
+    provider = new JsonRpcProvider(rpcUrl, Network.from(31_337), { staticNetwork: true, pollingInterval: 100 });
+    const rpc = provider;
+    await waitFor(
+      "the node to answer JSON-RPC",
+      async () => (await rpc.getBlockNumber()) >= 0 || undefined,
+      90_000,
+      250,
+    );
+
+    const deploy = startProcess(
+      "deploy",
+      process.execPath,
+      [HARDHAT_CLI, "run", "--network", "localhost", "scripts/deploy.ts"],
+      {
+        cwd: REPO_ROOT,
+        env: { ...env, IGNITION_DEPLOYMENT_ID: deploymentId, DEPLOYMENTS_ROOT: workDir },
+      },
+    );
+    started.push(deploy);
+    expect(await deploy.exited, deploy.output()).to.equal(0);
+    const deployment = readDeployment("localhost", workDir) as Deployment;
+    expect(deployment.chainId).to.equal(31_337);
+    expect(deployment.ignitionDeploymentId).to.equal(deploymentId);
+    const poolAddress = deployment.pools[0].address;
+
+    const keeper = startProcess(
+      "keeper",
+      process.execPath,
+      [
+        TS_NODE_CLI,
+        path.join(REPO_ROOT, "keepers", "src", "main.ts"),
+        "--network",
+        "localhost",
+        "--native-price",
+        "3000",
+        "--approve",
+        "--confirmations",
+        "0",
+        "--poll-interval-ms",
+        "200",
+        "--metrics-port",
+        "0",
+      ],
+      { cwd: workDir, env: { ...env, KEEPER_PRIVATE_KEY: hardhatWallet(KEEPER_ACCOUNT).privateKey } },
+    );
+    started.push(keeper);
+    await waitFor(
+      "the keeper to serve /metrics",
+      async () => (keeper.output().includes("serving /metrics") ? true : undefined),
+      90_000,
+    );
+
+    const seeded = await seedLocal(deployment, (index) => rpc.getSigner(index), DEFAULT_SEED_PLAN);
+    const pool = Pool__factory.connect(poolAddress, rpc);
+    const valuesBefore = await Promise.all(seeded.lps.map(async (lp) => pool.convertToAssets(lp.shares)));
+    const sharePriceBefore = await pool.sharePrice();
+    const owner = await rpc.getSigner(0);
+    for (const collateral of ["mWETH", "mWBTC"])
+      await setMockPrice(deployment, owner, rpc, collateral, { changePercent: "-40" });
+
+    // The keeper is a separate process: this test sees its work only on chain.
+    const lens = PoolLens__factory.connect(deployment.contracts.PoolLens, rpc);
+    const borrowers = seeded.borrowers.map((borrower) => borrower.account);
+    const realized = await waitFor(
+      "the keeper to realize the bad debt and leave no liquidatable account",
+      async () => {
+        const events = await pool.queryFilter(pool.filters.BadDebtRealized(), deployment.deployBlock);
+        const views = await lens.accounts(poolAddress, borrowers);
+        return events.length > 0 && views.every((view) => !view.liquidatable && view.debt <= view.collateralValue)
+          ? events
+          : undefined;
+      },
+      60_000,
+      250,
+    );
+    const keeperAddress = hardhatWallet(KEEPER_ACCOUNT).address;
+    for (const event of realized) {
+      const transaction = await rpc.getTransaction(event.transactionHash);
+      expect(transaction?.from).to.equal(keeperAddress);
+      expect(event.args.coveredByReserve + event.args.socializedAssets).to.equal(event.args.badDebtAssets);
+    }
+    const socialized = realized.reduce((sum, event) => sum + event.args.socializedAssets, 0n);
+    expect(socialized).to.be.greaterThan(0n);
+
+    // The write-down: the share price fell and every LP lost the same fraction (up to one unit of rounding each).
+    expect(await pool.sharePrice()).to.be.lessThan(sharePriceBefore);
+    const valuesAfter = await Promise.all(seeded.lps.map(async (lp) => pool.convertToAssets(lp.shares)));
+    for (const [i, before] of valuesBefore.entries()) {
+      expect(valuesAfter[i]).to.be.lessThan(before);
+      for (const [j, otherBefore] of valuesBefore.entries()) {
+        const cross = valuesAfter[i] * otherBefore - valuesAfter[j] * before;
+        expect(cross < 0n ? -cross : cross).to.be.at.most(before + otherBefore);
+      }
+    }
+    const lpLoss = valuesBefore.reduce((sum, before, i) => sum + before - valuesAfter[i], 0n);
+    expect(lpLoss).to.be.at.most(socialized);
+    expect(lpLoss).to.be.at.least(socialized - socialized / 1_000n);
+    await waitFor(
+      "the keeper to verify the realizations",
+      async () => (keeper.output().includes("bad debt realized and verified") ? true : undefined),
+      30_000,
+    );
+
+    // Shut down: the keeper saves its state and exits 0 on SIGTERM; then the node.
+    expect(await stopProcess(keeper, "SIGTERM", 20_000), keeper.output().slice(-3_000)).to.equal(0);
+    expect(keeper.output()).to.include("state saved; exiting");
+    provider.destroy();
+    provider = undefined;
+    await stopProcess(node, "SIGTERM", 20_000);
+    expect(groupAlive(keeper.pid)).to.equal(false);
+    expect(groupAlive(node.pid)).to.equal(false);
+  });
+});
