@@ -134,7 +134,8 @@ describe("demo: the loss path in one command (npm run demo)", function () {
       }
     });
 
-    it("prints what the README's excerpt shows", function () {
+    it("prints what the README's excerpt shows (block numbers aside: they depend on what ran before)", function () {
+      const blocksAside = (text: string): string => text.replace(/block \d+/g, "block N");
       const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
       const printed = [...run.progress, "", ...run.report.split("\n")];
       const start = printed.findIndex((line) => line.startsWith("5. Every collateral price falls"));
@@ -142,7 +143,7 @@ describe("demo: the loss path in one command (npm run demo)", function () {
       const closing = printed.find((line) => line.startsWith("The reserve paid first"));
       const excerpt = [...printed.slice(start, end).join("\n").trimEnd().split("\n"), "", closing].join("\n");
       expect(start).to.be.greaterThan(0);
-      expect(readme).to.contain(excerpt);
+      expect(blocksAside(readme)).to.contain(blocksAside(excerpt));
     });
 
     it("prints the same report and progress on a second run from the same state", async function () {
