@@ -4,12 +4,12 @@
  * runs the real keeper block by block; then prints what every LP lost, how the loss was split between the reserve
  * and the LPs, and the checks. Exits 1 if a check fails.
  *
- *   ts-node scripts/demo.ts [--lps 3] [--borrowers 6] [--crash 40] [--seed 2026]
+ *   ts-node scripts/demo.ts [--lps 3] [--borrowers 6] [--crash 40] [--seed 4]
  */
 import Table from "cli-table3";
 import { Command, Option } from "commander";
 import { runProgram } from "./lib/connect";
-import { formatAmount, formatPercentE18 } from "./lib/format";
+import { formatAmountFixed } from "./lib/format";
 import {
   DEFAULT_DEMO_OPTIONS,
   DEMO_LIMITS,
@@ -26,7 +26,7 @@ const COMPACT = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
 
 /** The closing report: per-LP table, loss split, share price, keeper figures and the checks. */
 export function renderDemoResult(result: DemoResult): string {
-  const loan = (amount: bigint): string => formatAmount(amount, result.loanDecimals);
+  const loan = (amount: bigint): string => formatAmountFixed(amount, result.loanDecimals);
   const lines: string[] = [];
   lines.push(`7. What each LP lost (${result.loanSymbol})`);
   const table = new Table({
@@ -60,8 +60,11 @@ export function renderDemoResult(result: DemoResult): string {
   lines.push(table.toString());
 
   const { totals } = result;
+  // Rounded to the nearest 0.01%, so the two parts add up to 100.00% as often as rounding allows.
   const shareOf = (part: bigint): string =>
-    totals.badDebtAssets === 0n ? "-" : formatPercentE18((part * 10n ** 18n) / totals.badDebtAssets);
+    totals.badDebtAssets === 0n
+      ? "-"
+      : `${formatAmountFixed((part * 20_000n + totals.badDebtAssets) / (2n * totals.badDebtAssets), 2, 2)}%`;
   const priceDropE18 =
     result.sharePriceBeforeCrash === 0n
       ? 0n
@@ -89,8 +92,8 @@ export function renderDemoResult(result: DemoResult): string {
     [
       "keeper's liquidation bonus",
       loan(result.keeper.collateralValueSeized - result.keeper.loanAssetsSpent),
-      `${result.keeper.liquidations} liquidations: repaid ${loan(result.keeper.loanAssetsSpent)}, ` +
-        `seized ${loan(result.keeper.collateralValueSeized)} of collateral at crashed prices`,
+      `${result.keeper.liquidations} liquidations, ${result.keeper.socializations} socializations: ` +
+        `repaid ${loan(result.keeper.loanAssetsSpent)} for ${loan(result.keeper.collateralValueSeized)} of collateral`,
     ],
   );
   lines.push(split.toString());
@@ -104,14 +107,23 @@ export function renderDemoResult(result: DemoResult): string {
     failed > 0
       ? `${failed} of ${result.checks.length} checks FAILED.`
       : totals.badDebtAssets === 0n
-        ? `No bad debt: the liquidations covered every debt, and no LP lost anything. All ${result.checks.length} checks passed.`
+        ? `No bad debt: every debt stayed backed by its collateral, and no LP lost anything. All ${result.checks.length} checks passed.`
         : `The reserve paid first, then every LP lost the same fraction (${formatLossPercent(result.lps[0].lossE18)}). ` +
           `All ${result.checks.length} checks passed.`,
   );
   return lines.join("\n");
 }
 
-export function buildProgram(): Command {
+/** What the CLI runs and where it prints; tests replace them. */
+export interface DemoProgramDependencies {
+  runDemo: typeof runDemo;
+  print: (line: string) => void;
+}
+
+export function buildProgram(
+  dependencies: DemoProgramDependencies = { runDemo, print: (line) => console.log(line) },
+): Command {
+  const { print } = dependencies;
   const program = new Command("demo")
     .description(
       "The loss path in one command, on the in-process Hardhat network: deposits, borrows, 30 days of interest, a price crash, " +
@@ -141,19 +153,16 @@ export function buildProgram(): Command {
     const options = parseDemoOptions(raw);
     const started = performance.now();
     const hre = (await import("hardhat")).default;
-    console.log(
+    print(
       `Mutual Pools demo: ${options.lps} LPs, ${options.borrowers} borrowers, a ${options.crashPercent}% crash (seed ${options.seed}).\n`,
     );
-    const result = await runDemo(hre, options, (line) => console.log(line));
-    console.log("");
-    console.log(renderDemoResult(result));
-    console.log(`\nFinished in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+    const result = await dependencies.runDemo(hre, options, print);
+    print("");
+    print(renderDemoResult(result));
+    print(`\nFinished in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
     if (!result.passed) process.exitCode = 1;
   });
   return program;
 }
 
-if (require.main === module) {
-  // The in-process network keeps no handle open, but exit explicitly so nothing can hold the process.
-  void runProgram(buildProgram()).then(() => process.exit(process.exitCode ?? 0));
-}
+if (require.main === module) void runProgram(buildProgram());

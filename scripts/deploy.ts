@@ -9,8 +9,8 @@
  * `hardhat run` forwards no arguments, so the module is chosen by DEPLOY_MODULE or else by the network: LocalDevnet
  * on hardhat and localhost, Testnet anywhere else. The deployments file goes to `deployments/` under the current
  * directory (or under DEPLOYMENTS_ROOT). Ignition keeps its journal in deploy/deployments/chain-<id>/ (or
- * deploy/deployments/$IGNITION_DEPLOYMENT_ID/), so
- * running the script again resumes an interrupted deploy (or does nothing new) and rewrites the deployments file.
+ * deploy/deployments/$IGNITION_DEPLOYMENT_ID/), so running the script again resumes an interrupted deploy (or does
+ * nothing new) and rewrites the deployments file.
  * On the local chain (31337) a journal whose contracts no longer exist (the node was restarted) is wiped first.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

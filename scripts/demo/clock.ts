@@ -4,9 +4,10 @@
  * wall-clock time, so interest (and every figure after it) would differ between two runs by the seconds the
  * machine took.
  *
- * It is an EIP-1193 transport wrapped around the node's provider: after any request that may mine a block it sets
- * the next block's timestamp (`evm_setNextBlockTimestamp`), so pending-block calls see the same time too. Requests
- * that mine are serialized, so two concurrent sends cannot race the schedule.
+ * It is an EIP-1193 transport wrapped around the node's provider: after any request that may mine a block (whether
+ * it succeeded or reverted) it sets the next block's timestamp (`evm_setNextBlockTimestamp`), so pending-block calls
+ * see the same time too. Every request goes through one queue, so no call can run between a block being mined and
+ * the next timestamp being set (in-process, the queue costs nothing: the node answers one request at a time anyway).
  */
 import type { Eip1193Transport, RequestArguments } from "../../keepers/src/rpc";
 
@@ -34,11 +35,14 @@ export class SteppedClock implements Eip1193Transport {
   }
 
   async request(args: RequestArguments): Promise<unknown> {
-    if (!MINING_METHODS.has(args.method)) return this.inner.request(args);
+    if (!MINING_METHODS.has(args.method)) return this.serialized(() => this.inner.request(args));
     return this.serialized(async () => {
-      const result = await this.inner.request(args);
-      await this.scheduleAfterHead(this.blockTimeSeconds);
-      return result;
+      try {
+        return await this.inner.request(args);
+      } finally {
+        // A reverted transaction is mined too (and throws): schedule the next block either way.
+        await this.scheduleAfterHead(this.blockTimeSeconds);
+      }
     });
   }
 

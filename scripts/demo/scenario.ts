@@ -27,6 +27,7 @@ import {
 } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import {
+  type Pool,
   IERC20Metadata__factory,
   IPriceOracle__factory,
   MockERC20__factory,
@@ -36,6 +37,7 @@ import {
 import { assembleKeeper } from "../../keepers/src/assemble";
 import type { Deployment } from "../../keepers/src/deployments";
 import type { KeeperSettings, TickReport } from "../../keepers/src/keeper";
+import type { VerificationResult } from "../../keepers/src/verification";
 import { createLogger } from "../../keepers/src/logger";
 import { KeeperMetrics } from "../../keepers/src/metrics";
 import { PRICE_SCALE, WAD, mulDivDown } from "../../keepers/src/model/poolMath";
@@ -43,7 +45,7 @@ import { providerFor, type Eip1193Transport } from "../../keepers/src/rpc";
 import { DEVNET_COLLATERALS } from "../../deploy/lib/localDevnet";
 import { deployAndRecord } from "../deploy";
 import { UsageError } from "../lib/connect";
-import { formatAmount, formatAprFromPerSecond, formatPercentE18 } from "../lib/format";
+import { formatAmountFixed, formatAprFromPerSecond, formatPercentE18 } from "../lib/format";
 import { seedLocal, type SeedPlan } from "../seed-local";
 import { setMockPrice } from "../set-price";
 import { readPoolStatus, type PoolStatus } from "../status";
@@ -63,8 +65,10 @@ export const DEMO_LIMITS = { lps: { min: 1, max: 20 }, borrowers: { min: 1, max:
 
 /** Seconds of interest before the crash. */
 export const ACCRUAL_DAYS = 30;
-/** The keeper gets this many blocks after the crash to finish; more is a failed check. */
-const KEEPER_BLOCK_BUDGET = 40;
+/** The keeper gets this many ticks (one per new block) after the crash to finish; more is a failed check. */
+const KEEPER_TICK_BUDGET = 40;
+/** Seconds between blocks (`SteppedClock`). */
+const BLOCK_TIME_SECONDS = 12;
 /** Loan units per native token the keeper prices gas with (as `npm run keeper:local`). */
 const NATIVE_PRICE = "3000";
 
@@ -104,14 +108,14 @@ export function parseDemoOptions(raw: {
 }
 
 /**
- * The positions of a run, drawn from `options.seed`: LP deposits of 20k to 300k, and borrowers who each post both
+ * The positions of a run, drawn from `options.seed`: LP deposits of 20k to 300k (all different), and borrowers who each post both
  * collaterals (20% to 80% in the first) worth together 120% of the deposits, aiming at health factors from 1.05 to 1.75
  * (the LTV caps the lowest targets).
  */
 export function demoPlan(options: DemoOptions): SeedPlan {
   const [deposits, borrowers] = fc.sample(
     fc.tuple(
-      fc.array(fc.integer({ min: 20, max: 300 }), { minLength: options.lps, maxLength: options.lps }),
+      fc.uniqueArray(fc.integer({ min: 20, max: 300 }), { minLength: options.lps, maxLength: options.lps }),
       fc.array(
         fc.record({
           firstCollateralPercent: fc.integer({ min: 20, max: 80 }),
@@ -180,7 +184,9 @@ export interface Realization {
   /** The reserve right after the realization (its block's state). */
   reserveAfter: bigint;
   /** The keeper's replay of it in the model: "verified" when it matched to the wei. */
-  verification: string;
+  verification: VerificationResult["status"] | "not_checked" | "not_seen_by_keeper";
+  /** How it was realized: by the liquidation that took the last collateral, or by `socializeBadDebt`. */
+  realizedBy: "liquidate" | "socializeBadDebt";
 }
 
 export interface DemoCheck {
@@ -194,7 +200,6 @@ export interface DemoResult {
   deployment: Deployment;
   loanSymbol: string;
   loanDecimals: number;
-  shareDecimals: number;
   lps: LpOutcome[];
   realizations: Realization[];
   totals: { badDebtAssets: bigint; coveredByReserve: bigint; socializedAssets: bigint };
@@ -202,9 +207,9 @@ export interface DemoResult {
   sharePriceAfter: bigint;
   reserveBeforeCrash: bigint;
   statusBeforeCrash: PoolStatus;
-  statusAfter: PoolStatus;
+  /** Blocks from the crash to the keeper's last tick. */
+  blocksAfterCrash: number;
   keeper: {
-    ticks: number;
     liquidations: number;
     socializations: number;
     loanAssetsSpent: bigint;
@@ -243,8 +248,8 @@ async function runStory(
 
   out(`1. Deploy LocalDevnet with Hardhat Ignition on the in-process network`);
   const deployment = await deployAndRecord(hre, { moduleName: "LocalDevnet", rootDir });
-  const node = hre.network.provider as unknown as Eip1193Transport;
-  const clock = new SteppedClock(node);
+  const nodeTransport = hre.network.provider as unknown as Eip1193Transport;
+  const clock = new SteppedClock(nodeTransport, BLOCK_TIME_SECONDS);
   await clock.start();
   const chainId = deployment.chainId;
   const provider = providerFor(clock, chainId);
@@ -255,8 +260,7 @@ async function runStory(
   const loanToken = IERC20Metadata__factory.connect(deployment.pools[0].loanAsset, provider);
   const loanDecimals = Number(await loanToken.decimals());
   const loanSymbol = await loanToken.symbol();
-  const shareDecimals = Number(await pool.decimals());
-  const loan = (amount: bigint): string => `${formatAmount(amount, loanDecimals)} ${loanSymbol}`;
+  const loan = (amount: bigint): string => `${formatAmountFixed(amount, loanDecimals)} ${loanSymbol}`;
   out(
     `   pool ${deployment.pools[0].name} (${loanSymbol}, ${loanDecimals} decimals) with collaterals ${DEVNET_COLLATERALS.map((c) => `${c.symbol} (${c.decimals} decimals)`).join(" and ")}`,
   );
@@ -282,10 +286,10 @@ async function runStory(
   const reserveAtStart = await pool.reserveAssets();
   await clock.advance(ACCRUAL_DAYS * 86_400);
   await (await pool.accrueInterest()).wait();
-  const statusBeforeCrash = await readPoolStatus(provider, deployment, poolAddress);
+  const statusAfterAccrual = await readPoolStatus(provider, deployment, poolAddress);
   out(
-    `   utilization ${formatPercentE18(statusBeforeCrash.utilizationE18)}, borrow APR ${formatAprFromPerSecond(statusBeforeCrash.borrowRatePerSecondE18)}; ` +
-      `reserve ${loan(reserveAtStart)} → ${loan(statusBeforeCrash.reserveAssets)}; share price ${formatSharePrice(statusBeforeCrash.sharePrice, loanDecimals)}`,
+    `   utilization ${formatPercentE18(statusAfterAccrual.utilizationE18)}, borrow APR ${formatAprFromPerSecond(statusAfterAccrual.borrowRatePerSecondE18)}; ` +
+      `reserve ${loan(reserveAtStart)} → ${loan(statusAfterAccrual.reserveAssets)}; share price ${formatSharePrice(statusAfterAccrual.sharePrice, loanDecimals)}`,
   );
 
   out(`4. The keeper starts (the modules of npm run keeper, in-process) and indexes the pool`);
@@ -313,6 +317,9 @@ async function runStory(
     `   block ${firstTick.block}: tracking ${firstTick.accountsScanned} borrowers, ${firstTick.liquidatable} liquidatable`,
   );
 
+  // Everything "before the crash" is read in one block: the one the crash follows.
+  const statusBeforeCrash = await readPoolStatus(provider, deployment, poolAddress);
+  const timestampBeforeCrash = await blockTimestamp(provider);
   const lpsBefore = await Promise.all(
     seeded.lps.map(async (lp) => {
       const shares = await pool.balanceOf(lp.account);
@@ -330,24 +337,26 @@ async function runStory(
     });
     bands = change.bands;
     out(
-      `   ${collateral.symbol}: ${formatAmount(change.oldWholePriceE18, 18)} → ${formatAmount(change.newWholePriceE18, 18)} ${loanSymbol}`,
+      `   ${collateral.symbol}: ${formatAmountFixed(change.oldWholePriceE18, 18)} → ${formatAmountFixed(change.newWholePriceE18, 18)} ${loanSymbol}`,
     );
   }
-  if (bands !== undefined)
+  if (bands !== undefined) {
     out(
-      `   borrowers now: ${bands.insolvent} insolvent (debt above collateral value), ${bands.liquidatable} liquidatable`,
+      `   borrowers now: ${bands.insolvent} insolvent (debt above collateral value), ${bands.liquidatable} more liquidatable`,
     );
+  }
 
   const crashBlock = await provider.getBlockNumber();
-  out(`6. The keeper works block by block (each of its transactions is mined in the next block)`);
-  const verification = new Map<string, string>();
-  let blocks = 0;
+  out(`6. The keeper works block by block (the node mines each of its transactions in a block of its own)`);
+  const verification = new Map<string, Realization["verification"]>();
+  let ticks = 0;
   let liquidations = 0;
   let socializations = 0;
   let finished = false;
-  let lastEventBlock = await provider.getBlockNumber();
-  for (; blocks < KEEPER_BLOCK_BUDGET && !finished; blocks++) {
+  let lastEventBlock = crashBlock;
+  while (ticks < KEEPER_TICK_BUDGET && !finished) {
     const report = await keeper.tick();
+    ticks++;
     for (const realization of report.realizations)
       verification.set(realization.borrower.toLowerCase(), realization.status);
     liquidations += report.sends.filter((send) => send.action === "liquidate" && send.result === "sent").length;
@@ -359,17 +368,21 @@ async function runStory(
     if ((await provider.getBlockNumber()) === report.block) await clock.mine();
     const head = await provider.getBlockNumber();
     for (const event of await pool.queryFilter(pool.filters.BadDebtRealized(), lastEventBlock + 1, head)) {
+      const how =
+        (await realizedBy(pool, event.transactionHash)) === "liquidate"
+          ? "by the liquidation that took its last collateral"
+          : "by socializeBadDebt";
       out(
-        `     block ${event.blockNumber}: bad debt of ${shortAddress(event.args.borrower)} realized: ${loan(event.args.badDebtAssets)} ` +
-          `(reserve ${loan(event.args.coveredByReserve)}, LPs ${loan(event.args.socializedAssets)}); share price ` +
-          `${formatSharePrice(event.args.sharePriceBefore, loanDecimals)} → ${formatSharePrice(event.args.sharePriceAfter, loanDecimals)}`,
+        `     block ${event.blockNumber}: bad debt of ${shortAddress(event.args.borrower)} realized ${how}: ` +
+          `${loan(event.args.badDebtAssets)} (reserve ${loan(event.args.coveredByReserve)}, LPs ${loan(event.args.socializedAssets)}); ` +
+          `share price ${formatSharePrice(event.args.sharePriceBefore, loanDecimals)} → ${formatSharePrice(event.args.sharePriceAfter, loanDecimals)}`,
       );
     }
     lastEventBlock = head;
   }
 
   // Measure.
-  const statusAfter = await readPoolStatus(provider, deployment, poolAddress);
+  const blocksAfterCrash = (await provider.getBlockNumber()) - crashBlock;
   const lps: LpOutcome[] = [];
   for (const lp of lpsBefore) {
     const valueAfter = await pool.convertToAssets(lp.shares);
@@ -393,7 +406,8 @@ async function runStory(
       sharePriceBefore: event.args.sharePriceBefore,
       sharePriceAfter: event.args.sharePriceAfter,
       reserveAfter: await pool.reserveAssets({ blockTag: event.blockNumber }),
-      verification: verification.get(event.args.borrower.toLowerCase()) ?? "not seen by the keeper",
+      verification: verification.get(event.args.borrower.toLowerCase()) ?? "not_seen_by_keeper",
+      realizedBy: await realizedBy(pool, event.transactionHash),
     });
   }
   const totals = {
@@ -418,7 +432,10 @@ async function runStory(
 
   const checks = demoChecks({
     finished,
-    blocksAfterCrash: (await provider.getBlockNumber()) - crashBlock,
+    blocksAfterCrash,
+    totalAssetsDrop: statusBeforeCrash.totalAssets - (await pool.totalAssets()),
+    secondsSinceBeforeCrash: (await blockTimestamp(provider)) - timestampBeforeCrash,
+    loanDecimals,
     lps,
     realizations,
     borrowerViews,
@@ -429,17 +446,15 @@ async function runStory(
     deployment,
     loanSymbol,
     loanDecimals,
-    shareDecimals,
     lps,
     realizations,
     totals,
     sharePriceBeforeCrash: statusBeforeCrash.sharePrice,
-    sharePriceAfter: statusAfter.sharePrice,
+    sharePriceAfter: await pool.sharePrice(),
     reserveBeforeCrash: statusBeforeCrash.reserveAssets,
     statusBeforeCrash,
-    statusAfter,
+    blocksAfterCrash,
     keeper: {
-      ticks: blocks + 1,
       liquidations,
       socializations,
       loanAssetsSpent: loanBalanceBefore - (await loanToken.balanceOf(keeperWallet.address)),
@@ -448,6 +463,21 @@ async function runStory(
     checks,
     passed: checks.every((check) => check.passed),
   };
+}
+
+/** The head block's timestamp, in seconds. */
+async function blockTimestamp(provider: BrowserProvider): Promise<number> {
+  const head = await provider.getBlock("latest");
+  if (head === null) throw new Error("the node returned no latest block");
+  return head.timestamp;
+}
+
+/** Whether the transaction `hash` realized bad debt in a liquidation (it also emitted Liquidate) or by socializeBadDebt. */
+async function realizedBy(pool: Pool, hash: string): Promise<Realization["realizedBy"]> {
+  const receipt = await pool.runner?.provider?.getTransactionReceipt(hash);
+  if (receipt === null || receipt === undefined) throw new Error(`no receipt for ${hash}`);
+  const liquidateTopic = pool.interface.getEvent("Liquidate").topicHash;
+  return receipt.logs.some((log) => log.topics[0] === liquidateTopic) ? "liquidate" : "socializeBadDebt";
 }
 
 /** The keeper's settings for the demo: every block final at once (one in-process node), the CLI's defaults otherwise. */
@@ -531,14 +561,18 @@ function shortenAddresses(line: string): string {
 
 /** Loan assets per whole share (`sharePrice()` is per 10**decimals() shares), six decimals. */
 export function formatSharePrice(sharePrice: bigint, loanDecimals: number): string {
-  const [whole, fraction = ""] = formatUnits(sharePrice, loanDecimals).split(".");
-  return `${whole}.${fraction.padEnd(6, "0").slice(0, 6)}`;
+  return formatAmountFixed(sharePrice, loanDecimals, 6);
 }
 
 interface CheckInputs {
   finished: boolean;
   /** Blocks from the crash to the keeper's last tick. */
   blocksAfterCrash: number;
+  /** `totalAssets()` right before the crash minus after the keeper's last tick. */
+  totalAssetsDrop: bigint;
+  /** Seconds from the block the "before the crash" figures were read at to the keeper's last tick. */
+  secondsSinceBeforeCrash: number;
+  loanDecimals: number;
   lps: LpOutcome[];
   realizations: Realization[];
   borrowerViews: readonly { account: string; debt: bigint; collateralValue: bigint; liquidatable: boolean }[];
@@ -546,8 +580,13 @@ interface CheckInputs {
 }
 
 /**
- * The loss rules the demo checks. LP values are floored to a unit (`convertToAssets`), so two LPs' loss fractions
- * may differ by up to about 1 unit / value for each: the tolerance is 3 units over the smallest value before.
+ * The loss rules the demo checks.
+ * - LP values are floored to a unit (`convertToAssets`), so two LPs' loss fractions may differ by up to about
+ *   1 unit / value for each: the tolerance is 3 units over the smallest value before.
+ * - The LPs (the only shareholders, besides the pool's 10**6 virtual shares) lose together what `totalAssets()` lost,
+ *   to a unit per LP; that is the socialized amount less the interest the borrows paid during the liquidations. That
+ *   interest must be at most twice the LPs' 30-day interest pro rata to the seconds since the "before" figures
+ *   (liquidations only lower the borrows, so the rate cannot double).
  */
 export function demoChecks(inputs: CheckInputs): DemoCheck[] {
   const { lps, realizations } = inputs;
@@ -559,7 +598,7 @@ export function demoChecks(inputs: CheckInputs): DemoCheck[] {
     passed: inputs.finished && liquidatableLeft.length === 0,
     detail: inputs.finished
       ? `done ${inputs.blocksAfterCrash} block${inputs.blocksAfterCrash === 1 ? "" : "s"} after the crash; ${liquidatableLeft.length} liquidatable left`
-      : `still busy after ${KEEPER_BLOCK_BUDGET} ticks`,
+      : `still busy after ${KEEPER_TICK_BUDGET} ticks`,
   });
   checks.push({
     name: "no debt is left that collateral does not back",
@@ -601,10 +640,23 @@ export function demoChecks(inputs: CheckInputs): DemoCheck[] {
   });
   const lpLoss = sum(lps.map((lp) => lp.valueBeforeCrash - lp.valueAfter));
   const socialized = sum(realizations.map((r) => r.socializedAssets));
+  const interestMeanwhile = socialized - inputs.totalAssetsDrop;
+  const lpInterest30Days = sum(lps.map((lp) => lp.valueBeforeCrash - lp.deposited));
+  const interestCap =
+    (2n * lpInterest30Days * BigInt(inputs.secondsSinceBeforeCrash)) / BigInt(ACCRUAL_DAYS * 86_400) + 1n;
+  const lpLossGap = lpLoss - inputs.totalAssetsDrop;
+  const exact = (amount: bigint): string => formatAmountFixed(amount, inputs.loanDecimals, inputs.loanDecimals);
   checks.push({
-    name: "LPs together lost no more than the socialized amount",
-    passed: lpLoss <= socialized,
-    detail: `LPs lost ${lpLoss}, socialized ${socialized} (units; interest earned during the liquidations is the difference)`,
+    name: "LPs together lost the socialized amount, less the interest earned during the liquidations",
+    passed:
+      lpLossGap <= BigInt(lps.length) + 1n &&
+      -lpLossGap <= BigInt(lps.length) + 1n &&
+      interestMeanwhile >= 0n &&
+      interestMeanwhile <= interestCap,
+    detail:
+      `LPs lost ${exact(lpLoss)}, socialized ${exact(socialized)}, ` +
+      `interest meanwhile ${exact(interestMeanwhile)} (at most ${exact(interestCap)}); ` +
+      `LPs' loss − drop in total assets: ${lpLossGap} unit${lpLossGap === 1n || lpLossGap === -1n ? "" : "s"}`,
   });
   checks.push({
     name: "the keeper logged no error",
@@ -616,10 +668,7 @@ export function demoChecks(inputs: CheckInputs): DemoCheck[] {
 
 /** A 1e18-scaled loss as a percentage with four decimals (negative: a gain). */
 export function formatLossPercent(lossE18: bigint): string {
-  const negative = lossE18 < 0n;
-  const [whole, fraction = ""] = formatUnits((negative ? -lossE18 : lossE18) * 100n, 18).split(".");
-  const digits = `${whole}.${fraction.padEnd(4, "0").slice(0, 4)}`;
-  return `${negative && /[1-9]/.test(digits) ? "-" : ""}${digits}%`;
+  return `${formatAmountFixed(lossE18 * 100n, 18, 4)}%`;
 }
 
 const bigMax = (values: bigint[]): bigint => values.reduce((a, b) => (a > b ? a : b));

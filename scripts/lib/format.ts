@@ -12,6 +12,17 @@ export function formatAmount(amount: bigint, decimals: number, fractionDigits = 
   return `${negative ? "-" : ""}${grouped}${trimmed === "" ? "" : `.${trimmed}`}`;
 }
 
+/** `amount` (smallest units) with thousands separators and exactly `fractionDigits` decimals (truncated). */
+export function formatAmountFixed(amount: bigint, decimals: number, fractionDigits = 2): string {
+  const negative = amount < 0n;
+  const [whole, fraction = ""] = formatUnits(negative ? -amount : amount, decimals).split(".");
+  const digits = fraction.padEnd(fractionDigits, "0").slice(0, fractionDigits);
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  // A negative amount that truncates to zero prints without its sign.
+  const sign = negative && /[1-9]/.test(whole + digits) ? "-" : "";
+  return `${sign}${grouped}${fractionDigits > 0 ? `.${digits}` : ""}`;
+}
+
 /** A 1e18-scaled fraction as a percentage with two decimals. */
 export function formatPercentE18(valueE18: bigint): string {
   return `${formatAmount(valueE18 * 100n, 18, 2)}%`;

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import hre, { ethers, network } from "hardhat";
 import { UsageError } from "../../scripts/lib/connect";
-import { renderDemoResult } from "../../scripts/demo";
+import { buildProgram, renderDemoResult } from "../../scripts/demo";
 import {
   DEFAULT_DEMO_OPTIONS,
   DEMO_LIMITS,
@@ -25,6 +25,7 @@ import {
   type Realization,
 } from "../../scripts/demo/scenario";
 import { DEVNET_COLLATERALS } from "../../deploy/lib/localDevnet";
+import * as pm from "../../keepers/src/model/poolMath";
 
 /** Runs the demo from the current chain state and puts the chain back afterwards, so the next run starts alike. */
 async function runIsolated(options: DemoOptions): Promise<{ result: DemoResult; progress: string[]; report: string }> {
@@ -38,42 +39,53 @@ async function runIsolated(options: DemoOptions): Promise<{ result: DemoResult; 
   }
 }
 
-/** Re-reads, at the run's last block, what the chain says about the run (the run itself is reverted later). */
+/**
+ * Re-derives, from the chain at the run's last block, what the demo's checks state (the run itself is reverted
+ * later). It reads other figures than the demo does: every realization's share price from the pool's totals at
+ * its block through poolMath, the reserve a block before each one, every LP's expected loss from its shares and the
+ * drop in total assets, and every account that ever borrowed.
+ */
 async function assertLossRulesOnChain(result: DemoResult): Promise<void> {
   const pool = await ethers.getContractAt("Pool", result.deployment.pools[0].address);
   const lens = await ethers.getContractAt("PoolLens", result.deployment.contracts.PoolLens);
+  const shareDecimals = await pool.decimals();
 
-  // The realizations, from the logs: they balance, and the reserve is empty after each one that reached the LPs.
+  // Each realization (one transaction per block here): the share price it reports is poolMath's price of the
+  // pool's totals at its block, it fell, and the reserve it found was spent before the LPs paid.
   const events = await pool.queryFilter(pool.filters.BadDebtRealized(), result.deployment.deployBlock);
-  expect(events.map((event) => event.args.borrower)).to.deep.equal(result.realizations.map((r) => r.borrower));
-  let socialized = 0n;
+  expect(events).to.have.length(result.realizations.length);
   for (const event of events) {
-    expect(event.args.coveredByReserve + event.args.socializedAssets).to.equal(event.args.badDebtAssets);
-    if (event.args.socializedAssets > 0n)
-      expect(await pool.reserveAssets({ blockTag: event.blockNumber })).to.equal(0n);
-    if (event.args.coveredByReserve > 0n) {
-      // The reserve only grows between realizations, so what it covered is at least what it held a block earlier.
-      expect(event.args.coveredByReserve).to.be.at.least(await pool.reserveAssets({ blockTag: event.blockNumber - 1 }));
-    }
+    const at = { blockTag: event.blockNumber };
+    const [totalAssets, totalSupply] = [await pool.totalAssets(at), await pool.totalSupply(at)];
+    expect(event.args.sharePriceAfter).to.equal(pm.sharePrice(totalAssets, totalSupply, shareDecimals));
     expect(event.args.sharePriceAfter).to.be.lessThan(event.args.sharePriceBefore);
-    socialized += event.args.socializedAssets;
+    const reserveBlockBefore = await pool.reserveAssets({ blockTag: event.blockNumber - 1 });
+    if (event.args.badDebtAssets >= reserveBlockBefore) {
+      // The reserve only grows between blocks, so a realization at least as large took all of it, and more.
+      expect(event.args.coveredByReserve).to.be.at.least(reserveBlockBefore);
+      expect(await pool.reserveAssets(at)).to.equal(0n);
+    }
   }
-  expect(socialized).to.equal(result.totals.socializedAssets);
 
-  // Every LP's shares are worth what the demo reports, and all lost the same fraction: after_i / before_i equals
-  // after_j / before_j up to the one unit each figure is floored by.
-  for (const lp of result.lps) expect(await pool.convertToAssets(lp.shares)).to.equal(lp.valueAfter);
+  // The LPs hold every share but the pool's 10**6 virtual ones, so each one's loss is its shares' part of the drop
+  // in total assets since the "before the crash" block (within one unit of flooring each way).
+  const before = { blockTag: result.statusBeforeCrash.blockNumber };
+  const totalAssetsDrop = (await pool.totalAssets(before)) - (await pool.totalAssets());
+  const totalSupplyWithVirtual = (await pool.totalSupply()) + pm.VIRTUAL_SHARES;
+  for (const lp of result.lps) {
+    const expectedLoss = pm.mulDivDown(totalAssetsDrop, lp.shares, totalSupplyWithVirtual);
+    const loss = lp.valueBeforeCrash - lp.valueAfter;
+    expect(loss - expectedLoss).to.be.within(-1n, 2n);
+  }
+  // All lost the same fraction: after_i × before_j and after_j × before_i differ by at most before_i + before_j.
   for (const a of result.lps) {
     for (const b of result.lps) {
       const crossDifference = a.valueAfter * b.valueBeforeCrash - b.valueAfter * a.valueBeforeCrash;
-      const bound = a.valueBeforeCrash + b.valueBeforeCrash;
-      expect(crossDifference < 0n ? -crossDifference : crossDifference).to.be.at.most(bound);
+      expect(crossDifference < 0n ? -crossDifference : crossDifference).to.be.at.most(
+        a.valueBeforeCrash + b.valueBeforeCrash,
+      );
     }
   }
-  // Together the LPs lost the socialized amount, less the interest the surviving borrows paid meanwhile (< 0.01%).
-  const lpLoss = result.lps.reduce((sum, lp) => sum + lp.valueBeforeCrash - lp.valueAfter, 0n);
-  expect(lpLoss).to.be.at.most(socialized);
-  expect(lpLoss).to.be.at.least(socialized - socialized / 10_000n);
 
   // No debt is left that collateral does not back, and nobody is liquidatable.
   const borrowers = (await pool.queryFilter(pool.filters.Borrow(), result.deployment.deployBlock)).map(
@@ -85,6 +97,17 @@ async function assertLossRulesOnChain(result: DemoResult): Promise<void> {
   }
 }
 
+const CHECK_NAMES = [
+  "the keeper cleared every liquidatable account",
+  "no debt is left that collateral does not back",
+  "each realization: bad debt = covered by reserve + socialized",
+  "the reserve pays first: LPs are written down only once it is empty",
+  "the keeper's exact model replay matched every realization",
+  "every LP lost the same fraction",
+  "LPs together lost the socialized amount, less the interest earned during the liquidations",
+  "the keeper logged no error",
+];
+
 describe("demo: the loss path in one command (npm run demo)", function () {
   describe("the default run", function () {
     let run: Awaited<ReturnType<typeof runIsolated>>;
@@ -95,7 +118,7 @@ describe("demo: the loss path in one command (npm run demo)", function () {
 
     it("passes every check it prints", function () {
       expect(run.result.checks.map((check) => [check.name, check.passed])).to.deep.equal(
-        run.result.checks.map((check) => [check.name, true]),
+        CHECK_NAMES.map((name) => [name, true]),
       );
       expect(run.result.passed).to.equal(true);
       expect(run.report).to.contain(`All ${run.result.checks.length} checks passed.`);
@@ -114,7 +137,10 @@ describe("demo: the loss path in one command (npm run demo)", function () {
       // The second found only the reserve's cut of the few blocks of interest since the first (under 0.01 mUSDC).
       expect(second.coveredByReserve).to.be.lessThan(10_000n);
       expect(second.socializedAssets).to.be.greaterThan(0n);
-      expect(result.realizations.every((r: Realization) => r.verification === "verified")).to.equal(true);
+      expect(result.realizations.map((r: Realization) => [r.verification, r.realizedBy])).to.deep.equal([
+        ["verified", "liquidate"],
+        ["verified", "liquidate"],
+      ]);
       expect(result.sharePriceAfter).to.be.lessThan(result.sharePriceBeforeCrash);
       expect(result.lps.every((lp: LpOutcome) => lp.valueBeforeCrash > lp.deposited)).to.equal(true);
       expect(result.lps.every((lp: LpOutcome) => lp.valueAfter < lp.valueBeforeCrash)).to.equal(true);
@@ -144,6 +170,31 @@ describe("demo: the loss path in one command (npm run demo)", function () {
       const excerpt = [...printed.slice(start, end).join("\n").trimEnd().split("\n"), "", closing].join("\n");
       expect(start).to.be.greaterThan(0);
       expect(blocksAside(readme)).to.contain(blocksAside(excerpt));
+    });
+
+    it("exits 1 when a check fails, and 0 when all pass", async function () {
+      const failing: DemoResult = {
+        ...run.result,
+        passed: false,
+        checks: run.result.checks.map((check, index) => (index === 5 ? { ...check, passed: false } : check)),
+      };
+      const previousExitCode = process.exitCode;
+      const printed: string[] = [];
+      try {
+        process.exitCode = undefined;
+        await buildProgram({ runDemo: async () => run.result, print: (line) => printed.push(line) }).parseAsync([], {
+          from: "user",
+        });
+        expect(process.exitCode).to.equal(undefined);
+        await buildProgram({ runDemo: async () => failing, print: (line) => printed.push(line) }).parseAsync([], {
+          from: "user",
+        });
+        expect(process.exitCode).to.equal(1);
+      } finally {
+        process.exitCode = previousExitCode;
+      }
+      expect(printed.join("\n")).to.contain("FAIL  every LP lost the same fraction");
+      expect(printed.join("\n")).to.contain("1 of 8 checks FAILED.");
     });
 
     it("prints the same report and progress on a second run from the same state", async function () {
@@ -246,11 +297,15 @@ describe("demo: the loss path in one command (npm run demo)", function () {
       sharePriceAfter: 999_000n,
       reserveAfter: 0n,
       verification: "verified",
+      realizedBy: "liquidate",
       ...overrides,
     });
     const base = {
       finished: true,
       blocksAfterCrash: 3,
+      totalAssetsDrop: 90n,
+      secondsSinceBeforeCrash: 36,
+      loanDecimals: 6,
       lps: [lp(1_000_000n, 999_910n)],
       realizations: [realization({})],
       borrowerViews: [{ account: ethers.ZeroAddress, debt: 5n, collateralValue: 6n, liquidatable: false }],
@@ -285,9 +340,13 @@ describe("demo: the loss path in one command (npm run demo)", function () {
       expect(failed({ ...base, lps: [lp(1_000_000n, 999_970n), lp(1_000_000n, 999_940n)] })).to.deep.equal([
         "every LP lost the same fraction",
       ]);
-      expect(failed({ ...base, lps: [lp(1_000_000n, 999_909n)] })).to.deep.equal([
-        "LPs together lost no more than the socialized amount",
-      ]);
+      const lossRule = "LPs together lost the socialized amount, less the interest earned during the liquidations";
+      // The LPs lost less than the pool's assets fell (the write-down went elsewhere).
+      expect(failed({ ...base, lps: [lp(1_000_000n, 999_990n)] })).to.deep.equal([lossRule]);
+      // The assets fell by less than was socialized: more interest came in than the borrows could have paid.
+      expect(failed({ ...base, totalAssetsDrop: 50n, lps: [lp(1_000_000n, 999_950n)] })).to.deep.equal([lossRule]);
+      // The assets fell by more than was socialized.
+      expect(failed({ ...base, totalAssetsDrop: 95n, lps: [lp(1_000_000n, 999_905n)] })).to.deep.equal([lossRule]);
       expect(failed({ ...base, keeperErrors: ["tick failed"] })).to.deep.equal(["the keeper logged no error"]);
     });
 

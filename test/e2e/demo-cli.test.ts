@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import path from "node:path";
-import { startProcess, stopAll } from "./processes";
+import { childEnvironment, startProcess, stopAll } from "./processes";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const TS_NODE_CLI = require.resolve("ts-node/dist/bin");
@@ -12,7 +12,7 @@ const TS_NODE_CLI = require.resolve("ts-node/dist/bin");
 function runDemoCli(args: string[]) {
   return startProcess("demo", process.execPath, [TS_NODE_CLI, path.join(REPO_ROOT, "scripts", "demo.ts"), ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", HARDHAT_NETWORK: undefined },
+    env: childEnvironment({ TS_NODE_TRANSPILE_ONLY: "true" }),
   });
 }
 

@@ -4,6 +4,7 @@
  * a grace period. A last-resort `exit` hook kills any group still alive if the test runner itself dies.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 
 export interface ManagedProcess {
@@ -18,10 +19,38 @@ export interface ManagedProcess {
 }
 
 const running = new Set<ManagedProcess>();
+const pathsToRemove = new Set<string>();
 
 process.on("exit", () => {
   for (const managed of running) killGroup(managed, "SIGKILL");
+  for (const target of pathsToRemove) rmSync(target, { recursive: true, force: true });
 });
+
+/** Removes `target` (a temporary directory) when the test process exits, however it exits. */
+export function removeOnExit(target: string): void {
+  pathsToRemove.add(target);
+}
+
+/**
+ * The environment for a child: this process's, without the variables that would point a keeper or a deploy at
+ * another node, pool, key or directory (KEEPER_*, DEPLOY_MODULE, DEPLOYMENTS_ROOT, IGNITION_DEPLOYMENT_ID,
+ * LOCALHOST_RPC_URL, PRIVATE_KEY, HARDHAT_NETWORK), plus `extra`.
+ */
+export function childEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const inherited = Object.entries(process.env).filter(
+    ([name]) =>
+      !name.startsWith("KEEPER_") &&
+      ![
+        "DEPLOY_MODULE",
+        "DEPLOYMENTS_ROOT",
+        "IGNITION_DEPLOYMENT_ID",
+        "LOCALHOST_RPC_URL",
+        "PRIVATE_KEY",
+        "HARDHAT_NETWORK",
+      ].includes(name),
+  );
+  return { ...Object.fromEntries(inherited), ...extra };
+}
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export async function freePort(): Promise<number> {
@@ -62,16 +91,25 @@ export function startProcess(name: string, command: string, args: string[], opti
   return managed;
 }
 
-/** Polls `probe` until it returns a value, or fails after `timeoutMs` naming what it waited for. */
+/**
+ * Polls `probe` until it returns a value, or fails after `timeoutMs` naming what it waited for. Fails at once, with
+ * the tail of its output, if one of the `needed` processes has exited meanwhile.
+ */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-  intervalMs = 200,
+  options: { timeoutMs: number; intervalMs?: number; needed?: ManagedProcess[] },
 ): Promise<T> {
+  const { timeoutMs, intervalMs = 200, needed = [] } = options;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
+    const dead = needed.find((managed) => managed.hasExited());
+    if (dead !== undefined) {
+      throw new Error(
+        `${dead.name} exited while waiting for ${what}; its last output:\n${dead.output().slice(-3_000)}`,
+      );
+    }
     try {
       const value = await probe();
       if (value !== undefined) return value;
