@@ -170,6 +170,18 @@ export function writeDeployment(deployment: Deployment, rootDir = process.cwd())
   return file;
 }
 
+/** The factory, lens, rate model and pool that both modules return. */
+async function coreAddresses(
+  result: Record<string, { getAddress(): Promise<string> }>,
+): Promise<Pick<DeployedAddresses, "poolFactory" | "poolLens" | "rateModel" | "pool">> {
+  return {
+    poolFactory: await result.poolFactory.getAddress(),
+    poolLens: await result.poolLens.getAddress(),
+    rateModel: await result.rateModel.getAddress(),
+    pool: await result.pool.getAddress(),
+  };
+}
+
 /** How Ignition runs: its progress display, and the deployment id (journal directory) when not the default. */
 interface IgnitionRun {
   displayUi: boolean;
@@ -185,10 +197,7 @@ async function deployLocalDevnet(hre: HardhatRuntimeEnvironment, run: IgnitionRu
     oracles[collateral.symbol] = await result[`${collateral.id}Oracle`].getAddress();
   }
   return {
-    poolFactory: await result.poolFactory.getAddress(),
-    poolLens: await result.poolLens.getAddress(),
-    rateModel: await result.rateModel.getAddress(),
-    pool: await result.pool.getAddress(),
+    ...(await coreAddresses(result)),
     loanToken: await result.loanToken.getAddress(),
     collateralTokens,
     oracles,
@@ -213,15 +222,7 @@ async function deployTestnet(
     collateralTokens[collateral.symbol] = collateral.address;
     oracles[collateral.symbol] = await result[`${collateral.symbol}Oracle`].getAddress();
   }
-  return {
-    poolFactory: await result.poolFactory.getAddress(),
-    poolLens: await result.poolLens.getAddress(),
-    rateModel: await result.rateModel.getAddress(),
-    pool: await result.pool.getAddress(),
-    loanToken: parameters.loanToken.address,
-    collateralTokens,
-    oracles,
-  };
+  return { ...(await coreAddresses(result)), loanToken: parameters.loanToken.address, collateralTokens, oracles };
 }
 
 /** The block of the earliest transaction Ignition's journal records (the deploy's first). */

@@ -289,15 +289,7 @@ export class Executor {
     if (refusal !== undefined && /nonce/i.test(refusal)) {
       await this.resyncNonce();
       entry.nonce = this.nextNonce++;
-      const first = Transaction.from(entry.rawTransactions[0]);
-      const resigned = await this.sign(
-        first.to as string,
-        first.data,
-        entry.nonce,
-        BigInt(entry.gasLimit),
-        BigInt(entry.maxFeePerGasWei),
-        BigInt(entry.maxPriorityFeePerGasWei),
-      );
+      const resigned = await this.resign(entry, BigInt(entry.maxFeePerGasWei), BigInt(entry.maxPriorityFeePerGasWei));
       entry.rawTransactions = [resigned];
       entry.hashes = [Transaction.from(resigned).hash as string];
       this.persist();
@@ -416,15 +408,7 @@ export class Executor {
       entry.bumps = this.options.maxFeeBumps;
       return;
     }
-    const transaction = Transaction.from(entry.rawTransactions[0]);
-    const raw = await this.sign(
-      transaction.to as string,
-      transaction.data,
-      entry.nonce,
-      BigInt(entry.gasLimit),
-      maxFee,
-      priority,
-    );
+    const raw = await this.resign(entry, maxFee, priority);
     entry.rawTransactions.push(raw);
     entry.hashes.push(Transaction.from(raw).hash as string);
     entry.maxFeePerGasWei = maxFee.toString();
@@ -482,6 +466,19 @@ export class Executor {
       maxPriorityFeePerGas,
       value: 0n,
     });
+  }
+
+  /** The entry's call (target, calldata, gas limit) signed again at its current nonce with other fees. */
+  private async resign(entry: JournalEntry, maxFeePerGas: bigint, maxPriorityFeePerGas: bigint): Promise<string> {
+    const first = Transaction.from(entry.rawTransactions[0]);
+    return this.sign(
+      first.to as string,
+      first.data,
+      entry.nonce,
+      BigInt(entry.gasLimit),
+      maxFeePerGas,
+      maxPriorityFeePerGas,
+    );
   }
 
   private async resyncNonce(): Promise<void> {

@@ -349,6 +349,8 @@ async function runStory(
   const crashBlock = await provider.getBlockNumber();
   out(`6. The keeper works block by block (the node mines each of its transactions in a block of its own)`);
   const verification = new Map<string, Realization["verification"]>();
+  /** How each realizing transaction realized, by hash: read once, for the progress line and the result. */
+  const realizedByHash = new Map<string, Realization["realizedBy"]>();
   let ticks = 0;
   let liquidations = 0;
   let socializations = 0;
@@ -368,8 +370,9 @@ async function runStory(
     if ((await provider.getBlockNumber()) === report.block) await clock.mine();
     const head = await provider.getBlockNumber();
     for (const event of await pool.queryFilter(pool.filters.BadDebtRealized(), lastEventBlock + 1, head)) {
+      realizedByHash.set(event.transactionHash, await realizedBy(pool, event.transactionHash));
       const how =
-        (await realizedBy(pool, event.transactionHash)) === "liquidate"
+        realizedByHash.get(event.transactionHash) === "liquidate"
           ? "by the liquidation that took its last collateral"
           : "by socializeBadDebt";
       out(
@@ -407,7 +410,7 @@ async function runStory(
       sharePriceAfter: event.args.sharePriceAfter,
       reserveAfter: await pool.reserveAssets({ blockTag: event.blockNumber }),
       verification: verification.get(event.args.borrower.toLowerCase()) ?? "not_seen_by_keeper",
-      realizedBy: await realizedBy(pool, event.transactionHash),
+      realizedBy: realizedByHash.get(event.transactionHash) ?? (await realizedBy(pool, event.transactionHash)),
     });
   }
   const totals = {

@@ -29,6 +29,14 @@ async function unhealthyAccount(): Promise<PoolFixture> {
   return fx;
 }
 
+/** A temporary root whose deployments/localhost.json holds `contents` as given (valid or not). */
+function writeLocalhostDeployments(contents: object): string {
+  const root = mkdtempSync(path.join(tmpdir(), "keeper-config-"));
+  mkdirSync(path.join(root, "deployments"));
+  writeFileSync(path.join(root, "deployments", "localhost.json"), JSON.stringify(contents));
+  return root;
+}
+
 function configProblems(run: () => unknown): string[] {
   try {
     run();
@@ -222,18 +230,13 @@ describe("keeper: operations", function () {
     });
 
     it("takes addresses and the start block from deployments/<network>.json; flags win over env and the file", function () {
-      const root = mkdtempSync(path.join(tmpdir(), "keeper-config-"));
-      mkdirSync(path.join(root, "deployments"));
-      writeFileSync(
-        path.join(root, "deployments", "localhost.json"),
-        JSON.stringify({
-          network: "localhost",
-          chainId: 31337,
-          deployBlock: 7,
-          contracts: { PoolFactory: FACTORY, PoolLens: LENS },
-          pools: [{ name: "mpUSD", address: POOL, loanAsset: FACTORY }],
-        }),
-      );
+      const root = writeLocalhostDeployments({
+        network: "localhost",
+        chainId: 31337,
+        deployBlock: 7,
+        contracts: { PoolFactory: FACTORY, PoolLens: LENS },
+        pools: [{ name: "mpUSD", address: POOL, loanAsset: FACTORY }],
+      });
       const config = resolveConfig(
         parseCommandLine(["--network", "localhost", "--dry-run", "--confirmations", "5"]),
         {
@@ -256,17 +259,12 @@ describe("keeper: operations", function () {
     });
 
     it("names the deployments file and the field when the file is invalid", function () {
-      const root = mkdtempSync(path.join(tmpdir(), "keeper-config-"));
-      mkdirSync(path.join(root, "deployments"));
-      writeFileSync(
-        path.join(root, "deployments", "localhost.json"),
-        JSON.stringify({
-          network: "localhost",
-          chainId: 31337,
-          deployBlock: 1,
-          contracts: { PoolLens: LENS },
-        }),
-      );
+      const root = writeLocalhostDeployments({
+        network: "localhost",
+        chainId: 31337,
+        deployBlock: 1,
+        contracts: { PoolLens: LENS },
+      });
       const problems = configProblems(() =>
         resolveConfig({ network: "localhost" }, { KEEPER_PRIVATE_KEY: KEY, KEEPER_NATIVE_PRICE: "1" }, root),
       );

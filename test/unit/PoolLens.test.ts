@@ -18,20 +18,12 @@ import {
 } from "../helpers/setup";
 import type { KinkedRateModel, Pool } from "../../typechain-types";
 import type { AccountViewStructOutput } from "../../typechain-types/contracts/periphery/PoolLens";
+import type { RawAccountView } from "../../keepers/src/lensCodec";
 
 // ------------------------------------------------------------------ local helpers
 
-/** The lens entry poolMath predicts for a priced account. */
-interface ExpectedView {
-  account: string;
-  debt: bigint;
-  collateralValue: bigint;
-  liquidationLimit: bigint;
-  healthFactor: bigint;
-  liquidatable: boolean;
-  insolvent: boolean;
-  priced: boolean;
-}
+/** A lens entry as plain fields: the shape the keeper's codec decodes. */
+type ExpectedView = RawAccountView;
 
 async function expectedView(
   pool: Pool,
