@@ -74,6 +74,25 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         return _depositAssets(assets, receiver, minShares);
     }
 
+    /// @inheritdoc IPool
+    function depositWithPermit(
+        uint256 assets,
+        address receiver,
+        uint256 minShares,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant whenNotPaused returns (uint256) {
+        address owner = _msgSender();
+        // A permit front-run with the same signature reverts here but has already set the allowance: go on then.
+        try IERC20Permit(asset()).permit(owner, address(this), assets, deadline, v, r, s) {} catch {
+            uint256 allowance = IERC20(asset()).allowance(owner, address(this));
+            if (allowance < assets) revert PermitFailed(owner, allowance, assets);
+        }
+        return _depositAssets(assets, receiver, minShares);
+    }
+
     /// @inheritdoc ERC4626
     function mint(
         uint256 shares,

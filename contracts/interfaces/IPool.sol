@@ -57,6 +57,7 @@ interface IPoolErrors {
     error SharesAboveMaximum(uint256 shares, uint256 maxShares);
     error AssetsBelowMinimum(uint256 assets, uint256 minAssets);
     error AssetsAboveMaximum(uint256 assets, uint256 maxAssets);
+    error PermitFailed(address owner, uint256 allowance, uint256 assets);
     error InsufficientCash(uint256 requestedAssets, uint256 cashAssets);
     error InsufficientReserve(uint256 requestedAssets, uint256 reserveAssets);
     error InsufficientCollateral(address account, address collateral, uint256 balance, uint256 requested);
@@ -171,6 +172,28 @@ interface IPool is IERC4626, IERC20Permit, IPoolErrors, IPoolEvents {
         uint256 assets,
         address receiver,
         uint256 minShares
+    ) external returns (uint256 shares);
+
+    /// @notice `depositWithMinShares` in one transaction with an EIP-2612 permit of the loan asset, so a wallet
+    ///         deposits without a separate approval. A permit that fails (already used by someone who saw it in
+    ///         the mempool, or a loan asset without permit) is ignored if the pool's allowance still covers
+    ///         `assets`; otherwise the call reverts with `PermitFailed`.
+    /// @param assets Loan assets to deposit; also the permit's value.
+    /// @param receiver Receives the shares.
+    /// @param minShares Fewest shares the caller accepts.
+    /// @param deadline The permit's deadline (unix seconds).
+    /// @param v The permit signature's recovery id.
+    /// @param r The permit signature's r.
+    /// @param s The permit signature's s.
+    /// @return shares Shares minted.
+    function depositWithPermit(
+        uint256 assets,
+        address receiver,
+        uint256 minShares,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
     ) external returns (uint256 shares);
 
     /// @notice `mint`, reverting if more than `maxAssets` would be pulled.

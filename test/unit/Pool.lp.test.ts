@@ -7,6 +7,7 @@ import type { FeeOnTransferERC20, Pool } from "../../typechain-types";
 import { deployPool, units } from "../helpers/fixtures";
 import type { PoolFixture } from "../helpers/fixtures";
 import { totalsOf } from "../helpers/chainReads";
+import { PERMIT_TYPES, permitDomain, signPermit as signAppPermit } from "../../app/src/lib/permit";
 import { DEFAULT_LIQUIDATION_PARAMS, supplyAndBorrow } from "../helpers/setup";
 import {
   accrue,
@@ -624,6 +625,8 @@ describe("Pool: LP side", function () {
       const calls = [
         () => pool.connect(lp0).deposit(E18, zero),
         () => pool.connect(lp0).depositWithMinShares(E18, zero, 0n),
+        // No valid permit: lp0's standing approval covers the deposit, so the receiver check decides.
+        () => pool.connect(lp0).depositWithPermit(E18, zero, 0n, 0n, 27, ethers.ZeroHash, ethers.ZeroHash),
         () => pool.connect(lp0).mint(10n ** 24n, zero),
         () =>
           pool
@@ -1193,26 +1196,10 @@ describe("Pool: LP side", function () {
       nonce: bigint,
       deadline: bigint,
     ) {
-      const domain = await pool.eip712Domain();
-      const typedDomain = {
-        name: domain.name,
-        version: domain.version,
-        chainId: domain.chainId,
-        verifyingContract: domain.verifyingContract,
-      };
-      const types = {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      };
+      const typedDomain = permitDomain(await pool.eip712Domain());
+      const types = PERMIT_TYPES;
       const message = { owner: owner.address, spender, value, nonce, deadline };
-      const signature = ethers.Signature.from(
-        await owner.signTypedData(typedDomain, types, message),
-      );
+      const { signature } = await signAppPermit(owner, typedDomain, message);
       return { signature, typedDomain, types, message };
     }
 
@@ -1309,6 +1296,85 @@ describe("Pool: LP side", function () {
       await expect(submitPermit(pool, expired))
         .to.be.revertedWithCustomError(pool, "ERC2612ExpiredSignature")
         .withArgs(past);
+    });
+  });
+
+  describe("depositWithPermit: deposit with an EIP-2612 permit of the loan asset", function () {
+    /** The odd-state pool with lp0's standing approval of the loan asset withdrawn, and a signed permit. */
+    async function permitFixture() {
+      const fx = await oddStateFixture();
+      const [lp0] = fx.lps;
+      const poolAddress = await fx.pool.getAddress();
+      await fx.loanToken.connect(lp0).approve(poolAddress, 0n);
+      const assets = 5_555_555_555_555_555_555n;
+      const deadline = BigInt(await time.latest()) + 3_600n;
+      const domain = permitDomain(await fx.loanToken.eip712Domain());
+      const message = { owner: lp0.address, spender: poolAddress, value: assets, nonce: 0n, deadline };
+      const permit = await signAppPermit(lp0, domain, message);
+      return { ...fx, assets, deadline, permit, message };
+    }
+
+    it("deposits without a prior approval: the permit sets the allowance and the deposit spends it", async function () {
+      const { pool, loanToken, lps, assets, deadline, permit } = await loadFixture(permitFixture);
+      const [lp0, lp1] = lps;
+      const shares = await pool.previewDeposit(assets);
+      expect(
+        await pool.connect(lp0).depositWithPermit.staticCall(assets, lp1.address, shares, deadline, permit.v, permit.r, permit.s),
+      ).to.equal(shares);
+      const tx = pool.connect(lp0).depositWithPermit(assets, lp1.address, shares, deadline, permit.v, permit.r, permit.s);
+      await expect(tx).to.emit(pool, "Deposit").withArgs(lp0.address, lp1.address, assets, shares);
+      await expect(tx).to.emit(loanToken, "Approval").withArgs(lp0.address, await pool.getAddress(), assets);
+      expect(await loanToken.nonces(lp0.address)).to.equal(1n);
+      expect(await loanToken.allowance(lp0.address, await pool.getAddress())).to.equal(0n);
+    });
+
+    it("goes on when someone used the permit first (front-run), since the allowance is already set", async function () {
+      const { pool, loanToken, lps, others, assets, deadline, permit } = await loadFixture(permitFixture);
+      const [lp0] = lps;
+      await loanToken
+        .connect(others[0])
+        .permit(lp0.address, await pool.getAddress(), assets, deadline, permit.v, permit.r, permit.s);
+      const shares = await pool.previewDeposit(assets);
+      await expect(pool.connect(lp0).depositWithPermit(assets, lp0.address, shares, deadline, permit.v, permit.r, permit.s))
+        .to.emit(pool, "Deposit")
+        .withArgs(lp0.address, lp0.address, assets, shares);
+    });
+
+    it("reverts with PermitFailed when the permit fails and the allowance does not cover the deposit", async function () {
+      const { pool, loanToken, lps, assets, permit } = await loadFixture(permitFixture);
+      const [lp0] = lps;
+      const poolAddress = await pool.getAddress();
+      // The signature was made for another deadline, so it recovers to someone else.
+      const otherDeadline = BigInt(await time.latest()) + 7_200n;
+      await loanToken.connect(lp0).approve(poolAddress, assets - 1n);
+      await expect(pool.connect(lp0).depositWithPermit(assets, lp0.address, 0n, otherDeadline, permit.v, permit.r, permit.s))
+        .to.be.revertedWithCustomError(pool, "PermitFailed")
+        .withArgs(lp0.address, assets - 1n, assets);
+    });
+
+    it("reverts with PermitFailed on an expired permit", async function () {
+      const { pool, loanToken, lps, assets } = await loadFixture(permitFixture);
+      const [lp0] = lps;
+      const poolAddress = await pool.getAddress();
+      const past = BigInt(await time.latest()) - 1n;
+      const domain = permitDomain(await loanToken.eip712Domain());
+      const expired = await signAppPermit(lp0, domain, { owner: lp0.address, spender: poolAddress, value: assets, nonce: 0n, deadline: past });
+      await expect(pool.connect(lp0).depositWithPermit(assets, lp0.address, 0n, past, expired.v, expired.r, expired.s))
+        .to.be.revertedWithCustomError(pool, "PermitFailed")
+        .withArgs(lp0.address, 0n, assets);
+    });
+
+    it("keeps the slippage bound and the pause of depositWithMinShares", async function () {
+      const { pool, lps, guardian, assets, deadline, permit } = await loadFixture(permitFixture);
+      const [lp0] = lps;
+      const shares = await pool.previewDeposit(assets);
+      await expect(pool.connect(lp0).depositWithPermit(assets, lp0.address, shares + 1n, deadline, permit.v, permit.r, permit.s))
+        .to.be.revertedWithCustomError(pool, "SharesBelowMinimum")
+        .withArgs(shares, shares + 1n);
+      await pool.connect(guardian).setPaused(true);
+      await expect(
+        pool.connect(lp0).depositWithPermit(assets, lp0.address, 0n, deadline, permit.v, permit.r, permit.s),
+      ).to.be.revertedWithCustomError(pool, "Paused");
     });
   });
 
