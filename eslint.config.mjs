@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: [".solcover.js", "node_modules/", "artifacts/", "cache/", "typechain-types/", "coverage/", "dist/", "deploy/deployments/"],
+    ignores: [".solcover.js", "node_modules/", "artifacts/", "cache/", "typechain-types/", "coverage/", "dist/", "app/dist/", "deploy/deployments/", "test-artifacts/"],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

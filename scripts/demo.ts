@@ -9,15 +9,13 @@
 import Table from "cli-table3";
 import { Command, Option } from "commander";
 import { runProgram } from "./lib/connect";
-import { formatAmountFixed } from "./lib/format";
+import { formatAmountFixed, formatSharePrice, shortAddress } from "./lib/format";
 import {
   DEFAULT_DEMO_OPTIONS,
   DEMO_LIMITS,
   formatLossPercent,
-  formatSharePrice,
   parseDemoOptions,
   runDemo,
-  shortAddress,
   type DemoResult,
 } from "./demo/scenario";
 

@@ -23,7 +23,7 @@ import {
   type ConnectionOptions,
 } from "./lib/connect";
 import { formatAmount } from "./lib/format";
-import { readPoolStatus, type HealthBand } from "./status";
+import { readPoolStatus, type HealthBand } from "./lib/poolStatus";
 
 export type PriceMove = { price: string } | { changePercent: string };
 

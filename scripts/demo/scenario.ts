@@ -45,10 +45,10 @@ import { providerFor, type Eip1193Transport } from "../../keepers/src/rpc";
 import { DEVNET_COLLATERALS } from "../../deploy/lib/localDevnet";
 import { deployAndRecord } from "../deploy";
 import { UsageError } from "../lib/connect";
-import { formatAmountFixed, formatAprFromPerSecond, formatPercentE18 } from "../lib/format";
+import { formatAmountFixed, formatAprFromPerSecond, formatPercentE18, formatSharePrice, shortAddress } from "../lib/format";
 import { seedLocal, type SeedPlan } from "../seed-local";
 import { setMockPrice } from "../set-price";
-import { readPoolStatus, type PoolStatus } from "../status";
+import { readPoolStatus, type PoolStatus } from "../lib/poolStatus";
 import { SteppedClock } from "./clock";
 
 export interface DemoOptions {
@@ -554,17 +554,8 @@ function describeTick(report: TickReport): string {
 const sum = (values: bigint[]): bigint => values.reduce((total, value) => total + value, 0n);
 
 /** `0x1234…abcd`. */
-export function shortAddress(address: string): string {
-  return `${address.slice(0, 6)}…${address.slice(-4)}`;
-}
-
 function shortenAddresses(line: string): string {
   return line.replace(/0x[0-9a-fA-F]{40}/g, (address) => shortAddress(address));
-}
-
-/** Loan assets per whole share (`sharePrice()` is per 10**decimals() shares), six decimals. */
-export function formatSharePrice(sharePrice: bigint, loanDecimals: number): string {
-  return formatAmountFixed(sharePrice, loanDecimals, 6);
 }
 
 interface CheckInputs {

@@ -43,3 +43,18 @@ export function formatHealthFactor(healthFactorE18: bigint): string {
 export function formatBps(bps: bigint): string {
   return formatPercentE18((bps * WAD) / 10_000n);
 }
+
+/** Loan assets per whole share (`sharePrice()` is per 10**decimals() shares), six decimals. */
+export function formatSharePrice(sharePrice: bigint, loanDecimals: number): string {
+  return formatAmountFixed(sharePrice, loanDecimals, 6);
+}
+
+/** `0x1234…abcd`. */
+export function shortAddress(address: string): string {
+  return `${address.slice(0, 6)}…${address.slice(-4)}`;
+}
+
+/** Unix seconds as "2026-11-25 14:03 UTC": the same on every machine, whatever its time zone. */
+export function formatUtcMinute(timestamp: number): string {
+  return `${new Date(timestamp * 1000).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}

@@ -12,38 +12,28 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { JsonRpcProvider, Network } from "ethers";
+import type { JsonRpcProvider } from "ethers";
 import { PoolLens__factory, Pool__factory } from "../../typechain-types";
-import { readDeployment, type Deployment } from "../../keepers/src/deployments";
 import { DEFAULT_SEED_PLAN, seedLocal } from "../../scripts/seed-local";
 import { setMockPrice } from "../../scripts/set-price";
 import { hardhatWallet } from "../keeper/harness";
 import {
+  deployLocalDevnet,
+  KEEPER_ACCOUNT,
+  keeperLog,
+  REPO_ROOT,
+  startKeeperProcess,
+  startLocalNode,
+} from "./localStack";
+import {
   childEnvironment,
-  freePort,
   groupAlive,
   removeOnExit,
-  startProcess,
   stopAll,
   stopProcess,
   waitFor,
   type ManagedProcess,
 } from "./processes";
-
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
-const HARDHAT_CLI = require.resolve("hardhat/internal/cli/cli");
-const TS_NODE_CLI = require.resolve("ts-node/dist/bin");
-/** Hardhat account 9: LocalDevnet funds it, and seed-local leaves it alone (as `npm run keeper:local`). */
-const KEEPER_ACCOUNT = 9;
-
-/** The keeper's stdout as pino JSON lines. */
-function keeperLog(keeper: ManagedProcess): { level: number; msg: string }[] {
-  return keeper
-    .output()
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as { level: number; msg: string });
-}
 
 describe("end to end: node, Ignition deploy and keeper as separate processes", function () {
   const deploymentId = `e2e-${process.pid}-${Date.now()}`;
@@ -74,76 +64,18 @@ describe("end to end: node, Ignition deploy and keeper as separate processes", f
   });
 
   it("deploys, seeds, crashes the price; the keeper realizes the bad debt and every LP is written down alike", async function () {
-    const port = await freePort();
-    const rpcUrl = `http://127.0.0.1:${port}`;
-    const env = childEnvironment({ LOCALHOST_RPC_URL: rpcUrl, TS_NODE_TRANSPILE_ONLY: "true" });
-
-    const node = startProcess(
-      "hardhat node",
-      process.execPath,
-      [HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", String(port)],
-      {
-        cwd: REPO_ROOT,
-        env,
-      },
-    );
-    started.push(node);
-    provider = new JsonRpcProvider(rpcUrl, Network.from(31_337), { staticNetwork: true, pollingInterval: 100 });
+    const env = childEnvironment({ TS_NODE_TRANSPILE_ONLY: "true" });
+    const local = await startLocalNode(started, env);
+    const { node, rpcUrl } = local;
+    provider = local.provider;
     const rpc = provider;
-    await waitFor("the node to answer JSON-RPC", async () => (await rpc.getBlockNumber()) >= 0 || undefined, {
-      timeoutMs: 90_000,
-      needed: [node],
-    });
-    // The port was free a moment before the node took it: check that this is a fresh node (nothing mined yet).
-    expect(await rpc.getBlockNumber()).to.equal(0);
-
-    const deploy = startProcess(
-      "deploy",
-      process.execPath,
-      [HARDHAT_CLI, "run", "--network", "localhost", "scripts/deploy.ts"],
-      {
-        cwd: REPO_ROOT,
-        env: { ...env, IGNITION_DEPLOYMENT_ID: deploymentId, DEPLOYMENTS_ROOT: workDir },
-      },
+    const deployment = await deployLocalDevnet(
+      started,
+      { ...env, LOCALHOST_RPC_URL: rpcUrl },
+      { deploymentId, deploymentsRoot: workDir },
     );
-    started.push(deploy);
-    expect(await deploy.exited, deploy.output()).to.equal(0);
-    const deployment = readDeployment("localhost", workDir) as Deployment;
-    expect(deployment.chainId).to.equal(31_337);
-    expect(deployment.ignitionDeploymentId).to.equal(deploymentId);
     const poolAddress = deployment.pools[0].address;
-
-    const keeper = startProcess(
-      "keeper",
-      process.execPath,
-      [
-        TS_NODE_CLI,
-        path.join(REPO_ROOT, "keepers", "src", "main.ts"),
-        "--network",
-        "localhost",
-        "--rpc-url",
-        rpcUrl,
-        "--native-price",
-        "3000",
-        "--approve",
-        "--confirmations",
-        "0",
-        "--poll-interval-ms",
-        "200",
-        "--metrics-port",
-        "0",
-      ],
-      { cwd: workDir, env: { ...env, KEEPER_PRIVATE_KEY: hardhatWallet(KEEPER_ACCOUNT).privateKey } },
-    );
-    started.push(keeper);
-    await waitFor(
-      "the keeper to serve /metrics",
-      async () => (keeper.output().includes("serving /metrics") ? true : undefined),
-      {
-        timeoutMs: 90_000,
-        needed: [node, keeper],
-      },
-    );
+    const keeper = await startKeeperProcess(started, env, { rpcUrl, workDir, node });
 
     const seeded = await seedLocal(deployment, (index) => rpc.getSigner(index), DEFAULT_SEED_PLAN);
     const pool = Pool__factory.connect(poolAddress, rpc);

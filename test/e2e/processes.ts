@@ -34,7 +34,7 @@ export function removeOnExit(target: string): void {
 /**
  * The environment for a child: this process's, without the variables that would point a keeper or a deploy at
  * another node, pool, key or directory (KEEPER_*, DEPLOY_MODULE, DEPLOYMENTS_ROOT, IGNITION_DEPLOYMENT_ID,
- * LOCALHOST_RPC_URL, PRIVATE_KEY, HARDHAT_NETWORK), plus `extra`.
+ * LOCALHOST_RPC_URL, PRIVATE_KEY, HARDHAT_NETWORK, APP_DEPLOYMENTS_DIR), plus `extra`.
  */
 export function childEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
   const inherited = Object.entries(process.env).filter(
@@ -47,6 +47,7 @@ export function childEnvironment(extra: Record<string, string>): NodeJS.ProcessE
         "LOCALHOST_RPC_URL",
         "PRIVATE_KEY",
         "HARDHAT_NETWORK",
+        "APP_DEPLOYMENTS_DIR",
       ].includes(name),
   );
   return { ...Object.fromEntries(inherited), ...extra };

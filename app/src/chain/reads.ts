@@ -1,0 +1,318 @@
+/**
+ * Everything the pool page shows, read from the chain: the pool's figures (shared with `npm run status`), its
+ * collaterals, an account's position, the loss history and the share-price series. Plain ethers: any EIP-1193
+ * wallet's provider, or a JSON-RPC provider in tests.
+ */
+import type { Provider } from "ethers";
+import { queryEventsChunked, readPoolStatus, type PoolStatus } from "../../../scripts/lib/poolStatus";
+import { wholePriceE18 } from "../../../deploy/lib/units";
+import { lossRows, type LossRow, type Realization, type ShareTransfer } from "../lib/losses";
+import { positionSummary, type LpFlow, type PositionSummary } from "../lib/position";
+import type { PricePoint } from "../lib/chart";
+import type { AppTarget } from "../lib/target";
+import {
+  ERC20Permit__factory,
+  IERC20Metadata__factory,
+  IPriceOracle__factory,
+  PoolLens__factory,
+  Pool__factory,
+} from "./contracts";
+
+export interface CollateralRow {
+  address: string;
+  symbol: string;
+  decimals: number;
+  ltvBps: bigint;
+  liquidationThresholdBps: bigint;
+  liquidationBonusBps: bigint;
+  supplyCap: bigint;
+  enabled: boolean;
+  totalSupplied: bigint;
+  /** Loan-asset units per whole collateral unit, 1e18-scaled; null when the oracle reverted. */
+  wholePriceE18: bigint | null;
+}
+
+export interface PoolPage {
+  status: PoolStatus;
+  shareSymbol: string;
+  shareDecimals: number;
+  asset: string;
+  collaterals: CollateralRow[];
+}
+
+/** One line of the pool list. */
+export interface PoolSummary {
+  name: string;
+  address: string;
+  sharePrice: bigint;
+  totalAssets: bigint;
+  reserveAssets: bigint;
+  utilizationE18: bigint;
+  supplyRatePerSecondE18: bigint;
+  assetSymbol: string;
+  assetDecimals: number;
+}
+
+export async function readPoolList(provider: Provider, target: AppTarget): Promise<PoolSummary[]> {
+  const lens = PoolLens__factory.connect(target.lens, provider);
+  return Promise.all(
+    target.pools.map(async (entry) => {
+      const pool = Pool__factory.connect(entry.address, provider);
+      const asset = IERC20Metadata__factory.connect(await pool.asset(), provider);
+      const [state, assetSymbol, assetDecimals] = await Promise.all([
+        lens.poolState(entry.address),
+        asset.symbol(),
+        asset.decimals(),
+      ]);
+      return {
+        name: entry.name,
+        address: entry.address,
+        sharePrice: state.sharePrice,
+        totalAssets: state.totalAssets,
+        reserveAssets: state.reserveAssets,
+        utilizationE18: state.utilizationE18,
+        supplyRatePerSecondE18: state.supplyRatePerSecondE18,
+        assetSymbol,
+        assetDecimals: Number(assetDecimals),
+      };
+    }),
+  );
+}
+
+export async function readPoolPage(provider: Provider, target: AppTarget, poolAddress: string): Promise<PoolPage> {
+  const status = await readPoolStatus(
+    provider,
+    { contracts: { PoolLens: target.lens }, deployBlock: target.fromBlock },
+    poolAddress,
+  );
+  const at = { blockTag: status.blockNumber };
+  const pool = Pool__factory.connect(poolAddress, provider);
+  const [shareSymbol, shareDecimals, asset, collateralAddresses] = await Promise.all([
+    pool.symbol(at),
+    pool.decimals(at),
+    pool.asset(at),
+    pool.collaterals(at),
+  ]);
+  const collaterals = await Promise.all(
+    collateralAddresses.map(async (address): Promise<CollateralRow> => {
+      const token = IERC20Metadata__factory.connect(address, provider);
+      const [params, symbol, decimals, totalSupplied] = await Promise.all([
+        pool.collateralParams(address, at),
+        token.symbol(at),
+        token.decimals(at),
+        pool.totalCollateral(address, at),
+      ]);
+      let price: bigint | null;
+      try {
+        price = wholePriceE18(
+          await IPriceOracle__factory.connect(params.oracle, provider).price(at),
+          status.loanDecimals,
+          Number(decimals),
+        );
+      } catch {
+        price = null; // Shown as "oracle reverted": the pool refuses new collateral of it until it prices again.
+      }
+      return {
+        address,
+        symbol,
+        decimals: Number(decimals),
+        ltvBps: params.ltvBps,
+        liquidationThresholdBps: params.liquidationThresholdBps,
+        liquidationBonusBps: params.liquidationBonusBps,
+        supplyCap: params.supplyCap,
+        enabled: params.enabled,
+        totalSupplied,
+        wholePriceE18: price,
+      };
+    }),
+  );
+  return { status, shareSymbol, shareDecimals: Number(shareDecimals), asset, collaterals };
+}
+
+export interface AccountState {
+  account: string;
+  blockNumber: number;
+  position: PositionSummary;
+  maxWithdraw: bigint;
+  maxRedeem: bigint;
+  assetBalance: bigint;
+  allowance: bigint;
+  /** False when the loan asset has no EIP-2612 permit (its `nonces`/`eip712Domain` revert). */
+  permitSupported: boolean;
+  transfers: ShareTransfer[];
+}
+
+/** Every `Transfer` of pool shares from or to `account`, in log order. */
+async function shareTransfers(
+  provider: Provider,
+  poolAddress: string,
+  account: string,
+  fromBlock: number,
+  toBlock: number,
+): Promise<ShareTransfer[]> {
+  const pool = Pool__factory.connect(poolAddress, provider);
+  const [sent, received] = await Promise.all([
+    queryEventsChunked(pool, pool.filters.Transfer(account, undefined), fromBlock, toBlock),
+    queryEventsChunked(pool, pool.filters.Transfer(undefined, account), fromBlock, toBlock),
+  ]);
+  // A transfer to oneself appears in both queries: keep one.
+  const unique = new Map<string, ShareTransfer>();
+  for (const event of [...sent, ...received]) {
+    unique.set(`${event.blockNumber}:${event.index}`, {
+      blockNumber: event.blockNumber,
+      logIndex: event.index,
+      from: event.args.from,
+      to: event.args.to,
+      value: event.args.value,
+    });
+  }
+  return [...unique.values()].sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
+}
+
+export async function readAccount(
+  provider: Provider,
+  target: AppTarget,
+  page: PoolPage,
+  account: string,
+): Promise<AccountState> {
+  const poolAddress = page.status.address;
+  const blockNumber = page.status.blockNumber;
+  const at = { blockTag: blockNumber };
+  const pool = Pool__factory.connect(poolAddress, provider);
+  const asset = ERC20Permit__factory.connect(page.asset, provider);
+  const shares = await pool.balanceOf(account, at);
+  const [value, totalSupply, maxWithdraw, maxRedeem, assetBalance, allowance] = await Promise.all([
+    pool.previewRedeem(shares, at),
+    pool.totalSupply(at),
+    pool.maxWithdraw(account, at),
+    pool.maxRedeem(account, at),
+    asset.balanceOf(account, at),
+    asset.allowance(account, poolAddress, at),
+  ]);
+  let permitSupported = true;
+  try {
+    await Promise.all([asset.nonces(account, at), asset.eip712Domain(at)]);
+  } catch {
+    permitSupported = false;
+  }
+  const [deposits, withdrawals, transfers] = await Promise.all([
+    queryEventsChunked(pool, pool.filters.Deposit(undefined, account), target.fromBlock, blockNumber),
+    queryEventsChunked(pool, pool.filters.Withdraw(undefined, undefined, account), target.fromBlock, blockNumber),
+    shareTransfers(provider, poolAddress, account, target.fromBlock, blockNumber),
+  ]);
+  const flows: LpFlow[] = [
+    ...deposits.map((event) => ({ kind: "deposit" as const, assets: event.args.assets })),
+    ...withdrawals.map((event) => ({ kind: "withdraw" as const, assets: event.args.assets })),
+  ];
+  return {
+    account,
+    blockNumber,
+    position: positionSummary(shares, value, totalSupply, flows),
+    maxWithdraw,
+    maxRedeem,
+    assetBalance,
+    allowance,
+    permitSupported,
+    transfers,
+  };
+}
+
+/** Every BadDebtRealized of the pool with its block's time, and its cost to `account` when one is connected. */
+export async function readLossHistory(
+  provider: Provider,
+  target: AppTarget,
+  page: PoolPage,
+  account?: AccountState,
+): Promise<LossRow[]> {
+  const pool = Pool__factory.connect(page.status.address, provider);
+  const events = await queryEventsChunked(
+    pool,
+    pool.filters.BadDebtRealized(),
+    target.fromBlock,
+    page.status.blockNumber,
+  );
+  const realizations: Realization[] = events.map((event) => ({
+    blockNumber: event.blockNumber,
+    logIndex: event.index,
+    transactionHash: event.transactionHash,
+    borrower: event.args.borrower,
+    badDebtAssets: event.args.badDebtAssets,
+    coveredByReserve: event.args.coveredByReserve,
+    socializedAssets: event.args.socializedAssets,
+    sharePriceBefore: event.args.sharePriceBefore,
+    sharePriceAfter: event.args.sharePriceAfter,
+  }));
+  const timestamps = await blockTimestamps(
+    provider,
+    realizations.map((realization) => realization.blockNumber),
+  );
+  return lossRows(
+    realizations,
+    timestamps,
+    page.shareDecimals,
+    account === undefined ? undefined : { address: account.account, transfers: account.transfers },
+  );
+}
+
+async function blockTimestamps(provider: Provider, blockNumbers: readonly number[]): Promise<Map<number, number>> {
+  const unique = [...new Set(blockNumbers)];
+  const blocks = await Promise.all(unique.map((blockNumber) => provider.getBlock(blockNumber)));
+  const timestamps = new Map<number, number>();
+  blocks.forEach((block, i) => {
+    if (block === null) throw new Error(`The node does not know block ${unique[i]}.`);
+    timestamps.set(unique[i], block.timestamp);
+  });
+  return timestamps;
+}
+
+/** Samples of the share price across the pool's life: the chart's data. */
+export interface SharePriceSeries {
+  points: PricePoint[];
+  /** Set when the node keeps no state history: the chart then shows only the write-downs and now. */
+  limitation?: string;
+}
+
+/** Evenly spaced samples of `sharePrice()` since the pool's first deposit, each write-down's before/after, and now. */
+export async function readSharePriceSeries(
+  provider: Provider,
+  target: AppTarget,
+  page: PoolPage,
+  losses: readonly LossRow[],
+  samples = 24,
+): Promise<SharePriceSeries> {
+  const head = page.status.blockNumber;
+  const headBlock = await provider.getBlock(head);
+  if (headBlock === null) throw new Error(`The node does not know block ${head}.`);
+  const points: PricePoint[] = [
+    { timestamp: headBlock.timestamp, sharePrice: page.status.sharePrice, writeDown: false },
+  ];
+  for (const row of losses) {
+    points.push({ timestamp: row.timestamp, sharePrice: row.sharePriceBefore, writeDown: false });
+    points.push({ timestamp: row.timestamp, sharePrice: row.sharePriceAfter, writeDown: true });
+  }
+  const pool = Pool__factory.connect(page.status.address, provider);
+  const firstDeposit = (await queryEventsChunked(pool, pool.filters.Deposit(), target.fromBlock, head))[0];
+  if (firstDeposit === undefined) return { points };
+  const start = firstDeposit.blockNumber;
+  const step = Math.max(1, Math.ceil((head - start) / samples));
+  const sampleBlocks: number[] = [];
+  for (let block = start; block < head; block += step) sampleBlocks.push(block);
+  try {
+    const sampled = await Promise.all(
+      sampleBlocks.map(async (blockTag) => {
+        const [block, sharePrice] = await Promise.all([provider.getBlock(blockTag), pool.sharePrice({ blockTag })]);
+        if (block === null) throw new Error(`The node does not know block ${blockTag}.`);
+        return { timestamp: block.timestamp, sharePrice, writeDown: false };
+      }),
+    );
+    // A sample in a write-down's block is taken after it: the row's own before/after points already draw that block.
+    const writeDownBlocks = new Set(losses.map((row) => row.blockNumber));
+    points.push(...sampled.filter((_, i) => !writeDownBlocks.has(sampleBlocks[i])));
+    return { points };
+  } catch (error) {
+    return {
+      points,
+      limitation: `The node did not answer historical calls (${error instanceof Error ? error.message.slice(0, 80) : String(error)}); the chart shows the write-downs and the current price only.`,
+    };
+  }
+}

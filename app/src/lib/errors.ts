@@ -1,0 +1,153 @@
+/**
+ * Failures of the app's calls, as sentences for the LP: the pool's custom errors (and the ERC-20/ERC-4626/EIP-2612
+ * errors a pool or its loan asset raise) decoded with the Pool ABI and worded with the amounts in them, a wallet
+ * rejection, or the wallet's or node's own message when nothing better is known.
+ */
+import type { Result } from "ethers";
+import { Pool__factory } from "../../../typechain-types/factories/contracts/Pool__factory";
+import { formatAmount } from "../../../scripts/lib/format";
+import { InputError } from "./amounts";
+
+/** Every error a pool raises, its ERC-20/ERC-4626/EIP-2612 ones included (same selectors as the loan asset's). */
+const POOL_INTERFACE = Pool__factory.createInterface();
+
+export type LpAction = "deposit" | "withdraw" | "redeem" | "approve";
+
+export interface ErrorContext {
+  action: LpAction;
+  assetSymbol: string;
+  assetDecimals: number;
+  shareDecimals: number;
+}
+
+export interface DecodedRevert {
+  name: string;
+  args: readonly unknown[];
+}
+
+type ErrorLike = {
+  revert?: { name: string; args: Result | readonly unknown[] } | null;
+  data?: unknown;
+  code?: unknown;
+  shortMessage?: unknown;
+  message?: unknown;
+  info?: { error?: unknown };
+  error?: unknown;
+  cause?: unknown;
+};
+
+function isErrorLike(value: unknown): value is ErrorLike {
+  return typeof value === "object" && value !== null;
+}
+
+/** The objects an error wraps (ethers' `info.error`, a provider's `error`, `cause`), the error itself first. */
+function* layers(error: unknown, depth = 0): Generator<ErrorLike> {
+  if (!isErrorLike(error) || depth > 5) return;
+  yield error;
+  for (const inner of [error.info?.error, error.error, error.cause]) yield* layers(inner, depth + 1);
+}
+
+/** The revert's custom error, from ethers' decoded `revert` or any revert data in the error's layers. */
+export function decodeRevert(error: unknown): DecodedRevert | null {
+  for (const layer of layers(error)) {
+    if (layer.revert) return { name: layer.revert.name, args: [...layer.revert.args] };
+    const data = typeof layer.data === "string" ? layer.data : isErrorLike(layer.data) ? layer.data.data : undefined;
+    if (typeof data === "string" && /^0x[0-9a-fA-F]{8}/.test(data)) {
+      const parsed = POOL_INTERFACE.parseError(data);
+      if (parsed !== null) return { name: parsed.name, args: [...parsed.args] };
+    }
+  }
+  return null;
+}
+
+/** True when the user turned the request down in the wallet (EIP-1193 code 4001, ethers' ACTION_REJECTED). */
+export function isUserRejection(error: unknown): boolean {
+  for (const layer of layers(error)) if (layer.code === 4001 || layer.code === "ACTION_REJECTED") return true;
+  return false;
+}
+
+/** The revert of `error` as a sentence saying what happened and what to try; null for an error this app does not know. */
+export function explainRevert(revert: DecodedRevert, context: ErrorContext): string | null {
+  const assets = (value: unknown): string =>
+    `${formatAmount(value as bigint, context.assetDecimals)} ${context.assetSymbol}`;
+  const shares = (value: unknown): string => `${formatAmount(value as bigint, context.shareDecimals, 6)} shares`;
+  const a = revert.args;
+  switch (revert.name) {
+    case "InsufficientCash":
+      return `The pool has only ${assets(a[1])} idle (the rest is lent out); try ≤ ${assets(a[1])}.`;
+    case "ERC4626ExceededMaxWithdraw":
+      return (
+        `You can withdraw at most ${assets(a[2])} now: the pool's idle cash or your balance, whichever is smaller; ` +
+        `try ≤ ${assets(a[2])}.`
+      );
+    case "ERC4626ExceededMaxRedeem":
+      return `You can redeem at most ${shares(a[2])} now (limited by the pool's idle cash or your shares); try ≤ ${shares(a[2])}.`;
+    case "ERC4626ExceededMaxDeposit":
+      return (a[2] as bigint) === 0n
+        ? "The pool takes no deposits now (it is paused); withdrawals still work."
+        : `The pool takes at most ${assets(a[2])} more; try ≤ ${assets(a[2])}.`;
+    case "ERC4626ExceededMaxMint":
+      return `The pool can mint at most ${shares(a[2])} more.`;
+    case "Paused":
+      return "The pool is paused: deposits and borrows are off for now; withdrawals still work.";
+    case "SharesBelowMinimum":
+      return (
+        `The deposit would now mint ${shares(a[0])}, fewer than the ${shares(a[1])} your slippage tolerance allows: ` +
+        `the share price moved. Preview again, or raise the tolerance.`
+      );
+    case "SharesAboveMaximum":
+      return (
+        `The withdrawal would now burn ${shares(a[0])}, more than the ${shares(a[1])} your slippage tolerance allows: ` +
+        `the share price fell. Preview again, or raise the tolerance.`
+      );
+    case "AssetsBelowMinimum":
+      return (
+        `The redemption would now pay ${assets(a[0])}, less than the ${assets(a[1])} your slippage tolerance allows: ` +
+        `the share price fell. Preview again, or raise the tolerance.`
+      );
+    case "AssetsAboveMaximum":
+      return `Minting would now cost ${assets(a[0])}, more than the ${assets(a[1])} your slippage tolerance allows.`;
+    case "ZeroShares":
+      return `${assets(a[0])} is too little to mint a single share; deposit more.`;
+    case "ZeroAssets":
+      return `${shares(a[0])} are worth less than the smallest unit of ${context.assetSymbol}; redeem more.`;
+    case "ZeroAmount":
+      return "Enter an amount greater than 0.";
+    case "ZeroAddress":
+      return "The receiver is the zero address; connect a wallet account.";
+    case "PermitFailed":
+      return (
+        `The pool could not use your permit (expired, or signed for another amount) and your allowance is only ` +
+        `${assets(a[1])}; sign a new permit, or approve ${assets(a[2])} first.`
+      );
+    case "ERC2612ExpiredSignature":
+      return "The permit expired before the transaction was mined; sign a new one.";
+    case "ERC2612InvalidSigner":
+      return "The permit was not signed by the connected account; sign it again from this account.";
+    case "ERC20InsufficientBalance":
+      return context.action === "deposit" || context.action === "approve"
+        ? `Your balance is ${assets(a[1])}; the deposit needs ${assets(a[2])}. Deposit at most ${assets(a[1])}.`
+        : `You hold ${shares(a[1])}; this needs ${shares(a[2])}.`;
+    case "ERC20InsufficientAllowance":
+      return `The pool may spend only ${assets(a[1])} of your ${context.assetSymbol}; approve at least ${assets(a[2])}, or use a permit.`;
+    case "FeeOnTransferNotSupported":
+      return `The pool received ${assets(a[2])} instead of ${assets(a[1])}: the token takes a fee on transfers, which the pool refuses.`;
+    default:
+      return null;
+  }
+}
+
+/** Any failure of an app action as one sentence. */
+export function explainError(error: unknown, context: ErrorContext): string {
+  if (error instanceof InputError) return error.message;
+  if (isUserRejection(error)) return "You rejected the request in your wallet; nothing was sent.";
+  const revert = decodeRevert(error);
+  if (revert !== null) {
+    return explainRevert(revert, context) ?? `The pool refused: ${revert.name}(${revert.args.map(String).join(", ")}).`;
+  }
+  for (const layer of layers(error)) {
+    if (typeof layer.shortMessage === "string") return `The transaction failed: ${layer.shortMessage}.`;
+  }
+  const message = isErrorLike(error) && typeof error.message === "string" ? error.message : String(error);
+  return `The transaction failed: ${message}`;
+}

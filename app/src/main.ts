@@ -1,0 +1,256 @@
+/**
+ * The LP app's controller: loads the target (deployments file or URL), follows the injected wallet (account and
+ * chain), reads the pool through the wallet's provider, and runs the LP's transactions. Rendering is ui/view.ts.
+ */
+import { BrowserProvider } from "ethers";
+import { render } from "lit-html";
+import { formatAmount } from "../../scripts/lib/format";
+import { deposit, redeem, withdraw, type ActionContext } from "./chain/actions";
+import { readAccount, readLossHistory, readPoolList, readPoolPage, readSharePriceSeries } from "./chain/reads";
+import { Pool__factory } from "./chain/contracts";
+import { InputError, parseAmountInput } from "./lib/amounts";
+import { wrongChainMessage } from "./lib/chains";
+import { explainError } from "./lib/errors";
+import { DEFAULT_TOLERANCE_PERCENT, lowerBound, parseTolerancePercent, upperBound } from "./lib/slippage";
+import { loadTarget, targetRequestFromQuery } from "./lib/target";
+import { view, type FormState, type ViewHandlers, type ViewState } from "./ui/view";
+import { connectWallet, injectedWallet, readWallet, switchChain, type Eip1193Provider } from "./wallet";
+import "./styles.css";
+
+/** How often the app asks the wallet's node for a new block (and then reads the pool again). */
+const BLOCK_POLL_MS = 4_000;
+
+const root = document.getElementById("app") as HTMLElement;
+const wallet: Eip1193Provider | undefined = injectedWallet();
+let provider: BrowserProvider | undefined;
+let refreshGeneration = 0;
+let lastBlockSeen = -1;
+let previewTimer: ReturnType<typeof setTimeout> | undefined;
+
+const state: ViewState = {
+  walletPresent: wallet !== undefined,
+  chainMessage: null,
+  loading: false,
+  submissions: 0,
+  form: { action: "deposit", amount: "", tolerance: DEFAULT_TOLERANCE_PERCENT, method: "permit" },
+};
+
+function update(patch: Partial<ViewState>): void {
+  Object.assign(state, patch);
+  render(view(state, handlers), root);
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Follows the wallet's account and chain; a new chain gets a new provider (ethers pins one per network). */
+async function syncWallet(): Promise<void> {
+  if (wallet === undefined || state.target === undefined) return;
+  const { accounts, chainId } = await readWallet(wallet);
+  if (state.wallet?.chainId !== chainId) provider = new BrowserProvider(wallet);
+  const chainMessage = wrongChainMessage(chainId, state.target.chainId);
+  update({
+    wallet: { account: accounts[0], chainId },
+    chainMessage,
+    ...(chainMessage === null
+      ? {}
+      : { page: undefined, account: undefined, losses: undefined, series: undefined, poolList: undefined }),
+  });
+}
+
+async function refresh(): Promise<void> {
+  const target = state.target;
+  if (target === undefined || provider === undefined || state.chainMessage !== null) return;
+  const generation = ++refreshGeneration;
+  const current = provider;
+  update({ loading: true });
+  try {
+    const poolList = await readPoolList(current, target);
+    const poolAddress = target.selectedPool ?? target.pools[0]?.address;
+    if (poolAddress === undefined) throw new Error(`${target.source} lists no pool.`);
+    const page = await readPoolPage(current, target, poolAddress);
+    const accountAddress = state.wallet?.account;
+    const account = accountAddress === undefined ? undefined : await readAccount(current, target, page, accountAddress);
+    const losses = await readLossHistory(current, target, page, account);
+    const series = await readSharePriceSeries(current, target, page, losses);
+    if (generation !== refreshGeneration) return;
+    lastBlockSeen = page.status.blockNumber;
+    update({ poolList, page, account, losses, series, loadError: undefined, loading: false });
+    schedulePreview();
+  } catch (error) {
+    if (generation !== refreshGeneration) return;
+    update({ loading: false, loadError: `Could not read the pool: ${message(error)}` });
+  }
+}
+
+/** What the form's amount would do now, with the bound the tolerance sets. */
+async function computePreview(form: FormState): Promise<Pick<FormState, "preview" | "previewError">> {
+  const page = state.page;
+  if (page === undefined || provider === undefined || form.amount.trim() === "")
+    return { preview: undefined, previewError: undefined };
+  const s = page.status;
+  const assets = (value: bigint): string => `${formatAmount(value, s.loanDecimals)} ${s.loanSymbol}`;
+  const shares = (value: bigint): string => `${formatAmount(value, page.shareDecimals, 6)} shares`;
+  try {
+    const toleranceBps = parseTolerancePercent(form.tolerance);
+    const pool = Pool__factory.connect(s.address, provider);
+    if (form.action === "redeem") {
+      const amount = parseAmountInput(form.amount, page.shareDecimals, "shares");
+      const preview = await pool.previewRedeem(amount);
+      return {
+        preview: `You receive ${assets(preview)}; at least ${assets(lowerBound(preview, toleranceBps))} or the redemption reverts.`,
+        previewError: undefined,
+      };
+    }
+    const amount = parseAmountInput(form.amount, s.loanDecimals, s.loanSymbol);
+    if (form.action === "deposit") {
+      const preview = await pool.previewDeposit(amount);
+      return {
+        preview: `You receive ${shares(preview)}; at least ${shares(lowerBound(preview, toleranceBps))} or the deposit reverts.`,
+        previewError: undefined,
+      };
+    }
+    const preview = await pool.previewWithdraw(amount);
+    return {
+      preview: `This burns ${shares(preview)}; at most ${shares(upperBound(preview, toleranceBps))} or the withdrawal reverts.`,
+      previewError: undefined,
+    };
+  } catch (error) {
+    return {
+      preview: undefined,
+      previewError: error instanceof InputError ? error.message : `Preview failed: ${message(error)}`,
+    };
+  }
+}
+
+function schedulePreview(): void {
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(() => {
+    const form = { ...state.form };
+    void computePreview(form).then((result) => {
+      // Only if the form did not change meanwhile.
+      if (
+        state.form.amount === form.amount &&
+        state.form.action === form.action &&
+        state.form.tolerance === form.tolerance
+      ) {
+        update({ form: { ...state.form, ...result } });
+      }
+    });
+  }, 200);
+}
+
+async function submit(): Promise<void> {
+  const page = state.page;
+  const account = state.wallet?.account;
+  if (page === undefined || provider === undefined || account === undefined) return;
+  const s = page.status;
+  const form = state.form;
+  const errorContext = {
+    action: form.action,
+    assetSymbol: s.loanSymbol,
+    assetDecimals: s.loanDecimals,
+    shareDecimals: page.shareDecimals,
+  };
+  const seq = state.submissions + 1;
+  update({ submissions: seq });
+  try {
+    // Check the chain again right before signing: the wallet may have switched since the last render.
+    await syncWallet();
+    if (state.chainMessage !== null) throw new InputError(state.chainMessage);
+    const context: ActionContext = {
+      signer: await provider.getSigner(account),
+      poolAddress: s.address,
+      assetAddress: page.asset,
+      assetSymbol: s.loanSymbol,
+      assetDecimals: s.loanDecimals,
+      shareDecimals: page.shareDecimals,
+      toleranceBps: parseTolerancePercent(form.tolerance),
+      onUpdate: (tx) => update({ tx: { ...tx, seq } }),
+    };
+    const result =
+      form.action === "deposit"
+        ? await deposit(context, parseAmountInput(form.amount, s.loanDecimals, s.loanSymbol), form.method)
+        : form.action === "withdraw"
+          ? await withdraw(context, parseAmountInput(form.amount, s.loanDecimals, s.loanSymbol))
+          : await redeem(context, parseAmountInput(form.amount, page.shareDecimals, "shares"));
+    update({ tx: { ...result, seq }, form: { ...state.form, amount: "", preview: undefined } });
+    await refresh();
+  } catch (error) {
+    update({ tx: { seq, phase: "failed", message: explainError(error, errorContext) } });
+  }
+}
+
+const handlers: ViewHandlers = {
+  connect: () => {
+    if (wallet === undefined) return;
+    void connectWallet(wallet)
+      .then(() => syncWallet())
+      .then(() => refresh())
+      .catch((error: unknown) => update({ loadError: `The wallet did not connect: ${message(error)}` }));
+  },
+  switchChain: () => {
+    if (wallet === undefined || state.target === undefined) return;
+    void switchChain(wallet, state.target.chainId).catch((error: unknown) =>
+      update({ loadError: `Switch the network in your wallet yourself: it refused (${message(error)}).` }),
+    );
+  },
+  refresh: () => void refresh(),
+  setForm: (patch) => {
+    update({ form: { ...state.form, ...patch } });
+    schedulePreview();
+  },
+  switchAction: (action) => {
+    update({ tx: state.tx?.phase === "wallet" || state.tx?.phase === "pending" ? state.tx : undefined });
+    handlers.setForm({ action, amount: "", preview: undefined, previewError: undefined });
+  },
+  fillMax: () => {
+    const page = state.page;
+    const account = state.account;
+    if (page === undefined || account === undefined) return;
+    const max =
+      state.form.action === "deposit"
+        ? formatAmount(account.assetBalance, page.status.loanDecimals, page.status.loanDecimals).replace(/,/g, "")
+        : state.form.action === "withdraw"
+          ? formatAmount(account.maxWithdraw, page.status.loanDecimals, page.status.loanDecimals).replace(/,/g, "")
+          : formatAmount(account.maxRedeem, page.shareDecimals, page.shareDecimals).replace(/,/g, "");
+    handlers.setForm({ amount: max });
+  },
+  submit: () => void submit(),
+};
+
+async function pollBlocks(): Promise<void> {
+  if (provider === undefined || state.chainMessage !== null || state.loading) return;
+  const busy = state.tx?.phase === "wallet" || state.tx?.phase === "pending";
+  try {
+    const head = await provider.getBlockNumber();
+    if (head !== lastBlockSeen && !busy) await refresh();
+  } catch {
+    // The next poll tries again; a persistent failure shows on the next manual refresh.
+  }
+}
+
+async function start(): Promise<void> {
+  update({});
+  try {
+    const target = await loadTarget(targetRequestFromQuery(location.search));
+    update({ target });
+  } catch (error) {
+    update({ fatal: message(error) });
+    return;
+  }
+  if (wallet === undefined) return;
+  wallet.on?.("accountsChanged", () => void syncWallet().then(() => refresh()));
+  wallet.on?.("chainChanged", () => void syncWallet().then(() => refresh()));
+  try {
+    await syncWallet();
+  } catch (error) {
+    update({ loadError: `The wallet did not answer: ${message(error)}` });
+    return;
+  }
+  await refresh();
+  setInterval(() => void pollBlocks(), BLOCK_POLL_MS);
+}
+
+void start();

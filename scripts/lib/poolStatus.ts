@@ -1,0 +1,169 @@
+/**
+ * The figures of a pool that the `status` script, the demo and the LP app show: PoolLens state, every borrower's
+ * health band, and the bad debt realized so far. Plain ethers and typechain, so it runs in Node and in a browser.
+ */
+import type { Provider } from "ethers";
+import { IERC20Metadata__factory } from "../../typechain-types/factories/@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata__factory";
+import { PoolLens__factory } from "../../typechain-types/factories/contracts/periphery/PoolLens__factory";
+import { Pool__factory } from "../../typechain-types/factories/contracts/Pool__factory";
+import type { Pool } from "../../typechain-types";
+import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from "../../typechain-types/common";
+import type { Deployment } from "../../keepers/src/deploymentSchema";
+
+/** Where a pool's figures come from: the lens, and the block its events start at. A `Deployment` is one. */
+export type PoolStatusSource = { contracts: Pick<Deployment["contracts"], "PoolLens">; deployBlock: number };
+import { WAD } from "../../keepers/src/model/poolMath";
+
+/** Health bands, worst first. An account with no debt (repaid) is counted apart. */
+export const HEALTH_BANDS = [
+  "unpriced",
+  "insolvent",
+  "liquidatable",
+  "at risk (<1.10)",
+  "watch (<1.50)",
+  "safe (≥1.50)",
+  "no debt",
+] as const;
+export type HealthBand = (typeof HEALTH_BANDS)[number];
+
+const AT_RISK_BELOW = (110n * WAD) / 100n;
+const WATCH_BELOW = (150n * WAD) / 100n;
+
+/** Which band a PoolLens account view falls in. */
+export function healthBand(view: {
+  debt: bigint;
+  collateralValue: bigint;
+  healthFactor: bigint;
+  priced: boolean;
+}): HealthBand {
+  if (view.debt === 0n) return "no debt";
+  if (!view.priced) return "unpriced";
+  if (view.collateralValue < view.debt) return "insolvent";
+  if (view.healthFactor < WAD) return "liquidatable";
+  if (view.healthFactor < AT_RISK_BELOW) return "at risk (<1.10)";
+  if (view.healthFactor < WATCH_BELOW) return "watch (<1.50)";
+  return "safe (≥1.50)";
+}
+
+export interface BadDebtTotals {
+  events: number;
+  badDebtAssets: bigint;
+  coveredByReserve: bigint;
+  socializedAssets: bigint;
+}
+
+export interface PoolStatus {
+  name: string;
+  address: string;
+  loanSymbol: string;
+  loanDecimals: number;
+  blockNumber: number;
+  totalAssets: bigint;
+  totalSupply: bigint;
+  sharePrice: bigint;
+  reserveAssets: bigint;
+  cash: bigint;
+  totalBorrowAssets: bigint;
+  utilizationE18: bigint;
+  borrowRatePerSecondE18: bigint;
+  supplyRatePerSecondE18: bigint;
+  reserveFactorBps: bigint;
+  paused: boolean;
+  /** Every account that ever borrowed, with its band now. */
+  accounts: { account: string; band: HealthBand; debt: bigint; healthFactor: bigint }[];
+  bands: Record<HealthBand, number>;
+  badDebt: BadDebtTotals;
+}
+
+/** Blocks per eth_getLogs request: public RPCs cap the range. */
+export const DEFAULT_LOG_CHUNK_BLOCKS = 10_000;
+const LENS_BATCH = 200;
+
+/** Every event of `filter` from `fromBlock` to `toBlock`, asked for in chunks of `chunkBlocks`. */
+export async function queryEventsChunked<E extends TypedContractEvent>(
+  pool: Pool,
+  filter: TypedDeferredTopicFilter<E>,
+  fromBlock: number,
+  toBlock: number,
+  chunkBlocks = DEFAULT_LOG_CHUNK_BLOCKS,
+): Promise<TypedEventLog<E>[]> {
+  const events: TypedEventLog<E>[] = [];
+  for (let start = fromBlock; start <= toBlock; start += chunkBlocks) {
+    events.push(...(await pool.queryFilter(filter, start, Math.min(toBlock, start + chunkBlocks - 1))));
+  }
+  return events;
+}
+
+/** The figures of one pool at the latest block. */
+export async function readPoolStatus(
+  provider: Provider,
+  deployment: PoolStatusSource,
+  poolAddress: string,
+  chunkBlocks = DEFAULT_LOG_CHUNK_BLOCKS,
+): Promise<PoolStatus> {
+  const blockNumber = await provider.getBlockNumber();
+  const at = { blockTag: blockNumber };
+  const pool = Pool__factory.connect(poolAddress, provider);
+  const lens = PoolLens__factory.connect(deployment.contracts.PoolLens, provider);
+  const loanToken = IERC20Metadata__factory.connect(await pool.asset(), provider);
+  const state = await lens.poolState(poolAddress, at);
+
+  const borrows = await queryEventsChunked(
+    pool,
+    pool.filters.Borrow(),
+    deployment.deployBlock,
+    blockNumber,
+    chunkBlocks,
+  );
+  const borrowers = [...new Set(borrows.map((event) => event.args.account))];
+  const bands = Object.fromEntries(HEALTH_BANDS.map((band) => [band, 0])) as Record<HealthBand, number>;
+  const accounts: PoolStatus["accounts"] = [];
+  for (let start = 0; start < borrowers.length; start += LENS_BATCH) {
+    for (const view of await lens.accounts(poolAddress, borrowers.slice(start, start + LENS_BATCH), at)) {
+      const band = healthBand(view);
+      bands[band] += 1;
+      accounts.push({ account: view.account, band, debt: view.debt, healthFactor: view.healthFactor });
+    }
+  }
+
+  const realized = await queryEventsChunked(
+    pool,
+    pool.filters.BadDebtRealized(),
+    deployment.deployBlock,
+    blockNumber,
+    chunkBlocks,
+  );
+  const badDebt: BadDebtTotals = {
+    events: realized.length,
+    badDebtAssets: 0n,
+    coveredByReserve: 0n,
+    socializedAssets: 0n,
+  };
+  for (const event of realized) {
+    badDebt.badDebtAssets += event.args.badDebtAssets;
+    badDebt.coveredByReserve += event.args.coveredByReserve;
+    badDebt.socializedAssets += event.args.socializedAssets;
+  }
+
+  return {
+    name: await pool.name(),
+    address: poolAddress,
+    loanSymbol: await loanToken.symbol(),
+    loanDecimals: Number(await loanToken.decimals()),
+    blockNumber,
+    totalAssets: state.totalAssets,
+    totalSupply: state.totalSupply,
+    sharePrice: state.sharePrice,
+    reserveAssets: state.reserveAssets,
+    cash: state.cash,
+    totalBorrowAssets: state.totalBorrowAssets,
+    utilizationE18: state.utilizationE18,
+    borrowRatePerSecondE18: state.borrowRatePerSecondE18,
+    supplyRatePerSecondE18: state.supplyRatePerSecondE18,
+    reserveFactorBps: state.reserveFactorBps,
+    paused: state.paused,
+    accounts,
+    bands,
+    badDebt,
+  };
+}

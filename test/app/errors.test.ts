@@ -1,0 +1,184 @@
+/**
+ * The app's error sentences, from real reverts: each LP-facing failure is provoked on an in-process pool, caught as
+ * ethers throws it (decoded `revert`, or only raw data as a wallet's provider passes it on), and explained.
+ */
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { deployPool, units, type PoolFixture } from "../helpers/fixtures";
+import {
+  decodeRevert,
+  explainError,
+  explainRevert,
+  isUserRejection,
+  type ErrorContext,
+} from "../../app/src/lib/errors";
+import { InputError } from "../../app/src/lib/amounts";
+import { Pool__factory } from "../../typechain-types";
+
+const CONTEXT: ErrorContext = { action: "withdraw", assetSymbol: "mUSDC", assetDecimals: 6, shareDecimals: 12 };
+const DEPOSIT: ErrorContext = { ...CONTEXT, action: "deposit" };
+
+/** The error a failing call throws. */
+async function thrown(call: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await call();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the call to revert");
+}
+
+/** A 6-decimal pool: lp0 deposited 1,000; borrower0 borrowed 600 against collateral, so 400 is idle. */
+async function lentOutFixture(): Promise<PoolFixture> {
+  const fx = await deployPool({ loanDecimals: 6 });
+  const [lp0] = fx.lps;
+  await fx.pool.connect(lp0).deposit(units(1_000, 6), lp0.address);
+  const borrower = fx.borrowers[0];
+  const collateral = fx.collaterals[0].token;
+  await fx.pool.connect(borrower).supplyCollateral(await collateral.getAddress(), units(1, 18), borrower.address);
+  await fx.pool.connect(borrower).borrow(units(600, 6), borrower.address);
+  return fx;
+}
+
+describe("app: custom errors in sentences (app/src/lib/errors.ts)", function () {
+  it("withdrawing more than the idle cash: the most it may withdraw, and what to try", async function () {
+    const { pool, lps } = await loadFixture(lentOutFixture);
+    const [lp0] = lps;
+    const error = await thrown(() =>
+      pool.connect(lp0).withdrawWithMaxShares(units(500, 6), lp0.address, lp0.address, ethers.MaxUint256),
+    );
+    expect(decodeRevert(error)?.name).to.equal("ERC4626ExceededMaxWithdraw");
+    expect(explainError(error, CONTEXT)).to.equal(
+      "You can withdraw at most 400 mUSDC now: the pool's idle cash or your balance, whichever is smaller; try ≤ 400 mUSDC.",
+    );
+  });
+
+  it("a redemption or deposit beyond the slippage bound says the price moved and what to do", async function () {
+    const { pool, lps } = await loadFixture(lentOutFixture);
+    const [lp0] = lps;
+    const shares = await pool.previewDeposit(units(10, 6));
+    const deposit = await thrown(() => pool.connect(lp0).depositWithMinShares(units(10, 6), lp0.address, shares * 2n));
+    expect(explainError(deposit, DEPOSIT)).to.equal(
+      "The deposit would now mint 10 shares, fewer than the 20 shares your slippage tolerance allows: the share price moved. " +
+        "Preview again, or raise the tolerance.",
+    );
+    const assets = await pool.previewRedeem(10n ** 12n);
+    const redeem = await thrown(() =>
+      pool.connect(lp0).redeemWithMinAssets(10n ** 12n, lp0.address, lp0.address, assets * 2n),
+    );
+    expect(explainError(redeem, { ...CONTEXT, action: "redeem" })).to.equal(
+      "The redemption would now pay 1 mUSDC, less than the 2 mUSDC your slippage tolerance allows: the share price fell. " +
+        "Preview again, or raise the tolerance.",
+    );
+  });
+
+  it("redeeming more shares than held, and depositing more than the balance", async function () {
+    const { pool, lps, loanToken } = await loadFixture(lentOutFixture);
+    const [, lp1] = lps;
+    const redeem = await thrown(() => pool.connect(lp1).redeemWithMinAssets(10n ** 12n, lp1.address, lp1.address, 0n));
+    expect(explainError(redeem, { ...CONTEXT, action: "redeem" })).to.equal(
+      "You can redeem at most 0 shares now (limited by the pool's idle cash or your shares); try ≤ 0 shares.",
+    );
+    const balance = await loanToken.balanceOf(lp1.address);
+    const deposit = await thrown(() => pool.connect(lp1).depositWithMinShares(balance + 1n, lp1.address, 0n));
+    expect(explainError(deposit, DEPOSIT)).to.match(
+      /^Your balance is [\d,.]+ mUSDC; the deposit needs [\d,.]+ mUSDC\. Deposit at most [\d,.]+ mUSDC\.$/,
+    );
+  });
+
+  it("a missing allowance, a failed permit, a deposit while paused and too small a deposit", async function () {
+    const { pool, lps, loanToken, guardian } = await loadFixture(lentOutFixture);
+    const [, lp1] = lps;
+    await loanToken.connect(lp1).approve(await pool.getAddress(), units(5, 6));
+    const allowance = await thrown(() => pool.connect(lp1).depositWithMinShares(units(7, 6), lp1.address, 0n));
+    expect(explainError(allowance, DEPOSIT)).to.equal(
+      "The pool may spend only 5 mUSDC of your mUSDC; approve at least 7 mUSDC, or use a permit.",
+    );
+    const permit = await thrown(() =>
+      pool.connect(lp1).depositWithPermit(units(7, 6), lp1.address, 0n, 0n, 27, ethers.ZeroHash, ethers.ZeroHash),
+    );
+    expect(explainError(permit, DEPOSIT)).to.equal(
+      "The pool could not use your permit (expired, or signed for another amount) and your allowance is only 5 mUSDC; " +
+        "sign a new permit, or approve 7 mUSDC first.",
+    );
+    const dust = await thrown(() => pool.connect(lp1).depositWithMinShares(0n, lp1.address, 0n));
+    expect(explainError(dust, DEPOSIT)).to.equal("0 mUSDC is too little to mint a single share; deposit more.");
+    await pool.connect(guardian).setPaused(true);
+    const paused = await thrown(() => pool.connect(lp1).depositWithMinShares(units(1, 6), lp1.address, 0n));
+    expect(explainError(paused, DEPOSIT)).to.equal(
+      "The pool is paused: deposits and borrows are off for now; withdrawals still work.",
+    );
+  });
+
+  it("decodes raw revert data however deep a wallet's provider nests it", function () {
+    const iface = Pool__factory.createInterface();
+    const data = iface.encodeErrorResult("InsufficientCash", [500_000_000n, 400_000_000n]);
+    const sentence = "The pool has only 400 mUSDC idle (the rest is lent out); try ≤ 400 mUSDC.";
+    expect(explainError({ data }, CONTEXT)).to.equal(sentence);
+    expect(explainError({ info: { error: { code: 3, message: "execution reverted", data } } }, CONTEXT)).to.equal(
+      sentence,
+    );
+    expect(explainError({ error: { data: { data } } }, CONTEXT)).to.equal(sentence);
+    expect(explainError(Object.assign(new Error("outer"), { cause: { data } }), CONTEXT)).to.equal(sentence);
+    // A selector no pool declares: the node's short message, not a guess.
+    expect(decodeRevert({ data: "0xdeadbeef" })).to.equal(null);
+    expect(
+      explainError({ data: "0xdeadbeef", shortMessage: "execution reverted (unknown custom error)" }, CONTEXT),
+    ).to.equal("The transaction failed: execution reverted (unknown custom error).");
+  });
+
+  it("a rejection in the wallet, the user's own input and unknown failures", function () {
+    expect(isUserRejection({ code: 4001, message: "User rejected the request." })).to.equal(true);
+    expect(isUserRejection({ code: "ACTION_REJECTED" })).to.equal(true);
+    expect(isUserRejection({ info: { error: { code: 4001 } } })).to.equal(true);
+    expect(isUserRejection({ code: -32603 })).to.equal(false);
+    expect(explainError({ code: 4001 }, CONTEXT)).to.equal(
+      "You rejected the request in your wallet; nothing was sent.",
+    );
+    expect(explainError(new InputError("Enter an amount of mUSDC."), CONTEXT)).to.equal("Enter an amount of mUSDC.");
+    expect(explainError(new Error("socket hang up"), CONTEXT)).to.equal("The transaction failed: socket hang up");
+    expect(explainError("weird", CONTEXT)).to.equal("The transaction failed: weird");
+  });
+
+  it("has a sentence for every error an LP's deposit, withdrawal or redemption can raise", function () {
+    const lpErrors = [
+      "InsufficientCash",
+      "ERC4626ExceededMaxWithdraw",
+      "ERC4626ExceededMaxRedeem",
+      "ERC4626ExceededMaxDeposit",
+      "ERC4626ExceededMaxMint",
+      "Paused",
+      "SharesBelowMinimum",
+      "SharesAboveMaximum",
+      "AssetsBelowMinimum",
+      "AssetsAboveMaximum",
+      "ZeroShares",
+      "ZeroAssets",
+      "ZeroAmount",
+      "ZeroAddress",
+      "PermitFailed",
+      "ERC2612ExpiredSignature",
+      "ERC2612InvalidSigner",
+      "ERC20InsufficientBalance",
+      "ERC20InsufficientAllowance",
+      "FeeOnTransferNotSupported",
+    ];
+    const iface = Pool__factory.createInterface();
+    for (const name of lpErrors) {
+      const fragment = iface.getError(name);
+      expect(fragment, name).to.not.equal(null);
+      const args = fragment!.inputs.map((input) => (input.type === "address" ? ethers.ZeroAddress : 1n));
+      const sentence = explainRevert({ name, args }, CONTEXT);
+      expect(sentence, name).to.be.a("string").and.not.include("undefined");
+    }
+    expect(explainRevert({ name: "ERC4626ExceededMaxDeposit", args: [ethers.ZeroAddress, 5n, 0n] }, DEPOSIT)).to.equal(
+      "The pool takes no deposits now (it is paused); withdrawals still work.",
+    );
+    // A borrower-side error has no LP sentence: explainError then names it with its arguments.
+    expect(explainRevert({ name: "NoDebt", args: [ethers.ZeroAddress] }, CONTEXT)).to.equal(null);
+    expect(explainError({ revert: { name: "NoDebt", args: [ethers.ZeroAddress] } }, CONTEXT)).to.equal(
+      `The pool refused: NoDebt(${ethers.ZeroAddress}).`,
+    );
+  });
+});

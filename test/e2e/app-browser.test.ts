@@ -1,0 +1,373 @@
+/**
+ * The LP app in a real browser: Debian's Chromium driven by playwright-core (never a downloaded browser). Its own
+ * processes: `hardhat node`, the Ignition deploy of LocalDevnet, `vite build` + `vite preview` of app/, and the
+ * keeper. A test wallet (testWallet.ts) stands in for MetaMask, backed by a node account.
+ *
+ * The story: LPs and borrowers are seeded over JSON-RPC; the test LP deposits through the page (with a permit,
+ * then with an approval), asks to withdraw more than it may (the page explains the pool's error), the prices crash,
+ * the keeper realizes the bad debt, and the page's loss history and position must equal the chain. A screenshot of
+ * the pool page after the loss is saved to test-artifacts/ (not committed). A wallet on another chain is refused, and
+ * the dev server of `npm run app` serves the same page from source.
+ */
+import { expect } from "chai";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseUnits, type JsonRpcProvider } from "ethers";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { MockERC20__factory, PoolLens__factory, Pool__factory } from "../../typechain-types";
+import { DEFAULT_SEED_PLAN, seedLocal } from "../../scripts/seed-local";
+import { setMockPrice } from "../../scripts/set-price";
+import { formatAmount, formatSharePrice, formatUtcMinute, shortAddress } from "../../scripts/lib/format";
+import { lossOfShares } from "../../app/src/lib/losses";
+import { deployLocalDevnet, REPO_ROOT, startKeeperProcess, startLocalNode } from "./localStack";
+import {
+  childEnvironment,
+  freePort,
+  groupAlive,
+  removeOnExit,
+  startProcess,
+  stopAll,
+  stopProcess,
+  waitFor,
+  type ManagedProcess,
+} from "./processes";
+import { installTestWallet } from "./testWallet";
+
+const VITE_CLI = path.join(REPO_ROOT, "node_modules", "vite", "bin", "vite.js");
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** As root in a container, with no network beyond loopback: no sandbox, no background connections. */
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const ARTIFACTS_DIR = path.join(REPO_ROOT, "test-artifacts");
+/** Hardhat account 10: not used by LocalDevnet or seed-local, so everything it holds in the pool is the page's doing. */
+const UI_LP_ACCOUNT = 10;
+const LOAN_DECIMALS = 6;
+
+/** Clicks submit and waits for that submission's outcome (the page numbers each one in `data-seq`). */
+async function submitAndWait(page: Page): Promise<{ phase: string; text: string }> {
+  const seq = Number(await page.getByTestId("lp-form").getAttribute("data-submissions")) + 1;
+  await page.getByTestId("submit").click();
+  const outcome = page.locator(
+    `[data-testid="tx-status"][data-seq="${seq}"][data-phase="confirmed"], [data-testid="tx-status"][data-seq="${seq}"][data-phase="failed"]`,
+  );
+  await outcome.waitFor({ timeout: 30_000 });
+  return {
+    phase: (await outcome.getAttribute("data-phase")) ?? "",
+    text: ((await outcome.textContent()) ?? "").trim(),
+  };
+}
+
+describe("LP app in a real browser: deposit through the page, crash, keeper, loss history", function () {
+  const deploymentId = `e2e-app-${process.pid}-${Date.now()}`;
+  const journalDir = path.join(REPO_ROOT, "deploy", "deployments", deploymentId);
+  let workDir = "";
+  const started: ManagedProcess[] = [];
+  let provider: JsonRpcProvider | undefined;
+  let browser: Browser | undefined;
+  let currentPage: Page | undefined;
+
+  before(function () {
+    if (!existsSync(CHROMIUM_PATH)) {
+      throw new Error(
+        `No Chromium at ${CHROMIUM_PATH}. Install Debian's package (apt-get install chromium; .ci/run does) or set ` +
+          `CHROMIUM_PATH. This test never downloads a browser.`,
+      );
+    }
+    workDir = mkdtempSync(path.join(tmpdir(), "mutual-pools-app-e2e-"));
+    removeOnExit(workDir);
+    removeOnExit(journalDir);
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed") {
+      for (const managed of started)
+        console.error(`--- output of ${managed.name} ---\n${managed.output().slice(-6_000)}`);
+      await currentPage
+        ?.screenshot({ path: path.join(ARTIFACTS_DIR, "app-failure.png"), fullPage: true })
+        .catch(() => undefined);
+    }
+  });
+
+  after(async function () {
+    await browser?.close();
+    provider?.destroy();
+    await stopAll();
+    rmSync(workDir, { recursive: true, force: true });
+    rmSync(journalDir, { recursive: true, force: true });
+    expect(started.filter((managed) => groupAlive(managed.pid)).map((managed) => managed.name)).to.deep.equal([]);
+  });
+
+  it("shows the pool, deposits by permit and by approval, explains a refused withdrawal, then the write-down to the wei", async function () {
+    const env = childEnvironment({ TS_NODE_TRANSPILE_ONLY: "true" });
+    const distDir = path.join(workDir, "dist");
+    const build = startProcess(
+      "vite build",
+      process.execPath,
+      [VITE_CLI, "build", "--config", "app/vite.config.mts", "--outDir", distDir, "--emptyOutDir"],
+      {
+        cwd: REPO_ROOT,
+        env,
+      },
+    );
+    started.push(build);
+    const local = await startLocalNode(started, env);
+    provider = local.provider;
+    const rpc = local.provider;
+    const deployment = await deployLocalDevnet(
+      started,
+      { ...env, LOCALHOST_RPC_URL: local.rpcUrl },
+      { deploymentId, deploymentsRoot: workDir },
+    );
+    expect(await build.exited, build.output()).to.equal(0);
+
+    const appPort = await freePort();
+    const appUrl = `http://127.0.0.1:${appPort}`;
+    const server = startProcess(
+      "vite preview",
+      process.execPath,
+      [
+        VITE_CLI,
+        "preview",
+        "--config",
+        "app/vite.config.mts",
+        "--outDir",
+        distDir,
+        "--port",
+        String(appPort),
+        "--strictPort",
+        "--host",
+        "127.0.0.1",
+      ],
+      { cwd: REPO_ROOT, env: { ...env, APP_DEPLOYMENTS_DIR: path.join(workDir, "deployments") } },
+    );
+    started.push(server);
+    await waitFor(
+      "the app server to serve the deployments file",
+      async () => ((await fetch(`${appUrl}/deployments/localhost.json`).catch(() => undefined))?.ok ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        needed: [server],
+      },
+    );
+
+    // Other LPs and the borrowers, over JSON-RPC; the page's LP (account 10) gets mUSDC to deposit.
+    await seedLocal(deployment, (index) => rpc.getSigner(index), DEFAULT_SEED_PLAN);
+    const poolAddress = deployment.pools[0].address;
+    const pool = Pool__factory.connect(poolAddress, rpc);
+    const owner = await rpc.getSigner(0);
+    const lp = ((await rpc.send("eth_accounts", [])) as string[])[UI_LP_ACCOUNT];
+    const lens = PoolLens__factory.connect(deployment.contracts.PoolLens, rpc);
+    const usdc = MockERC20__factory.connect(await pool.asset(), owner);
+    await (await usdc.mint(lp, parseUnits("100000", LOAN_DECIMALS))).wait();
+
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const wallet = await installTestWallet(context, { rpcUrl: local.rpcUrl, account: lp });
+    const page = await context.newPage();
+    currentPage = page;
+    const pageErrors: string[] = [];
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+
+    // The pool page reads through the wallet's provider before any account is connected.
+    await page.goto(`${appUrl}/?network=localhost`);
+    await page.getByTestId("pool-page").waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId("pool-page").getAttribute("data-pool")).to.equal(poolAddress);
+    expect(await page.getByTestId("collaterals").textContent())
+      .to.include("mWETH")
+      .and.include("mWBTC");
+    expect(await page.getByTestId("position").count()).to.equal(0);
+
+    await page.getByTestId("connect").click();
+    await page.getByTestId("position").waitFor();
+    expect(await page.getByTestId("account").getAttribute("data-address")).to.equal(lp);
+
+    // 1. Deposit 50,000 with a permit: one signature, one transaction (depositWithPermit).
+    await page.getByTestId("amount").fill("50000");
+    await page.getByText("You receive").waitFor();
+    const permitDeposit = await submitAndWait(page);
+    expect(permitDeposit.phase, permitDeposit.text).to.equal("confirmed");
+    expect(permitDeposit.text).to.include("deposited 50,000 mUSDC");
+    expect(wallet.methods).to.include("eth_signTypedData_v4");
+    const [permitEvent] = await pool.queryFilter(pool.filters.Deposit(undefined, lp));
+    const permitTx = await rpc.getTransaction(permitEvent.transactionHash);
+    expect(permitTx?.data.slice(0, 10)).to.equal(pool.interface.getFunction("depositWithPermit").selector);
+    expect(permitEvent.args.assets).to.equal(parseUnits("50000", LOAN_DECIMALS));
+
+    // 2. Deposit 5,000 with an approval: two transactions, and no allowance left over.
+    await page.getByTestId("method-approve").check();
+    await page.getByTestId("amount").fill("5000");
+    const approveDeposit = await submitAndWait(page);
+    expect(approveDeposit.phase, approveDeposit.text).to.equal("confirmed");
+    const deposits = await pool.queryFilter(pool.filters.Deposit(undefined, lp));
+    expect(deposits.map((event) => event.args.assets)).to.deep.equal([
+      parseUnits("50000", LOAN_DECIMALS),
+      parseUnits("5000", LOAN_DECIMALS),
+    ]);
+    expect(await usdc.allowance(lp, poolAddress)).to.equal(0n);
+
+    // 3. Withdraw more than it may: the pool's ERC4626ExceededMaxWithdraw, in a sentence with the figure to use.
+    await page.getByTestId("tab-withdraw").click();
+    await page.getByTestId("amount").fill("60000");
+    const refused = await submitAndWait(page);
+    expect(refused.phase).to.equal("failed");
+    const maxWithdraw = await pool.maxWithdraw(lp);
+    expect(refused.text).to.equal(
+      `You can withdraw at most ${formatAmount(maxWithdraw, LOAN_DECIMALS)} mUSDC now: the pool's idle cash or your balance, ` +
+        `whichever is smaller; try ≤ ${formatAmount(maxWithdraw, LOAN_DECIMALS)} mUSDC.`,
+    );
+    const sharesBeforeCrash = await pool.balanceOf(lp);
+
+    // A month of interest: the reserve fills (the first-loss buffer) and the position shows what it earned.
+    await rpc.send("evm_increaseTime", [30 * 24 * 3600]);
+    await rpc.send("evm_mine", []);
+    await page.getByTestId("refresh").click();
+    await page.locator(`[data-testid="pool-page"][data-block="${await rpc.getBlockNumber()}"]`).waitFor();
+    expect(await page.getByTestId("position-gain").locator(".label").textContent()).to.equal("Earned");
+    const reserveBeforeCrash = (await lens.poolState(poolAddress)).reserveAssets;
+    expect(reserveBeforeCrash).to.be.greaterThan(0n);
+    expect(await page.getByTestId("reserve").locator(".value").textContent()).to.equal(
+      `${formatAmount(reserveBeforeCrash, LOAN_DECIMALS)} mUSDC`,
+    );
+
+    // 4. The prices crash 40% and the keeper (its own process) liquidates and realizes the bad debt.
+    for (const collateral of ["mWETH", "mWBTC"])
+      await setMockPrice(deployment, owner, rpc, collateral, { changePercent: "-40" });
+    const keeper = await startKeeperProcess(started, env, { rpcUrl: local.rpcUrl, workDir, node: local.node });
+    const realized = await waitFor(
+      "the keeper to realize the bad debt and leave no liquidatable account",
+      async () => {
+        const events = await pool.queryFilter(pool.filters.BadDebtRealized(), deployment.deployBlock);
+        const accounts = [
+          ...new Set(
+            (await pool.queryFilter(pool.filters.Borrow(), deployment.deployBlock)).map((event) => event.args.account),
+          ),
+        ];
+        const views = await lens.accounts(poolAddress, accounts);
+        return events.length > 0 && views.every((view) => !view.liquidatable && view.debt <= view.collateralValue)
+          ? events
+          : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250, needed: [local.node, keeper] },
+    );
+    expect(await stopProcess(keeper, "SIGTERM", 20_000)).to.equal(0);
+    expect(await pool.balanceOf(lp)).to.equal(sharesBeforeCrash);
+    // The reserve took the first loss, then the LPs: it was empty after each realization that reached them.
+    expect(realized[0].args.coveredByReserve).to.be.greaterThan(0n);
+    for (const event of realized.filter((realization) => realization.args.socializedAssets > 0n)) {
+      expect(await pool.reserveAssets({ blockTag: event.blockNumber })).to.equal(0n);
+    }
+
+    // 5. The page, refreshed: one loss row per BadDebtRealized, every figure as on chain.
+    await page.getByTestId("refresh").click();
+    const rows = page.getByTestId("loss-row");
+    await rows.nth(realized.length - 1).waitFor({ timeout: 30_000 });
+    expect(await rows.count()).to.equal(realized.length);
+    for (const [i, event] of realized.entries()) {
+      const row = rows.nth(i);
+      const { borrower, badDebtAssets, coveredByReserve, socializedAssets, sharePriceBefore, sharePriceAfter } =
+        event.args;
+      // The LP's shares when it ran: its balance at the end of the previous block (nothing else of its happened since).
+      const sharesThen = await pool.balanceOf(lp, { blockTag: event.blockNumber - 1 });
+      expect(sharesThen).to.equal(sharesBeforeCrash);
+      const cost = lossOfShares(sharesThen, sharePriceBefore, sharePriceAfter, 12);
+      expect(cost).to.equal((sharesThen * (sharePriceBefore - sharePriceAfter)) / 10n ** 12n);
+      expect(cost).to.be.greaterThan(0n);
+      expect(await row.getAttribute("data-tx")).to.equal(event.transactionHash);
+      expect(await row.getAttribute("data-borrower")).to.equal(borrower);
+      expect(await row.getAttribute("data-bad-debt")).to.equal(badDebtAssets.toString());
+      expect(await row.getAttribute("data-covered")).to.equal(coveredByReserve.toString());
+      expect(await row.getAttribute("data-socialized")).to.equal(socializedAssets.toString());
+      expect(await row.getAttribute("data-price-before")).to.equal(sharePriceBefore.toString());
+      expect(await row.getAttribute("data-price-after")).to.equal(sharePriceAfter.toString());
+      expect(await row.getAttribute("data-cost")).to.equal(cost.toString());
+      const block = await rpc.getBlock(event.blockNumber);
+      const cells = (await row.locator("td").allTextContents()).map((text) => text.trim());
+      expect(cells).to.deep.equal([
+        `${formatUtcMinute(block?.timestamp ?? 0)}block ${event.blockNumber}`,
+        shortAddress(borrower),
+        `${formatAmount(badDebtAssets, LOAN_DECIMALS)} mUSDC`,
+        `${formatAmount(coveredByReserve, LOAN_DECIMALS)} mUSDC`,
+        `${formatAmount(socializedAssets, LOAN_DECIMALS)} mUSDC`,
+        `${formatSharePrice(sharePriceBefore, LOAN_DECIMALS)} → ${formatSharePrice(sharePriceAfter, LOAN_DECIMALS)}`,
+        formatAmount(sharesThen, 12, 6),
+        `${formatAmount(cost, LOAN_DECIMALS)} mUSDC`,
+      ]);
+    }
+
+    // The position: what the shares redeem for at the page's block, as the chain computes it.
+    const pageBlock = Number(await page.getByTestId("pool-page").getAttribute("data-block"));
+    const shares = await pool.balanceOf(lp, { blockTag: pageBlock });
+    const value = await pool.previewRedeem(shares, { blockTag: pageBlock });
+    const position = page.getByTestId("position");
+    expect(await position.getAttribute("data-shares")).to.equal(shares.toString());
+    expect(await position.getAttribute("data-value")).to.equal(value.toString());
+    expect(await page.getByTestId("position-value").locator(".value").textContent()).to.equal(
+      `${formatAmount(value, LOAN_DECIMALS)} mUSDC`,
+    );
+    // 55,000 went in; the write-down took more than the interest earned since.
+    expect(await page.getByTestId("position-gain").locator(".label").textContent()).to.equal("Loss");
+    expect(await page.getByTestId("share-price-chart").locator("circle.write-down").count()).to.equal(realized.length);
+
+    await page.getByTestId("tab-deposit").click();
+    expect(await page.getByTestId("tx-status").count()).to.equal(0);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, "app-pool-after-loss.png"), fullPage: true });
+    expect(pageErrors).to.deep.equal([]);
+    await context.close();
+
+    // 6. A wallet on another chain is refused: no pool figures, no form, a sentence saying what to do.
+    const wrongContext = await browser.newContext();
+    await installTestWallet(wrongContext, { rpcUrl: local.rpcUrl, account: lp, chainIdOverride: 1 });
+    const wrongPage = await wrongContext.newPage();
+    currentPage = wrongPage;
+    await wrongPage.goto(`${appUrl}/?network=localhost`);
+    await wrongPage.getByTestId("wrong-chain").waitFor({ timeout: 30_000 });
+    expect(await wrongPage.getByTestId("wrong-chain").textContent()).to.include(
+      "Wrong network: your wallet is on Ethereum mainnet (chain 1), but this pool is on Hardhat local node (chain 31337).",
+    );
+    expect(await wrongPage.getByTestId("pool-page").count()).to.equal(0);
+    expect(await wrongPage.getByTestId("lp-form").count()).to.equal(0);
+    await wrongContext.close();
+
+    // 7. `npm run app` (the Vite dev server, from source) serves the same app: the page reads the pool and the
+    //    position, with no error in the page.
+    const devPort = await freePort();
+    const dev = startProcess(
+      "vite dev",
+      process.execPath,
+      [VITE_CLI, "--config", "app/vite.config.mts", "--port", String(devPort), "--strictPort", "--host", "127.0.0.1"],
+      { cwd: REPO_ROOT, env: { ...env, APP_DEPLOYMENTS_DIR: path.join(workDir, "deployments") } },
+    );
+    started.push(dev);
+    await waitFor(
+      "the dev server to answer",
+      async () => ((await fetch(`http://127.0.0.1:${devPort}/`).catch(() => undefined))?.ok ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        needed: [dev],
+      },
+    );
+    const devContext = await browser.newContext();
+    await installTestWallet(devContext, { rpcUrl: local.rpcUrl, account: lp });
+    const devPage = await devContext.newPage();
+    currentPage = devPage;
+    const devErrors: string[] = [];
+    devPage.on("pageerror", (error) => devErrors.push(error.message));
+    devPage.on("console", (entry) => void (entry.type() === "error" && devErrors.push(entry.text())));
+    await devPage.goto(`http://127.0.0.1:${devPort}/`);
+    await devPage.getByTestId("pool-page").waitFor({ timeout: 60_000 });
+    await devPage.getByTestId("connect").click();
+    await devPage.getByTestId("position").waitFor();
+    expect(await devPage.getByTestId("loss-row").count()).to.equal(realized.length);
+    expect(devErrors).to.deep.equal([]);
+    await devContext.close();
+  });
+});

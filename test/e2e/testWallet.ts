@@ -1,0 +1,84 @@
+/**
+ * A test EIP-1193 wallet for the browser test: `window.ethereum` in the page forwards every request to this
+ * process (Playwright binding), which answers account requests itself and sends the rest to the Hardhat node, where
+ * the account is unlocked: `eth_sendTransaction` and `eth_signTypedData_v4` are signed by the node, as a real
+ * wallet would sign them. No key is ever in the page.
+ */
+import type { BrowserContext } from "playwright-core";
+
+export interface TestWalletOptions {
+  rpcUrl: string;
+  account: string;
+  /** Report this chain instead of the node's (to test the wrong-network refusal). */
+  chainIdOverride?: number;
+}
+
+interface RpcReply {
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+/** Every request the page made, for assertions (e.g. which signing method the app used). */
+export interface TestWalletLog {
+  methods: string[];
+}
+
+export async function installTestWallet(context: BrowserContext, options: TestWalletOptions): Promise<TestWalletLog> {
+  const log: TestWalletLog = { methods: [] };
+  let connected = false;
+  let id = 0;
+  await context.exposeBinding(
+    "__mutualPoolsTestWallet",
+    async (_source, method: string, params: unknown[]): Promise<RpcReply> => {
+      log.methods.push(method);
+      switch (method) {
+        case "eth_requestAccounts":
+          connected = true;
+          return { result: [options.account] };
+        case "eth_accounts":
+          return { result: connected ? [options.account] : [] };
+        case "eth_chainId":
+          if (options.chainIdOverride !== undefined) return { result: `0x${options.chainIdOverride.toString(16)}` };
+          break;
+        case "wallet_switchEthereumChain":
+        case "wallet_addEthereumChain":
+          return { error: { code: 4001, message: "The test wallet does not switch chains." } };
+      }
+      const response = await fetch(options.rpcUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }),
+      });
+      const body = (await response.json()) as RpcReply;
+      return body.error === undefined ? { result: body.result } : { error: body.error };
+    },
+  );
+  await context.addInitScript(() => {
+    type Listener = (...args: unknown[]) => void;
+    const listeners = new Map<string, Listener[]>();
+    const bridge = (
+      globalThis as unknown as { __mutualPoolsTestWallet: (method: string, params: unknown[]) => Promise<RpcReply> }
+    ).__mutualPoolsTestWallet;
+    (globalThis as unknown as { ethereum: unknown }).ethereum = {
+      isMutualPoolsTestWallet: true,
+      async request({ method, params }: { method: string; params?: unknown[] }): Promise<unknown> {
+        const reply = await bridge(method, params ?? []);
+        if (reply.error !== undefined) {
+          // The shape of an EIP-1193 ProviderRpcError: message, code, data.
+          throw Object.assign(new Error(reply.error.message), { code: reply.error.code, data: reply.error.data });
+        }
+        return reply.result;
+      },
+      on(event: string, listener: Listener): void {
+        listeners.set(event, [...(listeners.get(event) ?? []), listener]);
+      },
+      removeListener(event: string, listener: Listener): void {
+        listeners.set(
+          event,
+          (listeners.get(event) ?? []).filter((known) => known !== listener),
+        );
+      },
+    };
+  });
+  return log;
+}
