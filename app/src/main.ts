@@ -12,7 +12,7 @@ import { InputError, parseAmountInput } from "./lib/amounts";
 import { wrongChainMessage } from "./lib/chains";
 import { explainError } from "./lib/errors";
 import { DEFAULT_TOLERANCE_PERCENT, lowerBound, parseTolerancePercent, upperBound } from "./lib/slippage";
-import { loadTarget, targetRequestFromQuery } from "./lib/target";
+import { foreignSource, loadTarget, targetRequestFromQuery } from "./lib/target";
 import { view, type FormState, type ViewHandlers, type ViewState } from "./ui/view";
 import { connectWallet, injectedWallet, readWallet, switchChain, type Eip1193Provider } from "./wallet";
 import "./styles.css";
@@ -24,14 +24,17 @@ const root = document.getElementById("app") as HTMLElement;
 const wallet: Eip1193Provider | undefined = injectedWallet();
 let provider: BrowserProvider | undefined;
 let refreshGeneration = 0;
+let walletSyncs = 0;
 let lastBlockSeen = -1;
 let previewTimer: ReturnType<typeof setTimeout> | undefined;
 
 const state: ViewState = {
+  query: location.search,
   walletPresent: wallet !== undefined,
   chainMessage: null,
   loading: false,
   submissions: 0,
+  submitting: false,
   form: { action: "deposit", amount: "", tolerance: DEFAULT_TOLERANCE_PERCENT, method: "permit" },
 };
 
@@ -47,12 +50,22 @@ function message(error: unknown): string {
 /** Follows the wallet's account and chain; a new chain gets a new provider (ethers pins one per network). */
 async function syncWallet(): Promise<void> {
   if (wallet === undefined || state.target === undefined) return;
+  const sync = ++walletSyncs;
   const { accounts, chainId } = await readWallet(wallet);
-  if (state.wallet?.chainId !== chainId) provider = new BrowserProvider(wallet);
+  // accountsChanged and chainChanged often fire together: only the latest answer counts.
+  if (sync !== walletSyncs) return;
+  const account = accounts[0];
+  const chainChanged = state.wallet?.chainId !== chainId;
+  const accountChanged = state.wallet?.account !== account;
+  if (chainChanged) provider = new BrowserProvider(wallet);
+  // A read under way belongs to the previous chain or account: drop its result.
+  if (chainChanged || accountChanged) refreshGeneration += 1;
   const chainMessage = wrongChainMessage(chainId, state.target.chainId);
   update({
-    wallet: { account: accounts[0], chainId },
+    wallet: { account, chainId },
     chainMessage,
+    ...(chainChanged || accountChanged ? { loading: false } : {}),
+    ...(accountChanged ? { account: undefined, losses: undefined } : {}),
     ...(chainMessage === null
       ? {}
       : { page: undefined, account: undefined, losses: undefined, series: undefined, poolList: undefined }),
@@ -72,11 +85,23 @@ async function refresh(): Promise<void> {
     const page = await readPoolPage(current, target, poolAddress);
     const accountAddress = state.wallet?.account;
     const account = accountAddress === undefined ? undefined : await readAccount(current, target, page, accountAddress);
+    // A loan asset without EIP-2612 can only be approved.
+    const form =
+      account?.permitSupported === false && state.form.method === "permit" ? { method: "approve" as const } : {};
     const losses = await readLossHistory(current, target, page, account);
     const series = await readSharePriceSeries(current, target, page, losses);
     if (generation !== refreshGeneration) return;
     lastBlockSeen = page.status.blockNumber;
-    update({ poolList, page, account, losses, series, loadError: undefined, loading: false });
+    update({
+      poolList,
+      page,
+      account,
+      losses,
+      series,
+      loadError: undefined,
+      loading: false,
+      form: { ...state.form, ...form },
+    });
     schedulePreview();
   } catch (error) {
     if (generation !== refreshGeneration) return;
@@ -143,8 +168,8 @@ function schedulePreview(): void {
 
 async function submit(): Promise<void> {
   const page = state.page;
-  const account = state.wallet?.account;
-  if (page === undefined || provider === undefined || account === undefined) return;
+  // One submission at a time: a double click must not start a second one (two permits would share a nonce).
+  if (page === undefined || provider === undefined || state.submitting) return;
   const s = page.status;
   const form = state.form;
   const errorContext = {
@@ -154,11 +179,13 @@ async function submit(): Promise<void> {
     shareDecimals: page.shareDecimals,
   };
   const seq = state.submissions + 1;
-  update({ submissions: seq });
+  update({ submitting: true, submissions: seq, tx: { seq, phase: "wallet", message: "Preparing the transaction…" } });
   try {
-    // Check the chain again right before signing: the wallet may have switched since the last render.
+    // Check the chain and account again right before signing: the wallet may have switched since the last render.
     await syncWallet();
     if (state.chainMessage !== null) throw new InputError(state.chainMessage);
+    const account = state.wallet?.account;
+    if (account === undefined || provider === undefined) throw new InputError("Connect your wallet first.");
     const context: ActionContext = {
       signer: await provider.getSigner(account),
       poolAddress: s.address,
@@ -175,10 +202,10 @@ async function submit(): Promise<void> {
         : form.action === "withdraw"
           ? await withdraw(context, parseAmountInput(form.amount, s.loanDecimals, s.loanSymbol))
           : await redeem(context, parseAmountInput(form.amount, page.shareDecimals, "shares"));
-    update({ tx: { ...result, seq }, form: { ...state.form, amount: "", preview: undefined } });
+    update({ submitting: false, tx: { ...result, seq }, form: { ...state.form, amount: "", preview: undefined } });
     await refresh();
   } catch (error) {
-    update({ tx: { seq, phase: "failed", message: explainError(error, errorContext) } });
+    update({ submitting: false, tx: { seq, phase: "failed", message: explainError(error, errorContext) } });
   }
 }
 
@@ -235,7 +262,7 @@ async function start(): Promise<void> {
   update({});
   try {
     const target = await loadTarget(targetRequestFromQuery(location.search));
-    update({ target });
+    update({ target, foreignSource: foreignSource(target.source, location.href) });
   } catch (error) {
     update({ fatal: message(error) });
     return;

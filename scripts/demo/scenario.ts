@@ -553,7 +553,7 @@ function describeTick(report: TickReport): string {
 
 const sum = (values: bigint[]): bigint => values.reduce((total, value) => total + value, 0n);
 
-/** `0x1234…abcd`. */
+/** `line` with every address shortened to `0x1234…abcd`. */
 function shortenAddresses(line: string): string {
   return line.replace(/0x[0-9a-fA-F]{40}/g, (address) => shortAddress(address));
 }

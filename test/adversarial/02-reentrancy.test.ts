@@ -138,6 +138,13 @@ describe("Adversarial 2: reentrancy attacks through token transfer hooks", () =>
       hookedTokens: (fx) => [fx.loanToken],
     },
     {
+      title: "redeem re-entered during depositWithPermit (tokensToSend), the permit ignored for the allowance",
+      outer: async (fx, self) =>
+        encode(fx, "depositWithPermit", [500n * ONE, self, 0n, 0n, 27, ethers.ZeroHash, ethers.ZeroHash]),
+      reentry: async (fx, self) => encode(fx, "withdraw", [1_400n * ONE, self, self]),
+      hookedTokens: (fx) => [fx.loanToken],
+    },
+    {
       title: "withdraw re-entered during mint (tokensToSend)",
       outer: async (fx, self) => encode(fx, "mint", [500n * ONE * 10n ** 6n, self]),
       reentry: async (fx, self) => encode(fx, "withdraw", [1_400n * ONE, self, self]),

@@ -167,13 +167,22 @@ describe("app: custom errors in sentences (app/src/lib/errors.ts)", function () 
     const iface = Pool__factory.createInterface();
     for (const name of lpErrors) {
       const fragment = iface.getError(name);
-      expect(fragment, name).to.not.equal(null);
-      const args = fragment!.inputs.map((input) => (input.type === "address" ? ethers.ZeroAddress : 1n));
+      if (fragment === null) throw new Error(`the Pool ABI has no error ${name}`);
+      // Distinct amounts (1,234.567891 mUSDC in asset units), so a sentence that quotes one shows it.
+      const args = fragment.inputs.map((input) => (input.type === "address" ? ethers.ZeroAddress : 1_234_567_891n));
       const sentence = explainRevert({ name, args }, CONTEXT);
-      expect(sentence, name).to.be.a("string").and.not.include("undefined");
+      if (sentence === null) throw new Error(`no sentence for ${name}`);
+      expect(sentence, name).to.not.match(/undefined|NaN|\[object/);
+      // Every sentence ends with what to do or what still works, after a full stop.
+      expect(sentence, name).to.match(/\.$/);
+      // (ERC2612ExpiredSignature's one number is a deadline, not an amount.)
+      if (fragment.inputs.some((input) => input.type === "uint256") && name !== "ERC2612ExpiredSignature") {
+        expect(sentence, name).to.match(/1,234\.56 mUSDC|0\.001234 shares/);
+      }
     }
+    // maxDeposit is 0 only when the pool's accounting is full (a pause reverts with Paused first).
     expect(explainRevert({ name: "ERC4626ExceededMaxDeposit", args: [ethers.ZeroAddress, 5n, 0n] }, DEPOSIT)).to.equal(
-      "The pool takes no deposits now (it is paused); withdrawals still work.",
+      "The pool takes no more deposits now (it is full); withdrawals still work. Try again later.",
     );
     // A borrower-side error has no LP sentence: explainError then names it with its arguments.
     expect(explainRevert({ name: "NoDebt", args: [ethers.ZeroAddress] }, CONTEXT)).to.equal(null);

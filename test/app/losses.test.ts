@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import {
   isBefore,
-  lossOfShares,
   lossRows,
   lossTotals,
   sharesBefore,
+  totalSupplyBefore,
   type Realization,
   type ShareTransfer,
 } from "../../app/src/lib/losses";
@@ -62,40 +62,48 @@ describe("app: loss history and position (app/src/lib/losses.ts, position.ts)", 
     );
   });
 
-  it("costs the shares held × the share-price drop, rounded down, and nothing for a rise", function () {
-    // 54,999.999891 shares × (1.000397 − 0.988332) = 663.5749…
-    expect(lossOfShares(54_999_999_891_000_000n, 1_000_397n, 988_332n, 12)).to.equal(663_574_998n);
-    expect(lossOfShares(3n, 2n, 1n, 1)).to.equal(0n); // 0.3 → 0
-    expect(lossOfShares(10n * E12, 1_000_000n, 1_000_001n, 12)).to.equal(0n);
-    expect(lossOfShares(0n, 1_000_000n, 1n, 12)).to.equal(0n);
+  it("replays the total supply from mints and burns", function () {
+    const mintsAndBurns = [
+      transfer(10, 0, ZERO, ME, 100n * E12),
+      transfer(11, 2, ZERO, OTHER, 50n * E12),
+      transfer(12, 1, OTHER, ZERO, 20n * E12),
+    ];
+    expect(totalSupplyBefore(mintsAndBurns, { blockNumber: 10, logIndex: 0 })).to.equal(0n);
+    expect(totalSupplyBefore(mintsAndBurns, { blockNumber: 12, logIndex: 0 })).to.equal(150n * E12);
+    expect(totalSupplyBefore(mintsAndBurns, { blockNumber: 12, logIndex: 2 })).to.equal(130n * E12);
+    expect(() => totalSupplyBefore([transfer(1, 0, OTHER, ZERO, 1n)], { blockNumber: 2, logIndex: 0 })).to.throw(
+      "do not add up",
+    );
   });
 
-  it("builds one row per realization, oldest first, with the account's shares then and its cost", function () {
+  it("costs each row at the account's shares × socialized / (total supply then + 10**6 virtual shares)", function () {
     const transfers = [transfer(10, 0, ZERO, ME, 100n * E12), transfer(20, 4, ZERO, ME, 50n * E12)];
+    // Another LP holds 300 shares from block 9: the supply is 400 then 450 (all × 1e12).
+    const mintsAndBurns = [transfer(9, 0, ZERO, OTHER, 300n * E12), ...transfers];
     const events = [realization(30, 1, 950_000n, 900_000n), realization(20, 2, 1_000_000n, 950_000n)];
     const timestamps = new Map([
       [20, 1_000],
       [30, 2_000],
     ]);
-    const rows = lossRows(events, timestamps, 12, { address: ME, transfers });
+    const rows = lossRows(events, timestamps, { address: ME, transfers, mintsAndBurns });
     expect(rows.map((row) => row.blockNumber)).to.deep.equal([20, 30]);
     // Block 20: the realization (log 2) ran before the account's second deposit (log 4) in the same block.
     expect(rows[0].accountShares).to.equal(100n * E12);
-    expect(rows[0].accountCost).to.equal(5_000_000n);
     expect(rows[1].accountShares).to.equal(150n * E12);
-    expect(rows[1].accountCost).to.equal(7_500_000n);
+    // 900 socialized each time: 100/400 of it is 225, less the virtual shares' part → 224; 150/450 → 299.
+    expect(rows.map((row) => row.accountCost)).to.deep.equal([224n, 299n]);
     expect(rows.map((row) => row.timestamp)).to.deep.equal([1_000, 2_000]);
     expect(lossTotals(rows)).to.deep.equal({
       badDebtAssets: 2_000n,
       coveredByReserve: 200n,
       socializedAssets: 1_800n,
-      accountCost: 12_500_000n,
+      accountCost: 523n,
     });
 
-    const anonymous = lossRows(events, timestamps, 12);
+    const anonymous = lossRows(events, timestamps);
     expect(anonymous[0].accountCost).to.equal(undefined);
     expect(lossTotals(anonymous).accountCost).to.equal(0n);
-    expect(() => lossRows(events, new Map([[20, 1]]), 12)).to.throw("No timestamp for block 30.");
+    expect(() => lossRows(events, new Map([[20, 1]]))).to.throw("No timestamp for block 30.");
   });
 
   it("sums deposits less withdrawals, and gives the gain or loss and the share of the pool", function () {
@@ -105,13 +113,15 @@ describe("app: loss history and position (app/src/lib/losses.ts, position.ts)", 
       { kind: "withdraw" as const, assets: 1_000n },
     ];
     expect(netDeposited(flows)).to.equal(54_000n);
-    expect(positionSummary(400n, 52_000n, 1_600n, flows)).to.deep.equal({
+    expect(positionSummary(400n, 52_000n, 1_600n, flows, false)).to.deep.equal({
       shares: 400n,
       value: 52_000n,
       netDeposited: 54_000n,
       gain: -2_000n,
       poolShareE18: WAD / 4n,
     });
-    expect(positionSummary(0n, 0n, 0n, []).poolShareE18).to.equal(0n);
+    expect(positionSummary(0n, 0n, 0n, [], false).poolShareE18).to.equal(0n);
+    // Shares moved by transfer: no gain figure rather than a wrong one.
+    expect(positionSummary(400n, 52_000n, 1_600n, flows, true).gain).to.equal(null);
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { InputError } from "../../app/src/lib/amounts";
-import { loadTarget, targetFromDeployment, targetRequestFromQuery } from "../../app/src/lib/target";
+import { foreignSource, loadTarget, targetFromDeployment, targetRequestFromQuery } from "../../app/src/lib/target";
 
 const POOL = "0x615Ea475081e47bC88C06B441937306aFf6e2272";
 const LENS = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0";
@@ -117,5 +117,14 @@ describe("app: which pools to show, from the URL (app/src/lib/target.ts)", funct
       "Could not fetch deployments/localhost.json (TypeError: fetch failed). Is the app's server running?",
     );
     expect((await loadTarget(request, fakeFetch(200, JSON.stringify(DEPLOYMENT)))).lens).to.equal(LENS);
+  });
+
+  it("names the host of addresses that come from another site, so the page can warn before a deposit", function () {
+    const page = "http://localhost:5173/?deployments=x";
+    expect(foreignSource("deployments/localhost.json", page)).to.equal(undefined);
+    expect(foreignSource("http://localhost:5173/d/sepolia.json", page)).to.equal(undefined);
+    expect(foreignSource("https://pools.example.org/d.json", page)).to.equal("pools.example.org");
+    expect(foreignSource("http://localhost:9999/d.json", page)).to.equal("localhost:9999");
+    expect(foreignSource("the page address (?chainId, ?lens, ?pool)", page)).to.equal(undefined);
   });
 });

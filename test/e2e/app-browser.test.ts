@@ -18,8 +18,13 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { MockERC20__factory, PoolLens__factory, Pool__factory } from "../../typechain-types";
 import { DEFAULT_SEED_PLAN, seedLocal } from "../../scripts/seed-local";
 import { setMockPrice } from "../../scripts/set-price";
-import { formatAmount, formatSharePrice, formatUtcMinute, shortAddress } from "../../scripts/lib/format";
-import { lossOfShares } from "../../app/src/lib/losses";
+import {
+  formatAmount,
+  formatPercentE18,
+  formatSharePrice,
+  formatUtcMinute,
+  shortAddress,
+} from "../../scripts/lib/format";
 import { deployLocalDevnet, REPO_ROOT, startKeeperProcess, startLocalNode } from "./localStack";
 import {
   childEnvironment,
@@ -32,7 +37,7 @@ import {
   waitFor,
   type ManagedProcess,
 } from "./processes";
-import { installTestWallet } from "./testWallet";
+import { emitWalletEvent, installTestWallet } from "./testWallet";
 
 const VITE_CLI = path.join(REPO_ROOT, "node_modules", "vite", "bin", "vite.js");
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -214,6 +219,17 @@ describe("LP app in a real browser: deposit through the page, crash, keeper, los
     ]);
     expect(await usdc.allowance(lp, poolAddress)).to.equal(0n);
 
+    // 2b. The user turns the permit down in the wallet: nothing is sent, and the page says so.
+    await page.getByTestId("method-permit").check();
+    await page.getByTestId("amount").fill("1000");
+    wallet.rejectNext("eth_signTypedData_v4");
+    const rejected = await submitAndWait(page);
+    expect(rejected).to.deep.equal({
+      phase: "failed",
+      text: "You rejected the request in your wallet; nothing was sent.",
+    });
+    expect((await pool.queryFilter(pool.filters.Deposit(undefined, lp))).length).to.equal(2);
+
     // 3. Withdraw more than it may: the pool's ERC4626ExceededMaxWithdraw, in a sentence with the figure to use.
     await page.getByTestId("tab-withdraw").click();
     await page.getByTestId("amount").fill("60000");
@@ -275,12 +291,24 @@ describe("LP app in a real browser: deposit through the page, crash, keeper, los
       const row = rows.nth(i);
       const { borrower, badDebtAssets, coveredByReserve, socializedAssets, sharePriceBefore, sharePriceAfter } =
         event.args;
-      // The LP's shares when it ran: its balance at the end of the previous block (nothing else of its happened since).
-      const sharesThen = await pool.balanceOf(lp, { blockTag: event.blockNumber - 1 });
+      // From the chain alone: the LP's shares and the total supply at the end of the previous block (nothing else
+      // happened since: the keeper's transactions each have a block), and the virtual shares of the pool's offset.
+      const before = { blockTag: event.blockNumber - 1 };
+      const sharesThen = await pool.balanceOf(lp, before);
       expect(sharesThen).to.equal(sharesBeforeCrash);
-      const cost = lossOfShares(sharesThen, sharePriceBefore, sharePriceAfter, 12);
-      expect(cost).to.equal((sharesThen * (sharePriceBefore - sharePriceAfter)) / 10n ** 12n);
+      const virtualShares = 10n ** ((await pool.decimals()) - BigInt(LOAN_DECIMALS));
+      const cost = (sharesThen * socializedAssets) / ((await pool.totalSupply(before)) + virtualShares);
       expect(cost).to.be.greaterThan(0n);
+      // It is what the LP's shares lost in value across the block, less the interest they earned between the two
+      // blocks' timestamps (at most value × supply rate × seconds), to a few units of rounding.
+      const valueBefore = await pool.previewRedeem(sharesThen, before);
+      const valueDrop = valueBefore - (await pool.previewRedeem(sharesThen, { blockTag: event.blockNumber }));
+      const seconds = BigInt(
+        ((await rpc.getBlock(event.blockNumber))?.timestamp ?? 0) -
+          ((await rpc.getBlock(event.blockNumber - 1))?.timestamp ?? 0),
+      );
+      const supplyRate = (await lens.poolState(poolAddress, before)).supplyRatePerSecondE18;
+      expect(cost - valueDrop).to.be.within(-3n, (valueBefore * supplyRate * seconds) / 10n ** 18n + 3n);
       expect(await row.getAttribute("data-tx")).to.equal(event.transactionHash);
       expect(await row.getAttribute("data-borrower")).to.equal(borrower);
       expect(await row.getAttribute("data-bad-debt")).to.equal(badDebtAssets.toString());
@@ -290,15 +318,15 @@ describe("LP app in a real browser: deposit through the page, crash, keeper, los
       expect(await row.getAttribute("data-price-after")).to.equal(sharePriceAfter.toString());
       expect(await row.getAttribute("data-cost")).to.equal(cost.toString());
       const block = await rpc.getBlock(event.blockNumber);
-      const cells = (await row.locator("td").allTextContents()).map((text) => text.trim());
+      const cells = (await row.locator("td").allTextContents()).map((text) => text.replace(/\s+/g, " ").trim());
       expect(cells).to.deep.equal([
-        `${formatUtcMinute(block?.timestamp ?? 0)}block ${event.blockNumber}`,
+        `${formatUtcMinute(block?.timestamp ?? 0)} block ${event.blockNumber}`,
         shortAddress(borrower),
         `${formatAmount(badDebtAssets, LOAN_DECIMALS)} mUSDC`,
         `${formatAmount(coveredByReserve, LOAN_DECIMALS)} mUSDC`,
         `${formatAmount(socializedAssets, LOAN_DECIMALS)} mUSDC`,
         `${formatSharePrice(sharePriceBefore, LOAN_DECIMALS)} → ${formatSharePrice(sharePriceAfter, LOAN_DECIMALS)}`,
-        formatAmount(sharesThen, 12, 6),
+        formatAmount(sharesThen, Number(await pool.decimals()), 6),
         `${formatAmount(cost, LOAN_DECIMALS)} mUSDC`,
       ]);
     }
@@ -314,8 +342,29 @@ describe("LP app in a real browser: deposit through the page, crash, keeper, los
       `${formatAmount(value, LOAN_DECIMALS)} mUSDC`,
     );
     // 55,000 went in; the write-down took more than the interest earned since.
-    expect(await page.getByTestId("position-gain").locator(".label").textContent()).to.equal("Loss");
+    const figureText = async (testId: string, part: string) =>
+      (await page.getByTestId(testId).locator(part).textContent())?.replace(/\s+/g, " ").trim();
+    expect(await figureText("position-deposited", ".value")).to.equal("55,000 mUSDC");
+    expect(await figureText("position-gain", ".label")).to.equal("Loss");
+    expect(await figureText("position-gain", ".value")).to.equal(
+      `${formatAmount(parseUnits("55000", LOAN_DECIMALS) - value, LOAN_DECIMALS)} mUSDC`,
+    );
+    const supply = await pool.totalSupply({ blockTag: pageBlock });
+    expect(await figureText("position-pool-share", ".value")).to.equal(
+      formatPercentE18((shares * 10n ** 18n) / supply),
+    );
     expect(await page.getByTestId("share-price-chart").locator("circle.write-down").count()).to.equal(realized.length);
+
+    // The wallet switches to another chain: the page drops the pool's figures and asks to switch back; and back.
+    wallet.setChainOverride(1);
+    await emitWalletEvent(page, "chainChanged", "0x1");
+    await page.getByTestId("wrong-chain").waitFor();
+    expect(await page.getByTestId("pool-page").count()).to.equal(0);
+    wallet.setChainOverride(undefined);
+    await emitWalletEvent(page, "chainChanged", "0x7a69");
+    await page.getByTestId("pool-page").waitFor();
+    await page.getByTestId("position").waitFor();
+    expect(await page.getByTestId("wrong-chain").count()).to.equal(0);
 
     await page.getByTestId("tab-deposit").click();
     expect(await page.getByTestId("tx-status").count()).to.equal(0);

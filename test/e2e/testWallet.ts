@@ -2,9 +2,9 @@
  * A test EIP-1193 wallet for the browser test: `window.ethereum` in the page forwards every request to this
  * process (Playwright binding), which answers account requests itself and sends the rest to the Hardhat node, where
  * the account is unlocked: `eth_sendTransaction` and `eth_signTypedData_v4` are signed by the node, as a real
- * wallet would sign them. No key is ever in the page.
+ * wallet would sign them. No key is ever in the page. The test can switch the reported chain and refuse a request.
  */
-import type { BrowserContext } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 
 export interface TestWalletOptions {
   rpcUrl: string;
@@ -18,19 +18,31 @@ interface RpcReply {
   error?: { code: number; message: string; data?: unknown };
 }
 
-/** Every request the page made, for assertions (e.g. which signing method the app used). */
-export interface TestWalletLog {
+/** The test's handle on the wallet: what the page asked for, and the wallet's answers to change. */
+export interface TestWallet {
+  /** Every method the page called, in order. */
   methods: string[];
+  /** Report this chain from now on (undefined: the node's own). Tell the page with `emitWalletEvent`. */
+  setChainOverride(chainId: number | undefined): void;
+  /** Refuse the next request of `method` as a user would (EIP-1193 error 4001). */
+  rejectNext(method: string): void;
 }
 
-export async function installTestWallet(context: BrowserContext, options: TestWalletOptions): Promise<TestWalletLog> {
-  const log: TestWalletLog = { methods: [] };
+export async function installTestWallet(context: BrowserContext, options: TestWalletOptions): Promise<TestWallet> {
+  let chainOverride = options.chainIdOverride;
+  const rejections = new Set<string>();
+  const wallet: TestWallet = {
+    methods: [],
+    setChainOverride: (chainId) => void (chainOverride = chainId),
+    rejectNext: (method) => void rejections.add(method),
+  };
   let connected = false;
   let id = 0;
   await context.exposeBinding(
     "__mutualPoolsTestWallet",
     async (_source, method: string, params: unknown[]): Promise<RpcReply> => {
-      log.methods.push(method);
+      wallet.methods.push(method);
+      if (rejections.delete(method)) return { error: { code: 4001, message: "User rejected the request." } };
       switch (method) {
         case "eth_requestAccounts":
           connected = true;
@@ -38,7 +50,7 @@ export async function installTestWallet(context: BrowserContext, options: TestWa
         case "eth_accounts":
           return { result: connected ? [options.account] : [] };
         case "eth_chainId":
-          if (options.chainIdOverride !== undefined) return { result: `0x${options.chainIdOverride.toString(16)}` };
+          if (chainOverride !== undefined) return { result: `0x${chainOverride.toString(16)}` };
           break;
         case "wallet_switchEthereumChain":
         case "wallet_addEthereumChain":
@@ -78,7 +90,23 @@ export async function installTestWallet(context: BrowserContext, options: TestWa
           (listeners.get(event) ?? []).filter((known) => known !== listener),
         );
       },
+      /** Test only: fires an EIP-1193 event (chainChanged, accountsChanged) as a wallet does. */
+      emit(event: string, ...args: unknown[]): void {
+        for (const listener of listeners.get(event) ?? []) listener(...args);
+      },
     };
   });
-  return log;
+  return wallet;
+}
+
+/** Fires `event` from the page's test wallet, as a real wallet does when the user switches chain or account. */
+export async function emitWalletEvent(page: Page, event: string, ...args: unknown[]): Promise<void> {
+  await page.evaluate(
+    ([name, values]) =>
+      (globalThis as unknown as { ethereum: { emit(event: string, ...args: unknown[]): void } }).ethereum.emit(
+        name,
+        ...values,
+      ),
+    [event, args] as const,
+  );
 }

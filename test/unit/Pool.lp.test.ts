@@ -7,7 +7,8 @@ import type { FeeOnTransferERC20, Pool } from "../../typechain-types";
 import { deployPool, units } from "../helpers/fixtures";
 import type { PoolFixture } from "../helpers/fixtures";
 import { totalsOf } from "../helpers/chainReads";
-import { PERMIT_TYPES, permitDomain, signPermit as signAppPermit } from "../../app/src/lib/permit";
+import { createPoolFor } from "../adversarial/poolSetup";
+import { PERMIT_TYPES, permitDomain, signPermit as signAppPermit } from "../../scripts/lib/permit";
 import { DEFAULT_LIQUIDATION_PARAMS, supplyAndBorrow } from "../helpers/setup";
 import {
   accrue,
@@ -1362,6 +1363,24 @@ describe("Pool: LP side", function () {
       await expect(pool.connect(lp0).depositWithPermit(assets, lp0.address, 0n, past, expired.v, expired.r, expired.s))
         .to.be.revertedWithCustomError(pool, "PermitFailed")
         .withArgs(lp0.address, 0n, assets);
+    });
+
+    it("on a loan asset without permit: goes on when the allowance covers the deposit, else PermitFailed", async function () {
+      const { lps } = await loadFixture(permitFixture);
+      const [lp0] = lps;
+      const plain = await ethers.deployContract("PausableERC20", ["Plain Dollar", "PLAIN"]);
+      const { pool: plainPool } = await createPoolFor(await plain.getAddress());
+      const plainAddress = await plainPool.getAddress();
+      await plain.mint(lp0.address, units(1_000, 18));
+      const noSignature = [0n, 27, ethers.ZeroHash, ethers.ZeroHash] as const;
+      await expect(plainPool.connect(lp0).depositWithPermit(units(10, 18), lp0.address, 0n, ...noSignature))
+        .to.be.revertedWithCustomError(plainPool, "PermitFailed")
+        .withArgs(lp0.address, 0n, units(10, 18));
+      await plain.connect(lp0).approve(plainAddress, units(10, 18));
+      const shares = await plainPool.previewDeposit(units(10, 18));
+      await expect(plainPool.connect(lp0).depositWithPermit(units(10, 18), lp0.address, shares, ...noSignature))
+        .to.emit(plainPool, "Deposit")
+        .withArgs(lp0.address, lp0.address, units(10, 18), shares);
     });
 
     it("keeps the slippage bound and the pause of depositWithMinShares", async function () {

@@ -6,8 +6,10 @@
  */
 import type { ContractTransactionResponse, Signer } from "ethers";
 import { formatAmount } from "../../../scripts/lib/format";
+import { InputError } from "../lib/amounts";
+import { isRevert } from "../lib/errors";
 import { lowerBound, upperBound } from "../lib/slippage";
-import { permitDomain, signPermit } from "../lib/permit";
+import { permitDomain, signPermit } from "../../../scripts/lib/permit";
 import { ERC20Permit__factory, Pool__factory } from "./contracts";
 
 export type TxPhase = "wallet" | "pending" | "confirmed";
@@ -83,11 +85,18 @@ export async function deposit(context: ActionContext, assets: bigint, method: De
     const latest = provider === null ? null : await provider.getBlock("latest");
     if (latest === null) throw new Error("The wallet's provider returned no latest block; reconnect the wallet.");
     const deadline = BigInt(latest.timestamp + PERMIT_LIFETIME_SECONDS);
+    let domain;
+    try {
+      domain = permitDomain(await token.eip712Domain());
+    } catch (error) {
+      if (!isRevert(error)) throw error;
+      throw new InputError(`${context.assetSymbol} does not support EIP-2612 permits; choose "Approve, then deposit".`);
+    }
     context.onUpdate({
       phase: "wallet",
       message: `Sign the permit for ${amount} in your wallet (a signature, no gas)…`,
     });
-    const permit = await signPermit(context.signer, permitDomain(await token.eip712Domain()), {
+    const permit = await signPermit(context.signer, domain, {
       owner,
       spender: context.poolAddress,
       value: assets,

@@ -3,12 +3,13 @@
  * collaterals, an account's position, the loss history and the share-price series. Plain ethers: any EIP-1193
  * wallet's provider, or a JSON-RPC provider in tests.
  */
-import type { Provider } from "ethers";
+import { ZeroAddress, type Provider } from "ethers";
 import { queryEventsChunked, readPoolStatus, type PoolStatus } from "../../../scripts/lib/poolStatus";
 import { wholePriceE18 } from "../../../deploy/lib/units";
 import { lossRows, type LossRow, type Realization, type ShareTransfer } from "../lib/losses";
 import { positionSummary, type LpFlow, type PositionSummary } from "../lib/position";
 import type { PricePoint } from "../lib/chart";
+import { isRevert } from "../lib/errors";
 import type { AppTarget } from "../lib/target";
 import {
   ERC20Permit__factory,
@@ -16,10 +17,12 @@ import {
   IPriceOracle__factory,
   PoolLens__factory,
   Pool__factory,
+  type Pool,
 } from "./contracts";
 
 export interface CollateralRow {
   address: string;
+  oracle: string;
   symbol: string;
   decimals: number;
   ltvBps: bigint;
@@ -114,6 +117,7 @@ export async function readPoolPage(provider: Provider, target: AppTarget, poolAd
       }
       return {
         address,
+        oracle: params.oracle,
         symbol,
         decimals: Number(decimals),
         ltvBps: params.ltvBps,
@@ -142,18 +146,18 @@ export interface AccountState {
   transfers: ShareTransfer[];
 }
 
-/** Every `Transfer` of pool shares from or to `account`, in log order. */
+/** Every `Transfer` of pool shares from or to `holder` (the zero address: every mint and burn), in log order. */
 async function shareTransfers(
   provider: Provider,
   poolAddress: string,
-  account: string,
+  holder: string,
   fromBlock: number,
   toBlock: number,
 ): Promise<ShareTransfer[]> {
   const pool = Pool__factory.connect(poolAddress, provider);
   const [sent, received] = await Promise.all([
-    queryEventsChunked(pool, pool.filters.Transfer(account, undefined), fromBlock, toBlock),
-    queryEventsChunked(pool, pool.filters.Transfer(undefined, account), fromBlock, toBlock),
+    queryEventsChunked(pool, pool.filters.Transfer(holder, undefined), fromBlock, toBlock),
+    queryEventsChunked(pool, pool.filters.Transfer(undefined, holder), fromBlock, toBlock),
   ]);
   // A transfer to oneself appears in both queries: keep one.
   const unique = new Map<string, ShareTransfer>();
@@ -192,7 +196,9 @@ export async function readAccount(
   let permitSupported = true;
   try {
     await Promise.all([asset.nonces(account, at), asset.eip712Domain(at)]);
-  } catch {
+  } catch (error) {
+    // A token without EIP-2612 reverts (or returns nothing); any other failure is the node's and is not hidden.
+    if (!isRevert(error)) throw error;
     permitSupported = false;
   }
   const [deposits, withdrawals, transfers] = await Promise.all([
@@ -207,7 +213,13 @@ export async function readAccount(
   return {
     account,
     blockNumber,
-    position: positionSummary(shares, value, totalSupply, flows),
+    position: positionSummary(
+      shares,
+      value,
+      totalSupply,
+      flows,
+      transfers.some((transfer) => transfer.from !== ZeroAddress && transfer.to !== ZeroAddress),
+    ),
     maxWithdraw,
     maxRedeem,
     assetBalance,
@@ -246,12 +258,15 @@ export async function readLossHistory(
     provider,
     realizations.map((realization) => realization.blockNumber),
   );
-  return lossRows(
-    realizations,
-    timestamps,
-    page.shareDecimals,
-    account === undefined ? undefined : { address: account.account, transfers: account.transfers },
+  if (account === undefined || realizations.length === 0) return lossRows(realizations, timestamps);
+  const mintsAndBurns = await shareTransfers(
+    provider,
+    page.status.address,
+    ZeroAddress,
+    target.fromBlock,
+    page.status.blockNumber,
   );
+  return lossRows(realizations, timestamps, { address: account.account, transfers: account.transfers, mintsAndBurns });
 }
 
 async function blockTimestamps(provider: Provider, blockNumbers: readonly number[]): Promise<Map<number, number>> {
@@ -263,6 +278,30 @@ async function blockTimestamps(provider: Provider, blockNumbers: readonly number
     timestamps.set(unique[i], block.timestamp);
   });
   return timestamps;
+}
+
+/**
+ * The block of each pool's first deposit, once found, with its hash: it never changes on one chain, so a refresh
+ * checks the hash (one call) instead of scanning every Deposit again; a restarted node or another chain rescans.
+ */
+const firstDepositBlocks = new Map<string, { blockNumber: number; blockHash: string }>();
+
+async function firstDepositBlock(pool: Pool, fromBlock: number, head: number): Promise<number | undefined> {
+  const address = await pool.getAddress();
+  const known = firstDepositBlocks.get(address);
+  const provider = pool.runner?.provider;
+  if (provider === null || provider === undefined) throw new Error("The pool contract has no provider to read from.");
+  if (
+    known !== undefined &&
+    known.blockNumber <= head &&
+    (await provider.getBlock(known.blockNumber))?.hash === known.blockHash
+  ) {
+    return known.blockNumber;
+  }
+  const first = (await queryEventsChunked(pool, pool.filters.Deposit(), fromBlock, head))[0];
+  if (first === undefined) return undefined;
+  firstDepositBlocks.set(address, { blockNumber: first.blockNumber, blockHash: first.blockHash });
+  return first.blockNumber;
 }
 
 /** Samples of the share price across the pool's life: the chart's data. */
@@ -283,17 +322,16 @@ export async function readSharePriceSeries(
   const head = page.status.blockNumber;
   const headBlock = await provider.getBlock(head);
   if (headBlock === null) throw new Error(`The node does not know block ${head}.`);
-  const points: PricePoint[] = [
-    { timestamp: headBlock.timestamp, sharePrice: page.status.sharePrice, writeDown: false },
-  ];
+  const points: PricePoint[] = [];
   for (const row of losses) {
     points.push({ timestamp: row.timestamp, sharePrice: row.sharePriceBefore, writeDown: false });
     points.push({ timestamp: row.timestamp, sharePrice: row.sharePriceAfter, writeDown: true });
   }
+  // Now, last: in a tie with a write-down of the same block it comes after the write-down's own points.
+  const now: PricePoint = { timestamp: headBlock.timestamp, sharePrice: page.status.sharePrice, writeDown: false };
   const pool = Pool__factory.connect(page.status.address, provider);
-  const firstDeposit = (await queryEventsChunked(pool, pool.filters.Deposit(), target.fromBlock, head))[0];
-  if (firstDeposit === undefined) return { points };
-  const start = firstDeposit.blockNumber;
+  const start = await firstDepositBlock(pool, target.fromBlock, head);
+  if (start === undefined) return { points: [...points, now] };
   const step = Math.max(1, Math.ceil((head - start) / samples));
   const sampleBlocks: number[] = [];
   for (let block = start; block < head; block += step) sampleBlocks.push(block);
@@ -308,10 +346,10 @@ export async function readSharePriceSeries(
     // A sample in a write-down's block is taken after it: the row's own before/after points already draw that block.
     const writeDownBlocks = new Set(losses.map((row) => row.blockNumber));
     points.push(...sampled.filter((_, i) => !writeDownBlocks.has(sampleBlocks[i])));
-    return { points };
+    return { points: [...points, now] };
   } catch (error) {
     return {
-      points,
+      points: [...points, now],
       limitation: `The node did not answer historical calls (${error instanceof Error ? error.message.slice(0, 80) : String(error)}); the chart shows the write-downs and the current price only.`,
     };
   }

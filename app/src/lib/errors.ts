@@ -60,6 +60,19 @@ export function decodeRevert(error: unknown): DecodedRevert | null {
   return null;
 }
 
+/**
+ * True when the node says the call reverted (as opposed to failing to answer): ethers' CALL_EXCEPTION or BAD_DATA
+ * (a call to a function the contract lacks returns nothing), revert data in any layer, or a node's "reverted".
+ */
+export function isRevert(error: unknown): boolean {
+  for (const layer of layers(error)) {
+    if (layer.code === "CALL_EXCEPTION" || layer.code === "BAD_DATA") return true;
+    if (typeof layer.data === "string" && layer.data.startsWith("0x")) return true;
+    if (typeof layer.message === "string" && /revert/i.test(layer.message)) return true;
+  }
+  return false;
+}
+
 /** True when the user turned the request down in the wallet (EIP-1193 code 4001, ethers' ACTION_REJECTED). */
 export function isUserRejection(error: unknown): boolean {
   for (const layer of layers(error)) if (layer.code === 4001 || layer.code === "ACTION_REJECTED") return true;
@@ -84,10 +97,10 @@ export function explainRevert(revert: DecodedRevert, context: ErrorContext): str
       return `You can redeem at most ${shares(a[2])} now (limited by the pool's idle cash or your shares); try ≤ ${shares(a[2])}.`;
     case "ERC4626ExceededMaxDeposit":
       return (a[2] as bigint) === 0n
-        ? "The pool takes no deposits now (it is paused); withdrawals still work."
+        ? "The pool takes no more deposits now (it is full); withdrawals still work. Try again later."
         : `The pool takes at most ${assets(a[2])} more; try ≤ ${assets(a[2])}.`;
     case "ERC4626ExceededMaxMint":
-      return `The pool can mint at most ${shares(a[2])} more.`;
+      return `The pool can mint at most ${shares(a[2])} more; ask for ≤ ${shares(a[2])}.`;
     case "Paused":
       return "The pool is paused: deposits and borrows are off for now; withdrawals still work.";
     case "SharesBelowMinimum":
@@ -106,7 +119,10 @@ export function explainRevert(revert: DecodedRevert, context: ErrorContext): str
         `the share price fell. Preview again, or raise the tolerance.`
       );
     case "AssetsAboveMaximum":
-      return `Minting would now cost ${assets(a[0])}, more than the ${assets(a[1])} your slippage tolerance allows.`;
+      return (
+        `Minting would now cost ${assets(a[0])}, more than the ${assets(a[1])} your slippage tolerance allows: ` +
+        `the share price rose. Preview again, or raise the tolerance.`
+      );
     case "ZeroShares":
       return `${assets(a[0])} is too little to mint a single share; deposit more.`;
     case "ZeroAssets":

@@ -1,10 +1,14 @@
 /**
- * The loss history an LP sees: each `BadDebtRealized` of the pool, and what it cost one account — the shares it
- * held at that moment × the drop in the share price. Shares are replayed from the pool's `Transfer` events (mints,
- * burns and transfers, in log order), so no archive node is needed and a realization in the same block as the
- * account's own deposit is placed exactly.
+ * The loss history an LP sees: each `BadDebtRealized` of the pool, and what it cost one account: the shares it held
+ * at that moment × the drop in the share price, i.e. its part of the socialized amount, shares × socialized /
+ * (total supply + virtual shares) (poolMath.lpShareOfLossDown). The event's share prices are rounded to a unit of
+ * the loan asset per whole share, too coarse to multiply by a large position, so the exact drop is used. Shares and
+ * total supply are replayed from the pool's `Transfer` events (mints, burns and transfers, in log order): no archive
+ * node is needed, and a realization in the same block as the account's own deposit is placed exactly.
  */
-import { mulDivDown } from "../../../keepers/src/model/poolMath";
+import { lpShareOfLossDown } from "../../../keepers/src/model/poolMath";
+
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 /** Where a log sits in the chain. */
 export interface LogPosition {
@@ -58,23 +62,26 @@ export function sharesBefore(transfers: readonly ShareTransfer[], account: strin
   return shares;
 }
 
-/** `shares` × (before − after) / 10**shareDecimals, rounded down: loan-asset units the drop took from them. */
-export function lossOfShares(
-  shares: bigint,
-  sharePriceBefore: bigint,
-  sharePriceAfter: bigint,
-  shareDecimals: number,
-): bigint {
-  if (sharePriceAfter >= sharePriceBefore) return 0n;
-  return mulDivDown(shares, sharePriceBefore - sharePriceAfter, 10n ** BigInt(shareDecimals));
+/** Shares in existence right before the log at `at`, from every mint (from 0) and burn (to 0) of the pool. */
+export function totalSupplyBefore(mintsAndBurns: readonly ShareTransfer[], at: LogPosition): bigint {
+  let supply = 0n;
+  for (const transfer of mintsAndBurns) {
+    if (!isBefore(transfer, at)) continue;
+    if (transfer.from === ZERO_ADDRESS) supply += transfer.value;
+    if (transfer.to === ZERO_ADDRESS) supply -= transfer.value;
+  }
+  if (supply < 0n) throw new Error(`The pool's mints and burns do not add up (${supply}): some are missing.`);
+  return supply;
 }
 
-/** One row per realization, oldest first, with the account's shares and cost when an account is given. */
+/**
+ * One row per realization, oldest first. With an account: the shares it held then and its cost, which needs the
+ * pool's mints and burns (`mintsAndBurns`) for the total supply then.
+ */
 export function lossRows(
   realizations: readonly Realization[],
   timestamps: ReadonlyMap<number, number>,
-  shareDecimals: number,
-  account?: { address: string; transfers: readonly ShareTransfer[] },
+  account?: { address: string; transfers: readonly ShareTransfer[]; mintsAndBurns: readonly ShareTransfer[] },
 ): LossRow[] {
   return [...realizations]
     .sort((a, b) => (isBefore(a, b) ? -1 : isBefore(b, a) ? 1 : 0))
@@ -83,12 +90,8 @@ export function lossRows(
       if (timestamp === undefined) throw new Error(`No timestamp for block ${realization.blockNumber}.`);
       if (account === undefined) return { ...realization, timestamp };
       const accountShares = sharesBefore(account.transfers, account.address, realization);
-      const accountCost = lossOfShares(
-        accountShares,
-        realization.sharePriceBefore,
-        realization.sharePriceAfter,
-        shareDecimals,
-      );
+      const totalSupply = totalSupplyBefore(account.mintsAndBurns, realization);
+      const accountCost = lpShareOfLossDown(accountShares, realization.socializedAssets, totalSupply);
       return { ...realization, timestamp, accountShares, accountCost };
     });
 }

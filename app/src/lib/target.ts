@@ -132,3 +132,14 @@ export async function loadTarget(request: TargetRequest, fetchFile: typeof fetch
   }
   return targetFromDeployment(data, request.url, request.poolSelector);
 }
+
+/** The host a target's addresses were fetched from when it is not the page's own, else undefined. */
+export function foreignSource(source: string, pageHref: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(source, pageHref);
+  } catch {
+    return undefined; // Not a URL: the addresses came from the page address itself.
+  }
+  return url.origin === new URL(pageHref).origin ? undefined : url.host;
+}

@@ -15,6 +15,7 @@ import {
   shortAddress,
 } from "../../../scripts/lib/format";
 import type { AccountState, PoolPage, PoolSummary, SharePriceSeries } from "../chain/reads";
+import { HEALTH_BANDS, type HealthBand } from "../../../scripts/lib/poolStatus";
 import type { DepositMethod, TxPhase } from "../chain/actions";
 import { chartGeometry } from "../lib/chart";
 import { lossTotals, type LossRow } from "../lib/losses";
@@ -41,7 +42,11 @@ export interface TxState {
 }
 
 export interface ViewState {
+  /** The page's query string (`location.search`), kept when a pool link changes `?pool=`. */
+  query: string;
   target?: AppTarget;
+  /** The host the addresses come from when it is not this page's: the page warns before any deposit. */
+  foreignSource?: string;
   /** A problem that stops the app (bad URL, missing deployments file). */
   fatal?: string;
   walletPresent: boolean;
@@ -57,6 +62,8 @@ export interface ViewState {
   form: FormState;
   /** Submissions so far: the next one is numbered submissions + 1. */
   submissions: number;
+  /** A submission is under way (from the click to its outcome): the button stays disabled, so no double submit. */
+  submitting: boolean;
   tx?: TxState;
 }
 
@@ -71,14 +78,17 @@ export interface ViewHandlers {
   submit(): void;
 }
 
-const busy = (tx?: TxState): boolean => tx !== undefined && (tx.phase === "wallet" || tx.phase === "pending");
-
 function header(state: ViewState, on: ViewHandlers): TemplateResult {
   const wallet = state.wallet;
   return html`<header>
     <h1>Mutual Pools <span class="muted">LP app</span></h1>
     <div class="wallet" data-testid="wallet">
-      ${state.target ? html`<span>Pool network: <b>${chainLabel(state.target.chainId)}</b></span>` : nothing}
+      ${
+        state.target
+          ? html`<span>Pool network: <b>${chainLabel(state.target.chainId)}</b></span>
+              <span data-testid="source">Addresses: ${state.target.source}</span>`
+          : nothing
+      }
       ${
         !state.walletPresent
           ? html`<span class="warn">No wallet found: install MetaMask (or any EIP-1193 wallet) and reload.</span>`
@@ -117,7 +127,7 @@ function poolList(state: ViewState): TemplateResult | typeof nothing {
             html`<tr class=${pool.address === state.page?.status.address ? "selected" : ""}>
               <td>
                 <a
-                  href=${`?${new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(location.search)), pool: pool.address })}`}
+                  href=${`?${new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(state.query)), pool: pool.address })}`}
                   >${pool.name}</a
                 >
               </td>
@@ -141,11 +151,19 @@ function figure(label: string, value: string, testId: string, hint?: string): Te
   </div>`;
 }
 
+/** The health bands the page lists borrower by borrower: every band up to "at risk". */
+const AT_RISK_BANDS: readonly HealthBand[] = HEALTH_BANDS.slice(0, HEALTH_BANDS.indexOf("at risk (<1.10)") + 1);
+
+/** A supply cap; the uint128 maximum means none. */
+function formatCap(cap: bigint, decimals: number, symbol: string): string {
+  return cap === 2n ** 128n - 1n ? "no cap" : `${formatAmount(cap, decimals, 4)} ${symbol}`;
+}
+
 function poolPage(page: PoolPage): TemplateResult {
   const s = page.status;
   const amount = (value: bigint): string => `${formatAmount(value, s.loanDecimals)} ${s.loanSymbol}`;
   const atRisk = s.accounts
-    .filter((account) => ["unpriced", "insolvent", "liquidatable", "at risk (<1.10)"].includes(account.band))
+    .filter((account) => AT_RISK_BANDS.includes(account.band))
     .sort((a, b) => (a.healthFactor < b.healthFactor ? -1 : a.healthFactor > b.healthFactor ? 1 : 0));
   return html`<section data-testid="pool-page" data-pool=${s.address} data-block=${s.blockNumber}>
     <h2>${s.name} <span class="muted">${shortAddress(s.address)} · block ${s.blockNumber}</span></h2>
@@ -171,6 +189,8 @@ function poolPage(page: PoolPage): TemplateResult {
           <th>Liquidation threshold</th>
           <th>Liquidation bonus</th>
           <th>Supplied</th>
+          <th>Supply cap</th>
+          <th>Oracle</th>
           <th>Status</th>
         </tr>
       </thead>
@@ -186,6 +206,8 @@ function poolPage(page: PoolPage): TemplateResult {
               <td>${formatBps(c.liquidationThresholdBps)}</td>
               <td>${formatBps(c.liquidationBonusBps)}</td>
               <td>${formatAmount(c.totalSupplied, c.decimals, 4)} ${c.symbol}</td>
+              <td>${formatCap(c.supplyCap, c.decimals, c.symbol)}</td>
+              <td title=${c.oracle}>${shortAddress(c.oracle)}</td>
               <td>${c.enabled ? "enabled" : "disabled (no new collateral)"}</td>
             </tr>`,
         )}
@@ -238,7 +260,16 @@ function position(page: PoolPage, account: AccountState): TemplateResult {
       ${figure("Shares", `${formatAmount(p.shares, page.shareDecimals, 6)} ${page.shareSymbol}`, "position-shares")}
       ${figure("Value now", amount(p.value), "position-value", "what your shares redeem for")}
       ${figure("Deposited (net)", amount(p.netDeposited), "position-deposited", "deposits less withdrawals")}
-      ${figure(p.gain < 0n ? "Loss" : "Earned", amount(p.gain < 0n ? -p.gain : p.gain), "position-gain", "value now − deposited")}
+      ${
+        p.gain === null
+          ? figure("Earned", "—", "position-gain", "shares moved by transfer: deposits alone do not tell the gain")
+          : figure(
+              p.gain < 0n ? "Loss" : "Earned",
+              amount(p.gain < 0n ? -p.gain : p.gain),
+              "position-gain",
+              "value now − deposited",
+            )
+      }
       ${figure("Share of pool", formatPercentE18(p.poolShareE18), "position-pool-share")}
       ${figure("Wallet", amount(account.assetBalance), "wallet-balance", `can withdraw now: ${amount(account.maxWithdraw)}`)}
     </div>
@@ -313,7 +344,7 @@ function form(state: ViewState, page: PoolPage, account: AccountState | undefine
     <p class="preview" data-testid="preview">
       ${f.previewError ? html`<span class="warn">${f.previewError}</span>` : (f.preview ?? " ")}
     </p>
-    <button data-testid="submit" ?disabled=${blocked || busy(state.tx)} @click=${on.submit}>
+    <button data-testid="submit" ?disabled=${blocked || state.submitting} @click=${on.submit}>
       ${f.action === "deposit" ? "Deposit" : f.action === "withdraw" ? "Withdraw" : "Redeem"}
     </button>
     ${
@@ -464,6 +495,14 @@ export function view(state: ViewState, on: ViewHandlers): TemplateResult {
           : nothing
       }
       ${state.loadError ? html`<p class="error" data-testid="load-error">${state.loadError}</p>` : nothing}
+      ${
+        state.foreignSource
+          ? html`<p class="warn" data-testid="foreign-source">
+              The pool addresses come from ${state.foreignSource}, not from this site. Deposit only if you trust that
+              source: a permit or approval lets the pool address it names take your tokens.
+            </p>`
+          : nothing
+      }
       ${
         state.walletPresent && !state.wallet?.account && !state.chainMessage
           ? html`<p class="muted">Connect your wallet to see your position and to deposit.</p>`

@@ -57,6 +57,14 @@ export const lpAssetsDown = (shares: bigint, totalAssets: bigint, totalSupply: b
 export const lpAssetsUp = (shares: bigint, totalAssets: bigint, totalSupply: bigint): bigint =>
   mulDivUp(shares, totalAssets + 1n, totalSupply + LP_VIRTUAL_SHARES);
 
+/**
+ * What a write-down of `socializedAssets` took from `shares` when `totalSupply` shares were out: their part of it,
+ * shares × socialized / (totalSupply + virtual shares), i.e. the shares × the exact (unrounded) share-price drop,
+ * rounded down. A realization burns no shares, so only totalAssets moves.
+ */
+export const lpShareOfLossDown = (shares: bigint, socializedAssets: bigint, totalSupply: bigint): bigint =>
+  mulDivDown(shares, socializedAssets, totalSupply + LP_VIRTUAL_SHARES);
+
 /** Loan assets per 10**shareDecimals LP shares, rounded down (Pool.sharePrice). */
 export const sharePrice = (totalAssets: bigint, totalSupply: bigint, shareDecimals: bigint): bigint =>
   lpAssetsDown(10n ** shareDecimals, totalAssets, totalSupply);
