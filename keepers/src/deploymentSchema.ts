@@ -38,3 +38,14 @@ export function parseDeployment(data: unknown, source: string): Deployment {
   }
   return parsed.data;
 }
+
+/** The deployment's pool whose address, name or symbol is `selector` (case-insensitive), if any. */
+export function findPool(deployment: Deployment, selector: string): Deployment["pools"][number] | undefined {
+  const wanted = selector.toLowerCase();
+  return deployment.pools.find(
+    (pool) =>
+      pool.address.toLowerCase() === wanted ||
+      pool.name.toLowerCase() === wanted ||
+      (typeof pool.symbol === "string" && pool.symbol.toLowerCase() === wanted),
+  );
+}

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseDeployment, type Deployment } from "./deploymentSchema";
 
-export { deploymentSchema, parseDeployment, type Deployment } from "./deploymentSchema";
+export { deploymentSchema, findPool, parseDeployment, type Deployment } from "./deploymentSchema";
 
 /** Path of a network's deployments file under `rootDir` (the repository root by default). */
 export function deploymentPath(network: string, rootDir = process.cwd()): string {

@@ -7,7 +7,7 @@
  */
 import { Command, Option } from "commander";
 import { JsonRpcProvider, Network, Wallet, type Signer } from "ethers";
-import { deploymentPath, readDeployment, type Deployment } from "../../keepers/src/deployments";
+import { deploymentPath, findPool, readDeployment, type Deployment } from "../../keepers/src/deployments";
 import { Pool__factory } from "../../typechain-types";
 
 export const LOCAL_CHAIN_ID = 31_337;
@@ -147,13 +147,7 @@ export function requireLocalChain(chainId: number, what: string): void {
 export function selectPool(deployment: Deployment, selector?: string): Deployment["pools"][number] {
   if (deployment.pools.length === 0) throw new UsageError(`deployments/${deployment.network}.json lists no pool.`);
   if (selector === undefined) return deployment.pools[0];
-  const wanted = selector.toLowerCase();
-  const match = deployment.pools.find(
-    (pool) =>
-      pool.address.toLowerCase() === wanted ||
-      pool.name.toLowerCase() === wanted ||
-      (typeof pool.symbol === "string" && pool.symbol.toLowerCase() === wanted),
-  );
+  const match = findPool(deployment, selector);
   if (match === undefined) {
     throw new UsageError(`No pool "${selector}" in deployments/${deployment.network}.json; it has: ${deployment.pools.map((pool) => pool.name).join(", ")}.`);
   }

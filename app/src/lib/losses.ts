@@ -7,6 +7,7 @@
  * node is needed, and a realization in the same block as the account's own deposit is placed exactly.
  */
 import { lpShareOfLossDown } from "../../../keepers/src/model/poolMath";
+import type { RealizationEvent } from "../../../keepers/src/verification";
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
@@ -23,16 +24,9 @@ export interface ShareTransfer extends LogPosition {
   value: bigint;
 }
 
-/** A `BadDebtRealized` event with where it sits. */
-export interface Realization extends LogPosition {
+/** A `BadDebtRealized` event (the keeper's verifier's type of its arguments) with where it sits. */
+export interface Realization extends RealizationEvent, LogPosition {
   transactionHash: string;
-  borrower: string;
-  badDebtAssets: bigint;
-  coveredByReserve: bigint;
-  socializedAssets: bigint;
-  /** Loan-asset units per 10**shareDecimals shares, before and after. */
-  sharePriceBefore: bigint;
-  sharePriceAfter: bigint;
 }
 
 export interface LossRow extends Realization {

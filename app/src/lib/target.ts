@@ -7,7 +7,7 @@
  * `pool` (an address, or a pool's name or symbol in the file) picks the pool; without it the app lists them all.
  */
 import { getAddress, isAddress } from "ethers";
-import { parseDeployment } from "../../../keepers/src/deploymentSchema";
+import { findPool, parseDeployment } from "../../../keepers/src/deploymentSchema";
 import { InputError } from "./amounts";
 
 export interface PoolEntry {
@@ -83,13 +83,7 @@ export function targetFromDeployment(data: unknown, url: string, poolSelector?: 
   const pools = deployment.pools.map((pool) => ({ name: pool.name, address: getAddress(pool.address) }));
   let selectedPool: string | undefined;
   if (poolSelector !== undefined) {
-    const wanted = poolSelector.toLowerCase();
-    const match = deployment.pools.find(
-      (pool) =>
-        pool.address.toLowerCase() === wanted ||
-        pool.name.toLowerCase() === wanted ||
-        (typeof pool.symbol === "string" && pool.symbol.toLowerCase() === wanted),
-    );
+    const match = findPool(deployment, poolSelector);
     if (match === undefined) {
       throw new InputError(
         `${url} has no pool "${poolSelector}"; it has ${pools.map((entry) => entry.name).join(", ") || "none"}.`,
