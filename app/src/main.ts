@@ -12,7 +12,7 @@ import { InputError, parseAmountInput } from "./lib/amounts";
 import { wrongChainMessage } from "./lib/chains";
 import { explainError } from "./lib/errors";
 import { DEFAULT_TOLERANCE_PERCENT, lowerBound, parseTolerancePercent, upperBound } from "./lib/slippage";
-import { foreignSource, loadTarget, targetRequestFromQuery } from "./lib/target";
+import { loadTarget, targetRequestFromQuery, untrustedSource } from "./lib/target";
 import { view, type FormState, type ViewHandlers, type ViewState } from "./ui/view";
 import { connectWallet, injectedWallet, readWallet, switchChain, type Eip1193Provider } from "./wallet";
 import "./styles.css";
@@ -48,7 +48,15 @@ function message(error: unknown): string {
 }
 
 /** Follows the wallet's account and chain; a new chain gets a new provider (ethers pins one per network). */
-async function syncWallet(): Promise<void> {
+/** The latest wallet read: a caller overtaken by a newer one awaits it, so it acts on the newest answer. */
+let latestSync: Promise<void> = Promise.resolve();
+
+function syncWallet(): Promise<void> {
+  latestSync = readAndApplyWallet();
+  return latestSync;
+}
+
+async function readAndApplyWallet(): Promise<void> {
   if (wallet === undefined || state.target === undefined) return;
   const sync = ++walletSyncs;
   const { accounts, chainId } = await readWallet(wallet);
@@ -183,6 +191,7 @@ async function submit(): Promise<void> {
   try {
     // Check the chain and account again right before signing: the wallet may have switched since the last render.
     await syncWallet();
+    await latestSync;
     if (state.chainMessage !== null) throw new InputError(state.chainMessage);
     const account = state.wallet?.account;
     if (account === undefined || provider === undefined) throw new InputError("Connect your wallet first.");
@@ -262,14 +271,18 @@ async function start(): Promise<void> {
   update({});
   try {
     const target = await loadTarget(targetRequestFromQuery(location.search));
-    update({ target, foreignSource: foreignSource(target.source, location.href) });
+    update({ target, foreignSource: untrustedSource(target, location.href) });
   } catch (error) {
     update({ fatal: message(error) });
     return;
   }
   if (wallet === undefined) return;
-  wallet.on?.("accountsChanged", () => void syncWallet().then(() => refresh()));
-  wallet.on?.("chainChanged", () => void syncWallet().then(() => refresh()));
+  const follow = (): void =>
+    void syncWallet()
+      .then(() => refresh())
+      .catch((error: unknown) => update({ loadError: `The wallet did not answer: ${message(error)}` }));
+  wallet.on?.("accountsChanged", follow);
+  wallet.on?.("chainChanged", follow);
   try {
     await syncWallet();
   } catch (error) {

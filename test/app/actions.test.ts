@@ -94,7 +94,7 @@ describe("app: LP transactions (app/src/chain/actions.ts)", function () {
     expect(again.map((update) => update.phase)).to.deep.equal(["wallet", "pending"]);
   });
 
-  it("refuses a permit for a loan asset without EIP-2612, before asking the wallet for anything", async function () {
+  it("refuses a permit for a loan asset without an EIP-712 domain, before asking the wallet for anything", async function () {
     const fx = await loadFixture(actionsFixture);
     const [lp0] = fx.lps;
     const plain = await ethers.deployContract("PausableERC20", ["Plain Dollar", "PLAIN"]);
@@ -115,7 +115,7 @@ describe("app: LP transactions (app/src/chain/actions.ts)", function () {
     expect(caught).to.be.instanceOf(InputError);
     expect(
       explainError(caught, { action: "deposit", assetSymbol: "PLAIN", assetDecimals: 6, shareDecimals: 12 }),
-    ).to.equal('PLAIN does not support EIP-2612 permits; choose "Approve, then deposit".');
+    ).to.equal('PLAIN exposes no EIP-712 domain (EIP-5267) to sign a permit for; choose "Approve, then deposit".');
     expect(updates).to.deep.equal([]);
   });
 

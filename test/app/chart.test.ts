@@ -2,8 +2,10 @@ import { expect } from "chai";
 import { chartGeometry, type PricePoint } from "../../app/src/lib/chart";
 
 const BOX = { width: 120, height: 60, padding: 10 };
-const point = (timestamp: number, sharePrice: bigint, writeDown = false): PricePoint => ({
+/** A point of block `blockNumber` (by default its timestamp: one block per second). */
+const point = (timestamp: number, sharePrice: bigint, writeDown = false, blockNumber = timestamp): PricePoint => ({
   timestamp,
+  blockNumber,
   sharePrice,
   writeDown,
 });
@@ -45,5 +47,17 @@ describe("app: share-price chart geometry (app/src/lib/chart.ts)", function () {
     const base = 10n ** 30n;
     const geometry = chartGeometry([point(0, base + 3n), point(1, base + 2n), point(2, base)], BOX);
     expect(geometry.path).to.equal("M10,10 H60 V23.3 H110 V50");
+  });
+
+  it("orders points of one timestamp by block: a sample from before a write-down's block is drawn before it", function () {
+    // Blocks 5 and 6 share time 50; the write-down is in block 6, the sample (still 1,000) in block 5.
+    const points = [
+      point(50, 1_000n, false, 6),
+      point(50, 800n, true, 6),
+      point(50, 1_000n, false, 5),
+      point(0, 1_000n),
+    ];
+    const geometry = chartGeometry([...points, point(100, 800n)], BOX);
+    expect(geometry.path).to.equal("M10,10 H60 V10 H60 V10 H60 V50 H110 V50");
   });
 });

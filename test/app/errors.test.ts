@@ -10,6 +10,7 @@ import {
   decodeRevert,
   explainError,
   explainRevert,
+  isRevert,
   isUserRejection,
   type ErrorContext,
 } from "../../app/src/lib/errors";
@@ -189,5 +190,30 @@ describe("app: custom errors in sentences (app/src/lib/errors.ts)", function () 
     expect(explainError({ revert: { name: "NoDebt", args: [ethers.ZeroAddress] } }, CONTEXT)).to.equal(
       `The pool refused: NoDebt(${ethers.ZeroAddress}).`,
     );
+  });
+
+  it("tells a revert from a node that failed to answer (ethers calls both CALL_EXCEPTION)", async function () {
+    // A node's own failure, as ethers 6 wraps any JSON-RPC error of an eth_call.
+    const nodeDown = {
+      code: "CALL_EXCEPTION",
+      data: null,
+      shortMessage: "missing revert data",
+      message: 'missing revert data (action="call", data=null, reason=null, revert=null, code=CALL_EXCEPTION)',
+      info: { error: { code: -32000, message: "header not found" } },
+    };
+    expect(isRevert(nodeDown)).to.equal(false);
+    expect(isRevert(new Error("socket hang up"))).to.equal(false);
+    // Reverts: revert data, an empty result that cannot be decoded, code 3, a node's revert wording.
+    const iface = Pool__factory.createInterface();
+    expect(isRevert({ code: "CALL_EXCEPTION", data: iface.encodeErrorResult("Paused", []) })).to.equal(true);
+    expect(isRevert({ code: "BAD_DATA", value: "0x" })).to.equal(true);
+    expect(isRevert({ info: { error: { code: 3, message: "execution reverted" } } })).to.equal(true);
+    expect(isRevert({ ...nodeDown, info: { error: { code: -32000, message: "execution reverted" } } })).to.equal(true);
+    // A real one: a call to a function the token lacks, on the in-process network.
+    const { loanToken } = await loadFixture(lentOutFixture);
+    const plain = await ethers.deployContract("PausableERC20", ["Plain Dollar", "PLAIN"]);
+    const asPermit = (await ethers.getContractAt("MockERC20", await plain.getAddress())).connect(ethers.provider);
+    expect(isRevert(await thrown(() => asPermit.eip712Domain()))).to.equal(true);
+    expect((await loanToken.eip712Domain()).name).to.be.a("string").and.not.equal("");
   });
 });

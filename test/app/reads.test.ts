@@ -28,7 +28,8 @@ async function writeDownFixture() {
   await supplyAndBorrow(fx, borrower, units(1, 18), units(1_400, 6));
   // Twenty blocks of interest, mined one by one (hardhat_mine's batch of blocks answers no historical call).
   for (let i = 0; i < 20; i += 1) await ethers.provider.send("evm_mine", []);
-  // lp0 sends a fifth of its shares to someone else before the loss.
+  // lp1 takes 1,000 back (a burn), and lp0 sends a fifth of its shares to someone else, before the loss.
+  await fx.pool.connect(lp1).withdraw(units(1_000, 6), lp1.address, lp1.address);
   await fx.pool.connect(lp0).transfer(fx.others[0].address, (await fx.pool.balanceOf(lp0.address)) / 5n);
   await fx.collaterals[0].oracle.setPrice(priceE36(1_000, 6, 18));
   const collateral = await fx.collaterals[0].token.getAddress();
@@ -37,6 +38,7 @@ async function writeDownFixture() {
     .liquidate(borrower.address, collateral, ethers.MaxUint256, 0n, fx.liquidator.address);
   const target: AppTarget = {
     source: "test",
+    origin: "file",
     network: "hardhat",
     chainId: 31_337,
     lens: await fx.lens.getAddress(),
@@ -101,7 +103,8 @@ describe("app: chain reads of the pool page (app/src/chain/reads.ts)", function 
     // lp0 sent shares away: its deposits no longer tell its gain, and the page says so rather than show a loss.
     expect(account.position.gain).to.equal(null);
     const lp1 = await readAccount(ethers.provider, target, page, lps[1].address);
-    expect(lp1.position.gain).to.equal(lp1.position.value - units(5_000, 6));
+    expect(lp1.position.netDeposited).to.equal(units(4_000, 6));
+    expect(lp1.position.gain).to.equal(lp1.position.value - units(4_000, 6));
     expect(lp1.position.gain).to.be.lessThan(0n);
     expect(lp1.position.poolShareE18).to.equal((lp1.position.shares * 10n ** 18n) / (await pool.totalSupply()));
     expect(account.maxWithdraw).to.equal(await pool.maxWithdraw(lp0.address));
@@ -153,5 +156,30 @@ describe("app: chain reads of the pool page (app/src/chain/reads.ts)", function 
       event.args.sharePriceAfter,
       page.status.sharePrice,
     ]);
+  });
+
+  it("looks the first deposit up again when the chain under the same pool address changed (a restarted node)", async function () {
+    // The same deploy twice from one chain state, the second time five blocks later: same addresses (same
+    // nonces), every block after the first moved. The chain is put back as it was afterwards.
+    const base = (await ethers.provider.send("evm_snapshot", [])) as string;
+    try {
+      const first = await writeDownFixture();
+      const firstPage = await readPoolPage(ethers.provider, first.target, await first.pool.getAddress());
+      expect((await readSharePriceSeries(ethers.provider, first.target, firstPage, [])).limitation).to.equal(undefined);
+      const poolAddress = await first.pool.getAddress();
+      await ethers.provider.send("evm_revert", [base]);
+      for (let i = 0; i < 5; i += 1) await ethers.provider.send("evm_mine", []);
+      const shifted = await writeDownFixture();
+      expect(await shifted.pool.getAddress()).to.equal(poolAddress);
+      const page = await readPoolPage(ethers.provider, shifted.target, poolAddress);
+      const series = await readSharePriceSeries(ethers.provider, shifted.target, page, []);
+      // A stale first-deposit block would sample the pool before its first deposit, or before it existed.
+      expect(series.limitation, series.limitation).to.equal(undefined);
+      const [firstDeposit] = await shifted.pool.queryFilter(shifted.pool.filters.Deposit());
+      const firstTimestamp = (await ethers.provider.getBlock(firstDeposit.blockNumber))?.timestamp ?? 0;
+      expect(Math.min(...series.points.map((point) => point.timestamp))).to.equal(firstTimestamp);
+    } finally {
+      await ethers.provider.send("evm_revert", [base]).catch(() => undefined);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { InputError } from "../../app/src/lib/amounts";
-import { foreignSource, loadTarget, targetFromDeployment, targetRequestFromQuery } from "../../app/src/lib/target";
+import { loadTarget, targetFromDeployment, targetRequestFromQuery, untrustedSource } from "../../app/src/lib/target";
 
 const POOL = "0x615Ea475081e47bC88C06B441937306aFf6e2272";
 const LENS = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0";
@@ -56,6 +56,7 @@ describe("app: which pools to show, from the URL (app/src/lib/target.ts)", funct
       kind: "addresses",
       target: {
         source: "the page address (?chainId, ?lens, ?pool)",
+        origin: "link",
         network: "chain 31337",
         chainId: 31_337,
         lens: LENS,
@@ -77,6 +78,7 @@ describe("app: which pools to show, from the URL (app/src/lib/target.ts)", funct
     const target = targetFromDeployment(DEPLOYMENT, "deployments/localhost.json");
     expect(target).to.deep.equal({
       source: "deployments/localhost.json",
+      origin: "file",
       network: "localhost",
       chainId: 31_337,
       lens: LENS,
@@ -119,12 +121,18 @@ describe("app: which pools to show, from the URL (app/src/lib/target.ts)", funct
     expect((await loadTarget(request, fakeFetch(200, JSON.stringify(DEPLOYMENT)))).lens).to.equal(LENS);
   });
 
-  it("names the host of addresses that come from another site, so the page can warn before a deposit", function () {
+  it("names who chose the addresses when it is not this site, so the page can warn before a deposit", function () {
     const page = "http://localhost:5173/?deployments=x";
-    expect(foreignSource("deployments/localhost.json", page)).to.equal(undefined);
-    expect(foreignSource("http://localhost:5173/d/sepolia.json", page)).to.equal(undefined);
-    expect(foreignSource("https://pools.example.org/d.json", page)).to.equal("pools.example.org");
-    expect(foreignSource("http://localhost:9999/d.json", page)).to.equal("localhost:9999");
-    expect(foreignSource("the page address (?chainId, ?lens, ?pool)", page)).to.equal(undefined);
+    const file = (source: string) => untrustedSource({ source, origin: "file" }, page);
+    expect(file("deployments/localhost.json")).to.equal(undefined);
+    expect(file("http://localhost:5173/d/sepolia.json")).to.equal(undefined);
+    expect(file("https://pools.example.org/d.json")).to.equal("pools.example.org");
+    expect(file("http://localhost:9999/d.json")).to.equal("localhost:9999");
+    expect(file("data:application/json,{}")).to.equal("a data: URL");
+    // Addresses written into the link itself are what a phishing link looks like: always warned about.
+    const link = targetRequestFromQuery(`?chainId=31337&lens=${LENS}&pool=${POOL}`);
+    expect(link.kind === "addresses" && untrustedSource(link.target, page)).to.equal(
+      "the link you opened (its ?lens and ?pool)",
+    );
   });
 });

@@ -190,6 +190,9 @@ describe("LP app in a real browser: deposit through the page, crash, keeper, los
       .to.include("mWETH")
       .and.include("mWBTC");
     expect(await page.getByTestId("position").count()).to.equal(0);
+    // This site's own deployments file: named in the header, and no warning about who chose the addresses.
+    expect(await page.getByTestId("source").textContent()).to.equal("Addresses: deployments/localhost.json");
+    expect(await page.getByTestId("foreign-source").count()).to.equal(0);
 
     await page.getByTestId("connect").click();
     await page.getByTestId("position").waitFor();

@@ -90,7 +90,9 @@ export async function deposit(context: ActionContext, assets: bigint, method: De
       domain = permitDomain(await token.eip712Domain());
     } catch (error) {
       if (!isRevert(error)) throw error;
-      throw new InputError(`${context.assetSymbol} does not support EIP-2612 permits; choose "Approve, then deposit".`);
+      throw new InputError(
+        `${context.assetSymbol} exposes no EIP-712 domain (EIP-5267) to sign a permit for; choose "Approve, then deposit".`,
+      );
     }
     context.onUpdate({
       phase: "wallet",

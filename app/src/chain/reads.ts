@@ -324,11 +324,17 @@ export async function readSharePriceSeries(
   if (headBlock === null) throw new Error(`The node does not know block ${head}.`);
   const points: PricePoint[] = [];
   for (const row of losses) {
-    points.push({ timestamp: row.timestamp, sharePrice: row.sharePriceBefore, writeDown: false });
-    points.push({ timestamp: row.timestamp, sharePrice: row.sharePriceAfter, writeDown: true });
+    const at = { timestamp: row.timestamp, blockNumber: row.blockNumber };
+    points.push({ ...at, sharePrice: row.sharePriceBefore, writeDown: false });
+    points.push({ ...at, sharePrice: row.sharePriceAfter, writeDown: true });
   }
   // Now, last: in a tie with a write-down of the same block it comes after the write-down's own points.
-  const now: PricePoint = { timestamp: headBlock.timestamp, sharePrice: page.status.sharePrice, writeDown: false };
+  const now: PricePoint = {
+    blockNumber: head,
+    timestamp: headBlock.timestamp,
+    sharePrice: page.status.sharePrice,
+    writeDown: false,
+  };
   const pool = Pool__factory.connect(page.status.address, provider);
   const start = await firstDepositBlock(pool, target.fromBlock, head);
   if (start === undefined) return { points: [...points, now] };
@@ -340,7 +346,7 @@ export async function readSharePriceSeries(
       sampleBlocks.map(async (blockTag) => {
         const [block, sharePrice] = await Promise.all([provider.getBlock(blockTag), pool.sharePrice({ blockTag })]);
         if (block === null) throw new Error(`The node does not know block ${blockTag}.`);
-        return { timestamp: block.timestamp, sharePrice, writeDown: false };
+        return { timestamp: block.timestamp, blockNumber: blockTag, sharePrice, writeDown: false };
       }),
     );
     // A sample in a write-down's block is taken after it: the row's own before/after points already draw that block.

@@ -6,6 +6,8 @@
 export interface PricePoint {
   /** Unix seconds. */
   timestamp: number;
+  /** Its block: orders points of equal time (some chains give several blocks one timestamp). */
+  blockNumber: number;
   /** Loan-asset units per 10**shareDecimals shares. */
   sharePrice: bigint;
   /** A write-down: the point right after a BadDebtRealized. */
@@ -31,9 +33,12 @@ export interface ChartGeometry {
 
 const round = (value: number): number => Math.round(value * 10) / 10;
 
-/** Scales `points` (any order) into `box`; a flat series sits mid-height, a single point spans the width. */
+/**
+ * Scales `points` (any order) into `box`, ordered by time, then block, then as given (a write-down's before point
+ * is given before its after point); a flat series sits mid-height, a single point spans the width.
+ */
 export function chartGeometry(points: readonly PricePoint[], box: ChartBox): ChartGeometry {
-  const sorted = [...points].sort((a, b) => a.timestamp - b.timestamp);
+  const sorted = [...points].sort((a, b) => a.timestamp - b.timestamp || a.blockNumber - b.blockNumber);
   if (sorted.length === 0) {
     return { path: "", writeDowns: [], minPrice: 0n, maxPrice: 0n, firstTimestamp: 0, lastTimestamp: 0 };
   }

@@ -60,15 +60,21 @@ export function decodeRevert(error: unknown): DecodedRevert | null {
   return null;
 }
 
+/** How nodes word a revert: geth "execution reverted", Hardhat "Transaction reverted: …", "function selector …". */
+const NODE_REVERT_MESSAGE = /execution reverted|transaction reverted|function selector was not recognized/i;
+
 /**
- * True when the node says the call reverted (as opposed to failing to answer): ethers' CALL_EXCEPTION or BAD_DATA
- * (a call to a function the contract lacks returns nothing), revert data in any layer, or a node's "reverted".
+ * True when the node says the call reverted, as opposed to failing to answer. ethers turns every JSON-RPC error of
+ * an `eth_call` into CALL_EXCEPTION, a node's "header not found" too, so that code alone proves nothing: a revert is
+ * non-empty revert data, an empty result that cannot be decoded (BAD_DATA: the function does not exist), JSON-RPC
+ * error code 3, or a node error worded as a revert (not ethers' own message, which prints "revert=null").
  */
 export function isRevert(error: unknown): boolean {
   for (const layer of layers(error)) {
-    if (layer.code === "CALL_EXCEPTION" || layer.code === "BAD_DATA") return true;
-    if (typeof layer.data === "string" && layer.data.startsWith("0x")) return true;
-    if (typeof layer.message === "string" && /revert/i.test(layer.message)) return true;
+    if (layer.code === "BAD_DATA" || layer.code === 3) return true;
+    if (typeof layer.data === "string" && /^0x[0-9a-fA-F]{8,}$/.test(layer.data)) return true;
+    const fromEthers = typeof layer.shortMessage === "string";
+    if (!fromEthers && typeof layer.message === "string" && NODE_REVERT_MESSAGE.test(layer.message)) return true;
   }
   return false;
 }

@@ -19,6 +19,8 @@ export interface PoolEntry {
 export interface AppTarget {
   /** Where the addresses came from, for messages. */
   source: string;
+  /** A deployments file, or addresses written in the link itself. */
+  origin: "file" | "link";
   network: string;
   chainId: number;
   lens: string;
@@ -60,6 +62,7 @@ export function targetRequestFromQuery(search: string): TargetRequest {
       kind: "addresses",
       target: {
         source: "the page address (?chainId, ?lens, ?pool)",
+        origin: "link",
         network: `chain ${requireInteger(params, "chainId")}`,
         chainId: requireInteger(params, "chainId"),
         lens: requireAddress(params, "lens"),
@@ -93,6 +96,7 @@ export function targetFromDeployment(data: unknown, url: string, poolSelector?: 
   }
   return {
     source: url,
+    origin: "file",
     network: deployment.network,
     chainId: deployment.chainId,
     lens: getAddress(deployment.contracts.PoolLens),
@@ -127,13 +131,14 @@ export async function loadTarget(request: TargetRequest, fetchFile: typeof fetch
   return targetFromDeployment(data, request.url, request.poolSelector);
 }
 
-/** The host a target's addresses were fetched from when it is not the page's own, else undefined. */
-export function foreignSource(source: string, pageHref: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(source, pageHref);
-  } catch {
-    return undefined; // Not a URL: the addresses came from the page address itself.
-  }
+/**
+ * Who chose the addresses when it is not this site: the link itself (?lens, ?pool), another site's deployments
+ * file (its host), or a data: URL. Undefined for this site's own deployments file. The page warns before a deposit,
+ * since a permit or approval lets the pool address named there take the user's tokens.
+ */
+export function untrustedSource(target: Pick<AppTarget, "source" | "origin">, pageHref: string): string | undefined {
+  if (target.origin === "link") return "the link you opened (its ?lens and ?pool)";
+  const url = new URL(target.source, pageHref);
+  if (url.origin === "null") return `a ${url.protocol} URL`;
   return url.origin === new URL(pageHref).origin ? undefined : url.host;
 }

@@ -45,7 +45,7 @@ export interface ViewState {
   /** The page's query string (`location.search`), kept when a pool link changes `?pool=`. */
   query: string;
   target?: AppTarget;
-  /** The host the addresses come from when it is not this page's: the page warns before any deposit. */
+  /** Who chose the addresses when it is not this site (lib/target.ts untrustedSource): the page warns. */
   foreignSource?: string;
   /** A problem that stops the app (bad URL, missing deployments file). */
   fatal?: string;
@@ -498,8 +498,8 @@ export function view(state: ViewState, on: ViewHandlers): TemplateResult {
       ${
         state.foreignSource
           ? html`<p class="warn" data-testid="foreign-source">
-              The pool addresses come from ${state.foreignSource}, not from this site. Deposit only if you trust that
-              source: a permit or approval lets the pool address it names take your tokens.
+              The pool addresses come from ${state.foreignSource}, not from this site's deployments file. Deposit only
+              if you trust that source: a permit or approval lets the pool address it names take your tokens.
             </p>`
           : nothing
       }
