@@ -369,6 +369,17 @@ describe("LP app in a real browser: deposit through the page, crash, keeper, los
     await page.getByTestId("position").waitFor();
     expect(await page.getByTestId("wrong-chain").count()).to.equal(0);
 
+    // The user switches to another account (seed-local's LP #1): the page shows that account's position, then back.
+    const otherLp = ((await rpc.send("eth_accounts", [])) as string[])[1];
+    wallet.setAccount(otherLp);
+    await emitWalletEvent(page, "accountsChanged", [otherLp]);
+    await page.locator(`[data-testid="account"][data-address="${otherLp}"]`).waitFor();
+    await page.locator(`[data-testid="position"][data-shares="${await pool.balanceOf(otherLp)}"]`).waitFor();
+    expect(await figureText("position-deposited", ".value")).to.equal("100,000 mUSDC");
+    wallet.setAccount(lp);
+    await emitWalletEvent(page, "accountsChanged", [lp]);
+    await page.locator(`[data-testid="position"][data-shares="${shares}"]`).waitFor();
+
     await page.getByTestId("tab-deposit").click();
     expect(await page.getByTestId("tx-status").count()).to.equal(0);
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, "app-pool-after-loss.png"), fullPage: true });

@@ -2,7 +2,7 @@
  * A test EIP-1193 wallet for the browser test: `window.ethereum` in the page forwards every request to this
  * process (Playwright binding), which answers account requests itself and sends the rest to the Hardhat node, where
  * the account is unlocked: `eth_sendTransaction` and `eth_signTypedData_v4` are signed by the node, as a real
- * wallet would sign them. No key is ever in the page. The test can switch the reported chain and refuse a request.
+ * wallet would sign them. No key is ever in the page. The test can switch the chain or account and refuse a request.
  */
 import type { BrowserContext, Page } from "playwright-core";
 
@@ -24,16 +24,20 @@ export interface TestWallet {
   methods: string[];
   /** Report this chain from now on (undefined: the node's own). Tell the page with `emitWalletEvent`. */
   setChainOverride(chainId: number | undefined): void;
+  /** Answer with this account from now on (a node account). Tell the page with `emitWalletEvent`. */
+  setAccount(account: string): void;
   /** Refuse the next request of `method` as a user would (EIP-1193 error 4001). */
   rejectNext(method: string): void;
 }
 
 export async function installTestWallet(context: BrowserContext, options: TestWalletOptions): Promise<TestWallet> {
   let chainOverride = options.chainIdOverride;
+  let account = options.account;
   const rejections = new Set<string>();
   const wallet: TestWallet = {
     methods: [],
     setChainOverride: (chainId) => void (chainOverride = chainId),
+    setAccount: (next) => void (account = next),
     rejectNext: (method) => void rejections.add(method),
   };
   let connected = false;
@@ -46,9 +50,9 @@ export async function installTestWallet(context: BrowserContext, options: TestWa
       switch (method) {
         case "eth_requestAccounts":
           connected = true;
-          return { result: [options.account] };
+          return { result: [account] };
         case "eth_accounts":
-          return { result: connected ? [options.account] : [] };
+          return { result: connected ? [account] : [] };
         case "eth_chainId":
           if (chainOverride !== undefined) return { result: `0x${chainOverride.toString(16)}` };
           break;
