@@ -2,7 +2,7 @@
  * The LP app's controller: loads the target (deployments file or URL), follows the injected wallet (account and
  * chain), reads the pool through the wallet's provider, and runs the LP's transactions. Rendering is ui/view.ts.
  */
-import { BrowserProvider } from "ethers";
+import { CachingBrowserProvider } from "./chain/logCache";
 import { render } from "lit-html";
 import { formatAmount } from "../../scripts/lib/format";
 import { deposit, redeem, withdraw, type ActionContext } from "./chain/actions";
@@ -22,7 +22,7 @@ const BLOCK_POLL_MS = 4_000;
 
 const root = document.getElementById("app") as HTMLElement;
 const wallet: Eip1193Provider | undefined = injectedWallet();
-let provider: BrowserProvider | undefined;
+let provider: CachingBrowserProvider | undefined;
 let refreshGeneration = 0;
 let walletSyncs = 0;
 let lastBlockSeen = -1;
@@ -65,7 +65,7 @@ async function readAndApplyWallet(): Promise<void> {
   const account = accounts[0];
   const chainChanged = state.wallet?.chainId !== chainId;
   const accountChanged = state.wallet?.account !== account;
-  if (chainChanged) provider = new BrowserProvider(wallet);
+  if (chainChanged) provider = new CachingBrowserProvider(wallet);
   // A read under way belongs to the previous chain or account: drop its result.
   if (chainChanged || accountChanged) refreshGeneration += 1;
   const chainMessage = wrongChainMessage(chainId, state.target.chainId);

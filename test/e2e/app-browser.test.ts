@@ -380,6 +380,24 @@ describe("LP app in a real browser: deposit through the page, crash, keeper, los
     await emitWalletEvent(page, "accountsChanged", [lp]);
     await page.locator(`[data-testid="position"][data-shares="${shares}"]`).waitFor();
 
+    // A refresh at the same head asks the node for no logs (the page caches them); one block later, only for that
+    // block: one eth_getLogs per event query, whatever the history's length.
+    const getLogsCalls = () => wallet.methods.filter((method) => method === "eth_getLogs").length;
+    const refreshed = async () => {
+      await page.getByTestId("refresh").click();
+      await page.locator('[data-testid="refresh"]:not([disabled])').waitFor();
+    };
+    const beforeSameHead = getLogsCalls();
+    await refreshed();
+    expect(getLogsCalls() - beforeSameHead).to.equal(0);
+    const beforeNewBlock = getLogsCalls();
+    await rpc.send("evm_mine", []);
+    // The page's 4 s poll or this click reads the new block, whichever comes first; the other finds nothing new.
+    await refreshed();
+    await page.locator(`[data-testid="pool-page"][data-block="${await rpc.getBlockNumber()}"]`).waitFor();
+    const perNewBlock = getLogsCalls() - beforeNewBlock;
+    expect(perNewBlock).to.be.within(1, 10);
+
     await page.getByTestId("tab-deposit").click();
     expect(await page.getByTestId("tx-status").count()).to.equal(0);
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, "app-pool-after-loss.png"), fullPage: true });
