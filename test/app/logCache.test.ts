@@ -68,6 +68,20 @@ describe("app: event-log cache (app/src/chain/logCache.ts)", function () {
     expect(logs.every((log) => log.data.startsWith("b-"))).to.equal(true);
   });
 
+  it("drops everything after a restart to a lower head, where the block it last saw no longer exists", async function () {
+    const head = { value: 500 };
+    const era = { value: "a" };
+    const { source, requests } = fakeNode(head, era);
+    const cache = new LogCache(source);
+    await cache.getLogs(range(1, 500));
+    era.value = "b";
+    head.value = 60; // The new chain has no block 500 yet; its block 60 is not the old one.
+    const logs = await cache.getLogs(range(1, 60));
+    expect(requests.at(-1)).to.deep.equal({ fromBlock: 1, toBlock: 60 });
+    expect(logs).to.have.length(60);
+    expect(logs.every((log) => log.data.startsWith("b-"))).to.equal(true);
+  });
+
   it("sends ranges that are not block numbers straight to the node", async function () {
     const { source, requests } = fakeNode({ value: 10 }, { value: "a" });
     const cache = new LogCache(source);

@@ -4,8 +4,8 @@
  * already read up to block B is extended from B + 1 only: a refresh costs one eth_getLogs per event query (its
  * last chunk) instead of one per chunk, plus one eth_getBlockByNumber to check the chain.
  *
- * The check: the head the cache last saw is looked up again when a newer head arrives; if its hash changed (a
- * reorg reached it, or the node was restarted under the same addresses), everything is dropped and read again.
+ * The check: the head the cache last saw is looked up again when another head arrives; if its hash changed or it
+ * is gone (a reorg reached it, or the node was restarted under the same addresses), everything is dropped.
  * Only numeric ranges are cached ("latest" or a block hash go straight to the node).
  */
 import { BrowserProvider, type Eip1193Provider, type Filter, type FilterByBlockHash, type Log } from "ethers";
@@ -56,10 +56,13 @@ export class LogCache {
     return logs;
   }
 
-  /** On a head newer than the last one seen: drop everything if the last one is no longer on the chain. */
+  /**
+   * On a head other than the last one seen: drop everything if the last one is no longer on the chain. A lower head
+   * is checked too: a node restarted under the same chain id starts again below the head the cache saw.
+   */
   #checkChain(head: number): Promise<void> {
-    if (this.#anchor !== undefined && head <= this.#anchor.blockNumber) return Promise.resolve();
-    if (this.#checking !== undefined && head <= this.#checkingFor) return this.#checking;
+    if (this.#anchor !== undefined && head === this.#anchor.blockNumber) return Promise.resolve();
+    if (this.#checking !== undefined && head === this.#checkingFor) return this.#checking;
     this.#checkingFor = head;
     this.#checking = (async () => {
       const previous = this.#anchor;
