@@ -87,10 +87,10 @@ async function refresh(): Promise<void> {
   const current = provider;
   update({ loading: true });
   try {
-    const poolList = await readPoolList(current, target);
     const poolAddress = target.selectedPool ?? target.pools[0]?.address;
     if (poolAddress === undefined) throw new Error(`${target.source} lists no pool.`);
     const page = await readPoolPage(current, target, poolAddress);
+    const poolList = await readPoolList(current, target, page);
     const accountAddress = state.wallet?.account;
     const account = accountAddress === undefined ? undefined : await readAccount(current, target, page, accountAddress);
     // A loan asset without EIP-2612 can only be approved.
@@ -198,7 +198,7 @@ async function submit(): Promise<void> {
     const context: ActionContext = {
       signer: await provider.getSigner(account),
       poolAddress: s.address,
-      assetAddress: page.asset,
+      assetAddress: page.status.loanAsset,
       assetSymbol: s.loanSymbol,
       assetDecimals: s.loanDecimals,
       shareDecimals: page.shareDecimals,

@@ -9,10 +9,11 @@ import { Pool__factory } from "../../typechain-types/factories/contracts/Pool__f
 import type { Pool } from "../../typechain-types";
 import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from "../../typechain-types/common";
 import type { Deployment } from "../../keepers/src/deploymentSchema";
+import { WAD } from "../../keepers/src/model/poolMath";
+import type { RealizationEvent } from "../../keepers/src/verification";
 
 /** Where a pool's figures come from: the lens, and the block its events start at. A `Deployment` is one. */
 export type PoolStatusSource = { contracts: Pick<Deployment["contracts"], "PoolLens">; deployBlock: number };
-import { WAD } from "../../keepers/src/model/poolMath";
 
 /** Health bands, worst first. An account with no debt (repaid) is counted apart. */
 export const HEALTH_BANDS = [
@@ -45,6 +46,13 @@ export function healthBand(view: {
   return "safe (≥1.50)";
 }
 
+/** A `BadDebtRealized` event's arguments with where it sits in the chain. */
+export interface RealizedBadDebt extends RealizationEvent {
+  blockNumber: number;
+  logIndex: number;
+  transactionHash: string;
+}
+
 export interface BadDebtTotals {
   events: number;
   badDebtAssets: bigint;
@@ -55,6 +63,7 @@ export interface BadDebtTotals {
 export interface PoolStatus {
   name: string;
   address: string;
+  loanAsset: string;
   loanSymbol: string;
   loanDecimals: number;
   blockNumber: number;
@@ -73,6 +82,8 @@ export interface PoolStatus {
   accounts: { account: string; band: HealthBand; debt: bigint; healthFactor: bigint }[];
   bands: Record<HealthBand, number>;
   badDebt: BadDebtTotals;
+  /** Every BadDebtRealized of the pool, oldest first. */
+  realizations: RealizedBadDebt[];
 }
 
 /** Blocks per eth_getLogs request: public RPCs cap the range. */
@@ -105,7 +116,8 @@ export async function readPoolStatus(
   const at = { blockTag: blockNumber };
   const pool = Pool__factory.connect(poolAddress, provider);
   const lens = PoolLens__factory.connect(deployment.contracts.PoolLens, provider);
-  const loanToken = IERC20Metadata__factory.connect(await pool.asset(), provider);
+  const loanAsset = await pool.asset(at);
+  const loanToken = IERC20Metadata__factory.connect(loanAsset, provider);
   const state = await lens.poolState(poolAddress, at);
 
   const borrows = await queryEventsChunked(
@@ -126,30 +138,42 @@ export async function readPoolStatus(
     }
   }
 
-  const realized = await queryEventsChunked(
+  const events = await queryEventsChunked(
     pool,
     pool.filters.BadDebtRealized(),
     deployment.deployBlock,
     blockNumber,
     chunkBlocks,
   );
+  const realizations: RealizedBadDebt[] = events.map((event) => ({
+    blockNumber: event.blockNumber,
+    logIndex: event.index,
+    transactionHash: event.transactionHash,
+    borrower: event.args.borrower,
+    badDebtAssets: event.args.badDebtAssets,
+    coveredByReserve: event.args.coveredByReserve,
+    socializedAssets: event.args.socializedAssets,
+    sharePriceBefore: event.args.sharePriceBefore,
+    sharePriceAfter: event.args.sharePriceAfter,
+  }));
   const badDebt: BadDebtTotals = {
-    events: realized.length,
+    events: realizations.length,
     badDebtAssets: 0n,
     coveredByReserve: 0n,
     socializedAssets: 0n,
   };
-  for (const event of realized) {
-    badDebt.badDebtAssets += event.args.badDebtAssets;
-    badDebt.coveredByReserve += event.args.coveredByReserve;
-    badDebt.socializedAssets += event.args.socializedAssets;
+  for (const realization of realizations) {
+    badDebt.badDebtAssets += realization.badDebtAssets;
+    badDebt.coveredByReserve += realization.coveredByReserve;
+    badDebt.socializedAssets += realization.socializedAssets;
   }
 
   return {
-    name: await pool.name(),
+    name: await pool.name(at),
     address: poolAddress,
-    loanSymbol: await loanToken.symbol(),
-    loanDecimals: Number(await loanToken.decimals()),
+    loanAsset,
+    loanSymbol: await loanToken.symbol(at),
+    loanDecimals: Number(await loanToken.decimals(at)),
     blockNumber,
     totalAssets: state.totalAssets,
     totalSupply: state.totalSupply,
@@ -165,5 +189,6 @@ export async function readPoolStatus(
     accounts,
     bands,
     badDebt,
+    realizations,
   };
 }

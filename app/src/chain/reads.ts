@@ -6,7 +6,7 @@
 import { ZeroAddress, type Provider } from "ethers";
 import { queryEventsChunked, readPoolStatus, type PoolStatus } from "../../../scripts/lib/poolStatus";
 import { wholePriceE18 } from "../../../deploy/lib/units";
-import { lossRows, type LossRow, type Realization, type ShareTransfer } from "../lib/losses";
+import { lossRows, type LossRow, type ShareTransfer } from "../lib/losses";
 import { positionSummary, type LpFlow, type PositionSummary } from "../lib/position";
 import type { PricePoint } from "../lib/chart";
 import { isRevert } from "../lib/errors";
@@ -17,7 +17,6 @@ import {
   IPriceOracle__factory,
   PoolLens__factory,
   Pool__factory,
-  type Pool,
 } from "./contracts";
 
 export interface CollateralRow {
@@ -39,7 +38,6 @@ export interface PoolPage {
   status: PoolStatus;
   shareSymbol: string;
   shareDecimals: number;
-  asset: string;
   collaterals: CollateralRow[];
 }
 
@@ -52,34 +50,50 @@ export interface PoolSummary {
   reserveAssets: bigint;
   utilizationE18: bigint;
   supplyRatePerSecondE18: bigint;
-  assetSymbol: string;
-  assetDecimals: number;
+  loanSymbol: string;
+  loanDecimals: number;
 }
 
-export async function readPoolList(provider: Provider, target: AppTarget): Promise<PoolSummary[]> {
+/** The pool list: the page's pool from the figures the page read, the others from the lens. */
+export async function readPoolList(provider: Provider, target: AppTarget, page: PoolPage): Promise<PoolSummary[]> {
   const lens = PoolLens__factory.connect(target.lens, provider);
+  const at = { blockTag: page.status.blockNumber };
   return Promise.all(
-    target.pools.map(async (entry) => {
-      const pool = Pool__factory.connect(entry.address, provider);
-      const asset = IERC20Metadata__factory.connect(await pool.asset(), provider);
-      const [state, assetSymbol, assetDecimals] = await Promise.all([
-        lens.poolState(entry.address),
-        asset.symbol(),
-        asset.decimals(),
+    target.pools.map(async ({ name, address }): Promise<PoolSummary> => {
+      if (address === page.status.address) return summaryOf(name, page.status, page.status);
+      const asset = IERC20Metadata__factory.connect(await Pool__factory.connect(address, provider).asset(at), provider);
+      const [state, loanSymbol, loanDecimals] = await Promise.all([
+        lens.poolState(address, at),
+        asset.symbol(at),
+        asset.decimals(at),
       ]);
-      return {
-        name: entry.name,
-        address: entry.address,
-        sharePrice: state.sharePrice,
-        totalAssets: state.totalAssets,
-        reserveAssets: state.reserveAssets,
-        utilizationE18: state.utilizationE18,
-        supplyRatePerSecondE18: state.supplyRatePerSecondE18,
-        assetSymbol,
-        assetDecimals: Number(assetDecimals),
-      };
+      return summaryOf(name, { address, loanSymbol, loanDecimals: Number(loanDecimals) }, state);
     }),
   );
+}
+
+type PoolFigures = Pick<
+  PoolStatus,
+  "sharePrice" | "totalAssets" | "reserveAssets" | "utilizationE18" | "supplyRatePerSecondE18"
+>;
+
+/** A list line from a pool's identity and figures (read by name: ethers' Result does not spread its names). */
+function summaryOf(
+  name: string,
+  pool: Pick<PoolStatus, "address" | "loanSymbol" | "loanDecimals">,
+  figures: PoolFigures,
+): PoolSummary {
+  return {
+    name,
+    address: pool.address,
+    loanSymbol: pool.loanSymbol,
+    loanDecimals: pool.loanDecimals,
+    sharePrice: figures.sharePrice,
+    totalAssets: figures.totalAssets,
+    reserveAssets: figures.reserveAssets,
+    utilizationE18: figures.utilizationE18,
+    supplyRatePerSecondE18: figures.supplyRatePerSecondE18,
+  };
 }
 
 export async function readPoolPage(provider: Provider, target: AppTarget, poolAddress: string): Promise<PoolPage> {
@@ -90,10 +104,9 @@ export async function readPoolPage(provider: Provider, target: AppTarget, poolAd
   );
   const at = { blockTag: status.blockNumber };
   const pool = Pool__factory.connect(poolAddress, provider);
-  const [shareSymbol, shareDecimals, asset, collateralAddresses] = await Promise.all([
+  const [shareSymbol, shareDecimals, collateralAddresses] = await Promise.all([
     pool.symbol(at),
     pool.decimals(at),
-    pool.asset(at),
     pool.collaterals(at),
   ]);
   const collaterals = await Promise.all(
@@ -130,7 +143,7 @@ export async function readPoolPage(provider: Provider, target: AppTarget, poolAd
       };
     }),
   );
-  return { status, shareSymbol, shareDecimals: Number(shareDecimals), asset, collaterals };
+  return { status, shareSymbol, shareDecimals: Number(shareDecimals), collaterals };
 }
 
 export interface AccountState {
@@ -183,7 +196,7 @@ export async function readAccount(
   const blockNumber = page.status.blockNumber;
   const at = { blockTag: blockNumber };
   const pool = Pool__factory.connect(poolAddress, provider);
-  const asset = ERC20Permit__factory.connect(page.asset, provider);
+  const asset = ERC20Permit__factory.connect(page.status.loanAsset, provider);
   const shares = await pool.balanceOf(account, at);
   const [value, totalSupply, maxWithdraw, maxRedeem, assetBalance, allowance] = await Promise.all([
     pool.previewRedeem(shares, at),
@@ -229,31 +242,14 @@ export async function readAccount(
   };
 }
 
-/** Every BadDebtRealized of the pool with its block's time, and its cost to `account` when one is connected. */
+/** Every BadDebtRealized of the pool (read with its figures) with its block's time, and its cost to `account`. */
 export async function readLossHistory(
   provider: Provider,
   target: AppTarget,
   page: PoolPage,
   account?: AccountState,
 ): Promise<LossRow[]> {
-  const pool = Pool__factory.connect(page.status.address, provider);
-  const events = await queryEventsChunked(
-    pool,
-    pool.filters.BadDebtRealized(),
-    target.fromBlock,
-    page.status.blockNumber,
-  );
-  const realizations: Realization[] = events.map((event) => ({
-    blockNumber: event.blockNumber,
-    logIndex: event.index,
-    transactionHash: event.transactionHash,
-    borrower: event.args.borrower,
-    badDebtAssets: event.args.badDebtAssets,
-    coveredByReserve: event.args.coveredByReserve,
-    socializedAssets: event.args.socializedAssets,
-    sharePriceBefore: event.args.sharePriceBefore,
-    sharePriceAfter: event.args.sharePriceAfter,
-  }));
+  const realizations = page.status.realizations;
   const timestamps = await blockTimestamps(
     provider,
     realizations.map((realization) => realization.blockNumber),
@@ -278,30 +274,6 @@ async function blockTimestamps(provider: Provider, blockNumbers: readonly number
     timestamps.set(unique[i], block.timestamp);
   });
   return timestamps;
-}
-
-/**
- * The block of each pool's first deposit, once found, with its hash: it never changes on one chain, so a refresh
- * checks the hash (one call) instead of scanning every Deposit again; a restarted node or another chain rescans.
- */
-const firstDepositBlocks = new Map<string, { blockNumber: number; blockHash: string }>();
-
-async function firstDepositBlock(pool: Pool, fromBlock: number, head: number): Promise<number | undefined> {
-  const address = await pool.getAddress();
-  const known = firstDepositBlocks.get(address);
-  const provider = pool.runner?.provider;
-  if (provider === null || provider === undefined) throw new Error("The pool contract has no provider to read from.");
-  if (
-    known !== undefined &&
-    known.blockNumber <= head &&
-    (await provider.getBlock(known.blockNumber))?.hash === known.blockHash
-  ) {
-    return known.blockNumber;
-  }
-  const first = (await queryEventsChunked(pool, pool.filters.Deposit(), fromBlock, head))[0];
-  if (first === undefined) return undefined;
-  firstDepositBlocks.set(address, { blockNumber: first.blockNumber, blockHash: first.blockHash });
-  return first.blockNumber;
 }
 
 /** Samples of the share price across the pool's life: the chart's data. */
@@ -336,8 +308,10 @@ export async function readSharePriceSeries(
     writeDown: false,
   };
   const pool = Pool__factory.connect(page.status.address, provider);
-  const start = await firstDepositBlock(pool, target.fromBlock, head);
-  if (start === undefined) return { points: [...points, now] };
+  // Through the app's provider this is one eth_getLogs per new block (chain/logCache.ts).
+  const firstDeposit = (await queryEventsChunked(pool, pool.filters.Deposit(), target.fromBlock, head))[0];
+  if (firstDeposit === undefined) return { points: [...points, now] };
+  const start = firstDeposit.blockNumber;
   const step = Math.max(1, Math.ceil((head - start) / samples));
   const sampleBlocks: number[] = [];
   for (let block = start; block < head; block += step) sampleBlocks.push(block);

@@ -7,7 +7,7 @@
  * node is needed, and a realization in the same block as the account's own deposit is placed exactly.
  */
 import { lpShareOfLossDown } from "../../../keepers/src/model/poolMath";
-import type { RealizationEvent } from "../../../keepers/src/verification";
+import type { RealizedBadDebt } from "../../../scripts/lib/poolStatus";
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
@@ -24,10 +24,8 @@ export interface ShareTransfer extends LogPosition {
   value: bigint;
 }
 
-/** A `BadDebtRealized` event (the keeper's verifier's type of its arguments) with where it sits. */
-export interface Realization extends RealizationEvent, LogPosition {
-  transactionHash: string;
-}
+/** A `BadDebtRealized` event with where it sits, as `readPoolStatus` lists them. */
+export type Realization = RealizedBadDebt;
 
 export interface LossRow extends Realization {
   /** Unix seconds of the block. */

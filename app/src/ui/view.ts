@@ -131,9 +131,9 @@ function poolList(state: ViewState): TemplateResult | typeof nothing {
                   >${pool.name}</a
                 >
               </td>
-              <td>${formatSharePrice(pool.sharePrice, pool.assetDecimals)}</td>
-              <td>${formatAmount(pool.totalAssets, pool.assetDecimals)} ${pool.assetSymbol}</td>
-              <td>${formatAmount(pool.reserveAssets, pool.assetDecimals)} ${pool.assetSymbol}</td>
+              <td>${formatSharePrice(pool.sharePrice, pool.loanDecimals)}</td>
+              <td>${formatAmount(pool.totalAssets, pool.loanDecimals)} ${pool.loanSymbol}</td>
+              <td>${formatAmount(pool.reserveAssets, pool.loanDecimals)} ${pool.loanSymbol}</td>
               <td>${formatPercentE18(pool.utilizationE18)}</td>
               <td>${formatAprFromPerSecond(pool.supplyRatePerSecondE18)}</td>
             </tr>`,
