@@ -2,6 +2,7 @@
  * The LP app's controller: loads the target (deployments file or URL), follows the injected wallet (account and
  * chain), reads the pool through the wallet's provider, and runs the LP's transactions. Rendering is ui/view.ts.
  */
+import { formatUnits } from "ethers";
 import { CachingBrowserProvider } from "./chain/logCache";
 import { render } from "lit-html";
 import { formatAmount } from "../../scripts/lib/format";
@@ -47,10 +48,10 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Follows the wallet's account and chain; a new chain gets a new provider (ethers pins one per network). */
 /** The latest wallet read: a caller overtaken by a newer one awaits it, so it acts on the newest answer. */
 let latestSync: Promise<void> = Promise.resolve();
 
+/** Follows the wallet's account and chain; a new chain gets a new provider (ethers pins one per network). */
 function syncWallet(): Promise<void> {
   latestSync = readAndApplyWallet();
   return latestSync;
@@ -245,23 +246,23 @@ const handlers: ViewHandlers = {
     const page = state.page;
     const account = state.account;
     if (page === undefined || account === undefined) return;
-    const max =
+    const [max, decimals] =
       state.form.action === "deposit"
-        ? formatAmount(account.assetBalance, page.status.loanDecimals, page.status.loanDecimals).replace(/,/g, "")
+        ? [account.assetBalance, page.status.loanDecimals]
         : state.form.action === "withdraw"
-          ? formatAmount(account.maxWithdraw, page.status.loanDecimals, page.status.loanDecimals).replace(/,/g, "")
-          : formatAmount(account.maxRedeem, page.shareDecimals, page.shareDecimals).replace(/,/g, "");
-    handlers.setForm({ amount: max });
+          ? [account.maxWithdraw, page.status.loanDecimals]
+          : [account.maxRedeem, page.shareDecimals];
+    handlers.setForm({ amount: formatUnits(max, decimals) });
   },
   submit: () => void submit(),
 };
 
 async function pollBlocks(): Promise<void> {
-  if (provider === undefined || state.chainMessage !== null || state.loading) return;
-  const busy = state.tx?.phase === "wallet" || state.tx?.phase === "pending";
+  // Not while a transaction is under way: its own refresh follows it.
+  if (provider === undefined || state.chainMessage !== null || state.loading || state.submitting) return;
   try {
     const head = await provider.getBlockNumber();
-    if (head !== lastBlockSeen && !busy) await refresh();
+    if (head !== lastBlockSeen) await refresh();
   } catch {
     // The next poll tries again; a persistent failure shows on the next manual refresh.
   }

@@ -8,10 +8,9 @@
 import { Command, Option } from "commander";
 import { JsonRpcProvider, Network, Wallet, type Signer } from "ethers";
 import { deploymentPath, findPool, readDeployment, type Deployment } from "../../keepers/src/deployments";
-import { Pool__factory } from "../../typechain-types";
+import { decodeRevert, failureMessage, formatRevert } from "./revert";
 
 export const LOCAL_CHAIN_ID = 31_337;
-const POOL_INTERFACE = Pool__factory.createInterface();
 export const PRIVATE_KEY_ENV = "PRIVATE_KEY";
 
 /**
@@ -156,21 +155,9 @@ export function selectPool(deployment: Deployment, selector?: string): Deploymen
 
 /** A revert's custom error as `Name(arg, …)` when the ABI knows it, else the error's short message. */
 export function shortMessage(error: unknown): string {
-  if (typeof error === "object" && error !== null) {
-    const revert = (error as { revert?: { name: string; args: readonly unknown[] } | null }).revert;
-    if (revert) return `${revert.name}(${revert.args.map((arg) => String(arg)).join(", ")})`;
-    // A revert during gas estimation by a JSON-RPC signer carries only the raw data: decode it with the pool's ABI,
-    // which declares every error a pool, its tokens or oracles raise through it.
-    const data = (error as { data?: unknown }).data;
-    if (typeof data === "string" && data.length >= 10) {
-      const decoded = POOL_INTERFACE.parseError(data);
-      if (decoded !== null) return `${decoded.name}(${decoded.args.map((arg: unknown) => String(arg)).join(", ")})`;
-    }
-    const short = (error as { shortMessage?: string }).shortMessage;
-    if (typeof short === "string") return short;
-    if (error instanceof Error) return error.message;
-  }
-  return String(error);
+  // A revert during gas estimation by a JSON-RPC signer carries only the raw data: decodeRevert reads it too.
+  const revert = decodeRevert(error);
+  return revert === null ? failureMessage(error).text : formatRevert(revert);
 }
 
 /** Runs a commander program; usage errors and reverts print one line and exit 1, other errors print their stack. */

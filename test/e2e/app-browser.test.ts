@@ -13,7 +13,7 @@ import { expect } from "chai";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { parseUnits, type JsonRpcProvider } from "ethers";
+import { formatUnits, parseUnits, type JsonRpcProvider } from "ethers";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { MockERC20__factory, PoolLens__factory, Pool__factory } from "../../typechain-types";
 import { DEFAULT_SEED_PLAN, seedLocal } from "../../scripts/seed-local";
@@ -235,6 +235,12 @@ describe("LP app in a real browser: deposit through the page, crash, keeper, los
 
     // 3. Withdraw more than it may: the pool's ERC4626ExceededMaxWithdraw, in a sentence with the figure to use.
     await page.getByTestId("tab-withdraw").click();
+    // "Max" fills in what the pool lets it withdraw at the page's block, exactly.
+    await page.getByTestId("max").click();
+    const maxBlock = { blockTag: Number(await page.getByTestId("pool-page").getAttribute("data-block")) };
+    expect(await page.getByTestId("amount").inputValue()).to.equal(
+      formatUnits(await pool.maxWithdraw(lp, maxBlock), LOAN_DECIMALS),
+    );
     await page.getByTestId("amount").fill("60000");
     const refused = await submitAndWait(page);
     expect(refused.phase).to.equal("failed");

@@ -3,13 +3,17 @@
  * errors a pool or its loan asset raise) decoded with the Pool ABI and worded with the amounts in them, a wallet
  * rejection, or the wallet's or node's own message when nothing better is known.
  */
-import type { Result } from "ethers";
-import { Pool__factory } from "../../../typechain-types/factories/contracts/Pool__factory";
 import { formatAmount } from "../../../scripts/lib/format";
+import {
+  decodeRevert,
+  failureMessage,
+  formatRevert,
+  isUserRejection,
+  type DecodedRevert,
+} from "../../../scripts/lib/revert";
 import { InputError } from "./amounts";
 
-/** Every error a pool raises, its ERC-20/ERC-4626/EIP-2612 ones included (same selectors as the loan asset's). */
-const POOL_INTERFACE = Pool__factory.createInterface();
+export { decodeRevert, isRevert, isUserRejection, type DecodedRevert } from "../../../scripts/lib/revert";
 
 export type LpAction = "deposit" | "withdraw" | "redeem" | "approve";
 
@@ -18,71 +22,6 @@ export interface ErrorContext {
   assetSymbol: string;
   assetDecimals: number;
   shareDecimals: number;
-}
-
-export interface DecodedRevert {
-  name: string;
-  args: readonly unknown[];
-}
-
-type ErrorLike = {
-  revert?: { name: string; args: Result | readonly unknown[] } | null;
-  data?: unknown;
-  code?: unknown;
-  shortMessage?: unknown;
-  message?: unknown;
-  info?: { error?: unknown };
-  error?: unknown;
-  cause?: unknown;
-};
-
-function isErrorLike(value: unknown): value is ErrorLike {
-  return typeof value === "object" && value !== null;
-}
-
-/** The objects an error wraps (ethers' `info.error`, a provider's `error`, `cause`), the error itself first. */
-function* layers(error: unknown, depth = 0): Generator<ErrorLike> {
-  if (!isErrorLike(error) || depth > 5) return;
-  yield error;
-  for (const inner of [error.info?.error, error.error, error.cause]) yield* layers(inner, depth + 1);
-}
-
-/** The revert's custom error, from ethers' decoded `revert` or any revert data in the error's layers. */
-export function decodeRevert(error: unknown): DecodedRevert | null {
-  for (const layer of layers(error)) {
-    if (layer.revert) return { name: layer.revert.name, args: [...layer.revert.args] };
-    const data = typeof layer.data === "string" ? layer.data : isErrorLike(layer.data) ? layer.data.data : undefined;
-    if (typeof data === "string" && /^0x[0-9a-fA-F]{8}/.test(data)) {
-      const parsed = POOL_INTERFACE.parseError(data);
-      if (parsed !== null) return { name: parsed.name, args: [...parsed.args] };
-    }
-  }
-  return null;
-}
-
-/** How nodes word a revert: geth "execution reverted", Hardhat "Transaction reverted: …", "function selector …". */
-const NODE_REVERT_MESSAGE = /execution reverted|transaction reverted|function selector was not recognized/i;
-
-/**
- * True when the node says the call reverted, as opposed to failing to answer. ethers turns every JSON-RPC error of
- * an `eth_call` into CALL_EXCEPTION, a node's "header not found" too, so that code alone proves nothing: a revert is
- * non-empty revert data, an empty result that cannot be decoded (BAD_DATA: the function does not exist), JSON-RPC
- * error code 3, or a node error worded as a revert (not ethers' own message, which prints "revert=null").
- */
-export function isRevert(error: unknown): boolean {
-  for (const layer of layers(error)) {
-    if (layer.code === "BAD_DATA" || layer.code === 3) return true;
-    if (typeof layer.data === "string" && /^0x[0-9a-fA-F]{8,}$/.test(layer.data)) return true;
-    const fromEthers = typeof layer.shortMessage === "string";
-    if (!fromEthers && typeof layer.message === "string" && NODE_REVERT_MESSAGE.test(layer.message)) return true;
-  }
-  return false;
-}
-
-/** True when the user turned the request down in the wallet (EIP-1193 code 4001, ethers' ACTION_REJECTED). */
-export function isUserRejection(error: unknown): boolean {
-  for (const layer of layers(error)) if (layer.code === 4001 || layer.code === "ACTION_REJECTED") return true;
-  return false;
 }
 
 /** The revert of `error` as a sentence saying what happened and what to try; null for an error this app does not know. */
@@ -165,11 +104,8 @@ export function explainError(error: unknown, context: ErrorContext): string {
   if (isUserRejection(error)) return "You rejected the request in your wallet; nothing was sent.";
   const revert = decodeRevert(error);
   if (revert !== null) {
-    return explainRevert(revert, context) ?? `The pool refused: ${revert.name}(${revert.args.map(String).join(", ")}).`;
+    return explainRevert(revert, context) ?? `The pool refused: ${formatRevert(revert)}.`;
   }
-  for (const layer of layers(error)) {
-    if (typeof layer.shortMessage === "string") return `The transaction failed: ${layer.shortMessage}.`;
-  }
-  const message = isErrorLike(error) && typeof error.message === "string" ? error.message : String(error);
-  return `The transaction failed: ${message}`;
+  const { text, short } = failureMessage(error);
+  return `The transaction failed: ${text}${short ? "." : ""}`;
 }
