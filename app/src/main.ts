@@ -66,7 +66,7 @@ async function readAndApplyWallet(): Promise<void> {
   const account = accounts[0];
   const chainChanged = state.wallet?.chainId !== chainId;
   const accountChanged = state.wallet?.account !== account;
-  if (chainChanged) provider = new CachingBrowserProvider(wallet);
+  if (chainChanged) provider = new CachingBrowserProvider(wallet, chainId);
   // A read under way belongs to the previous chain or account: drop its result.
   if (chainChanged || accountChanged) refreshGeneration += 1;
   const chainMessage = wrongChainMessage(chainId, state.target.chainId);

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import type { Filter, Log } from "ethers";
 import { CachingBrowserProvider, LogCache, type LogSource } from "../../app/src/chain/logCache";
-import { readAccount, readLossHistory, readPoolPage } from "../../app/src/chain/reads";
+import { readAccount, readLossHistory, readPoolPage, readSharePriceSeries } from "../../app/src/chain/reads";
 import { deployPool, units } from "../helpers/fixtures";
 import type { AppTarget } from "../../app/src/lib/target";
 
@@ -76,6 +76,7 @@ describe("app: event-log cache (app/src/chain/logCache.ts)", function () {
     await cache.getLogs(range(1, 500));
     era.value = "b";
     head.value = 60; // The new chain has no block 500 yet; its block 60 is not the old one.
+    await cache.checkHead(60); // The provider does this at every eth_blockNumber.
     const logs = await cache.getLogs(range(1, 60));
     expect(requests.at(-1)).to.deep.equal({ fromBlock: 1, toBlock: 60 });
     expect(logs).to.have.length(60);
@@ -106,7 +107,7 @@ describe("app: event-log cache (app/src/chain/logCache.ts)", function () {
       fromBlock: 0,
       pools: [{ name: "pool", address: await fx.pool.getAddress() }],
     };
-    const cached = new CachingBrowserProvider(hre.network.provider);
+    const cached = new CachingBrowserProvider(hre.network.provider, 31_337);
     const read = async () => {
       const page = await readPoolPage(cached, target, await fx.pool.getAddress());
       const account = await readAccount(cached, target, page, lp0.address);
@@ -131,6 +132,59 @@ describe("app: event-log cache (app/src/chain/logCache.ts)", function () {
     expect(warm.losses).to.deep.equal(await readLossHistory(ethers.provider, target, page, account));
     console.log(
       `      log requests per page read over ${chunks} chunks: ${coldFetches} cold, ${warmFetches} after one new block`,
+    );
+  });
+
+  it("reads the chart's past samples and block times once per chain: a refresh asks only for the new block", async function () {
+    const fx = await deployPool({ loanDecimals: 6 });
+    const [lp0] = fx.lps;
+    await fx.pool.connect(lp0).deposit(units(10_000, 6), lp0.address);
+    for (let i = 0; i < 60; i += 1) await ethers.provider.send("evm_mine", []);
+    const target: AppTarget = {
+      source: "test",
+      origin: "file",
+      network: "hardhat",
+      chainId: 31_337,
+      lens: await fx.lens.getAddress(),
+      fromBlock: 0,
+      pools: [{ name: "pool", address: await fx.pool.getAddress() }],
+    };
+    // Every JSON-RPC request the page's reads send, by method.
+    const requests = new Map<string, number>();
+    const counting = {
+      request: (args: { method: string; params?: unknown[] }) => {
+        requests.set(args.method, (requests.get(args.method) ?? 0) + 1);
+        return hre.network.provider.request(args);
+      },
+    };
+    const cached = new CachingBrowserProvider(counting, 31_337);
+    const refresh = async () => {
+      requests.clear();
+      const page = await readPoolPage(cached, target, await fx.pool.getAddress());
+      const account = await readAccount(cached, target, page, lp0.address);
+      const losses = await readLossHistory(cached, target, page, account);
+      const series = await readSharePriceSeries(cached, target, page, losses);
+      return { series, requests: Object.fromEntries(requests) as Record<string, number> };
+    };
+    const cold = await refresh();
+    const coldPast = cached.logCache.pastReads;
+    await ethers.provider.send("evm_mine", []);
+    const warm = await refresh();
+    const warmPast = cached.logCache.pastReads - coldPast;
+    expect(cold.series.limitation).to.equal(undefined);
+    expect(coldPast).to.be.at.least(24); // a sample's eth_call and its block, per grid point
+    expect(warmPast).to.be.at.most(2); // at most one new grid point
+    expect(warm.requests.eth_call).to.be.lessThan(cold.requests.eth_call - 10);
+    // The samples from memory are what the node answers.
+    const uncached = await readSharePriceSeries(
+      ethers.provider,
+      target,
+      await readPoolPage(ethers.provider, target, await fx.pool.getAddress()),
+      [],
+    );
+    expect(warm.series.points).to.deep.equal(uncached.points);
+    console.log(
+      `      requests per page read, first / one block later: ${JSON.stringify(cold.requests)} / ${JSON.stringify(warm.requests)}`,
     );
   });
 });

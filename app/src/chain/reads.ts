@@ -283,7 +283,7 @@ export interface SharePriceSeries {
   limitation?: string;
 }
 
-/** Evenly spaced samples of `sharePrice()` since the pool's first deposit, each write-down's before/after, and now. */
+/** Samples of `sharePrice()` since the pool's first deposit (on a fixed grid), each write-down's before/after, and now. */
 export async function readSharePriceSeries(
   provider: Provider,
   target: AppTarget,
@@ -312,9 +312,12 @@ export async function readSharePriceSeries(
   const firstDeposit = (await queryEventsChunked(pool, pool.filters.Deposit(), target.fromBlock, head))[0];
   if (firstDeposit === undefined) return { points: [...points, now] };
   const start = firstDeposit.blockNumber;
-  const step = Math.max(1, Math.ceil((head - start) / samples));
-  const sampleBlocks: number[] = [];
-  for (let block = start; block < head; block += step) sampleBlocks.push(block);
+  // On a grid of a power-of-two step, so the same blocks come back at the next refresh (and the app's provider
+  // answers them from memory) until the history doubles: between samples / 2 and samples of them.
+  let step = 1;
+  while ((head - start) / step > samples) step *= 2;
+  const sampleBlocks: number[] = [start];
+  for (let block = Math.ceil((start + 1) / step) * step; block < head; block += step) sampleBlocks.push(block);
   try {
     const sampled = await Promise.all(
       sampleBlocks.map(async (blockTag) => {
