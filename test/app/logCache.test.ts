@@ -8,7 +8,7 @@ import type { Filter, Log } from "ethers";
 import { CachingBrowserProvider, LogCache, type LogSource } from "../../app/src/chain/logCache";
 import { readAccount, readLossHistory, readPoolPage, readSharePriceSeries } from "../../app/src/chain/reads";
 import { deployPool, units } from "../helpers/fixtures";
-import type { AppTarget } from "../../app/src/lib/target";
+import { appTargetFor } from "./appTarget";
 
 /** A node with one log per block from 1 to `head`, whose block hashes can be changed (a restart). */
 function fakeNode(head: { value: number }, era: { value: string }) {
@@ -98,15 +98,7 @@ describe("app: event-log cache (app/src/chain/logCache.ts)", function () {
     // 25,000 empty blocks: the history spans three 10,000-block chunks.
     await hre.network.provider.send("hardhat_mine", ["0x61a8"]);
     await fx.pool.connect(lp1).deposit(units(5_000, 6), lp1.address);
-    const target: AppTarget = {
-      source: "test",
-      origin: "file",
-      network: "hardhat",
-      chainId: 31_337,
-      lens: await fx.lens.getAddress(),
-      fromBlock: 0,
-      pools: [{ name: "pool", address: await fx.pool.getAddress() }],
-    };
+    const target = await appTargetFor(fx);
     const cached = new CachingBrowserProvider(hre.network.provider, 31_337);
     const read = async () => {
       const page = await readPoolPage(cached, target, await fx.pool.getAddress());
@@ -140,15 +132,7 @@ describe("app: event-log cache (app/src/chain/logCache.ts)", function () {
     const [lp0] = fx.lps;
     await fx.pool.connect(lp0).deposit(units(10_000, 6), lp0.address);
     for (let i = 0; i < 60; i += 1) await ethers.provider.send("evm_mine", []);
-    const target: AppTarget = {
-      source: "test",
-      origin: "file",
-      network: "hardhat",
-      chainId: 31_337,
-      lens: await fx.lens.getAddress(),
-      fromBlock: 0,
-      pools: [{ name: "pool", address: await fx.pool.getAddress() }],
-    };
+    const target = await appTargetFor(fx);
     // Every JSON-RPC request the page's reads send, by method.
     const requests = new Map<string, number>();
     const counting = {

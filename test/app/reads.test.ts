@@ -16,7 +16,7 @@ import {
   readPoolPage,
   readSharePriceSeries,
 } from "../../app/src/chain/reads";
-import type { AppTarget } from "../../app/src/lib/target";
+import { appTargetFor } from "./appTarget";
 
 /** lp0 deposits 10,000 and lp1 5,000; a borrower takes 1,400 against 1 collateral; the price halves; liquidated. */
 async function writeDownFixture() {
@@ -36,15 +36,7 @@ async function writeDownFixture() {
   await fx.pool
     .connect(fx.liquidator)
     .liquidate(borrower.address, collateral, ethers.MaxUint256, 0n, fx.liquidator.address);
-  const target: AppTarget = {
-    source: "test",
-    origin: "file",
-    network: "hardhat",
-    chainId: 31_337,
-    lens: await fx.lens.getAddress(),
-    fromBlock: 0,
-    pools: [{ name: "Mutual Pool LUSD", address: await fx.pool.getAddress() }],
-  };
+  const target = await appTargetFor(fx, "Mutual Pool LUSD");
   return { ...fx, target };
 }
 
