@@ -14,6 +14,7 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IPool, CollateralParams, LiquidationParams, AccountLiquidity} from "./interfaces/IPool.sol";
+import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
 import {IRateModel} from "./interfaces/IRateModel.sol";
 import {SharesMath} from "./libraries/SharesMath.sol";
 import {RiskMath} from "./libraries/RiskMath.sol";
@@ -21,12 +22,28 @@ import {PoolStorage} from "./base/PoolStorage.sol";
 
 /// @title Pool
 /// @notice A lending pool for one loan asset whose LPs mutualize bad debt. See {IPool} and docs/design.md.
-/// @dev Accounting: `totalLpAssets` is `totalAssets()` as of the last accrual; idle cash is derived as
-///      `totalLpAssets + reserve − totalBorrowAssets`, so tokens sent to the pool without a call are ignored.
+/// @dev Accounting: `totalLpAssets` is `entryTotalAssets()` as of the last accrual; idle cash is derived as
+///      `totalLpAssets + reserve − totalBorrowAssets`, so tokens sent to the pool without a call are ignored. Exits
+///      are priced at `totalLpAssets − max(0, totalShortfall − reserve)` (`totalAssets()`), entries at `totalLpAssets`.
 contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
     using SharesMath for uint256;
+
+    /// @dev The collateral prices one call has read, by listing index: an oracle is called at most once per call, and
+    ///      one that fails (reverts, returns 0 or no price) is replaced by its last trusted price (bit set in `failed`).
+    struct PriceBook {
+        uint256[MAX_COLLATERALS] pricesE36;
+        uint256 loaded;
+        uint256 failed;
+    }
+
+    /// @dev An account's collateral valued with a price book, in loan-asset units (each term rounded down).
+    struct Valuation {
+        uint256 collateralValue;
+        uint256 liquidationLimit;
+        uint256 recoveryValue; // Σ value_c / (1 + bonus_c): what liquidating all of it repays
+    }
 
     /// @param loanAsset_ The loan asset (6 to 18 decimals).
     /// @param name_ Name of the LP share token.
@@ -148,10 +165,27 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         return _redeemShares(shares, receiver, owner, minAssets);
     }
 
-    /// @notice Cash + total borrows (interest accrued up to now) − reserve.
+    /// @notice The exit figure: cash + total borrows (interest accrued up to now) − reserve, less the recognized
+    ///         shortfall the reserve does not cover. Withdrawals, redemptions and `convertTo*` use it.
     function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
+        (uint256 lpAssets, uint256 reserve, ) = _accruedTotals();
+        return _exitLpAssets(lpAssets, reserve, _totalShortfallAssets);
+    }
+
+    /// @inheritdoc IPool
+    function entryTotalAssets() public view returns (uint256) {
         (uint256 lpAssets, , ) = _accruedTotals();
         return lpAssets;
+    }
+
+    /// @notice Shares a deposit of `assets` mints now, at the entry price (rounded down).
+    function previewDeposit(uint256 assets) public view override(ERC4626, IERC4626) returns (uint256) {
+        return _sharesAt(assets, entryTotalAssets(), Math.Rounding.Floor);
+    }
+
+    /// @notice Loan assets a mint of `shares` pulls now, at the entry price (rounded up).
+    function previewMint(uint256 shares) public view override(ERC4626, IERC4626) returns (uint256) {
+        return _assetsAt(shares, entryTotalAssets(), Math.Rounding.Ceil);
     }
 
     /// @notice 0 while paused; otherwise what the uint128 accounting can still hold.
@@ -161,17 +195,17 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         return _zeroFloorSub(type(uint128).max, lpAssets + reserve);
     }
 
-    /// @notice 0 while paused; otherwise the shares `maxDeposit` buys.
+    /// @notice 0 while paused; otherwise the shares `maxDeposit` buys at the entry price.
     function maxMint(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
-        return _convertToShares(maxDeposit(receiver), Math.Rounding.Floor);
+        return _sharesAt(maxDeposit(receiver), entryTotalAssets(), Math.Rounding.Floor);
     }
 
-    /// @notice The owner's assets, limited by the idle cash. Never limited by a pause.
+    /// @notice The owner's assets at the exit price, limited by the idle cash. Never limited by a pause.
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
         return Math.min(_convertToAssets(balanceOf(owner), Math.Rounding.Floor), _cash());
     }
 
-    /// @notice The owner's shares, limited by the idle cash. Never limited by a pause.
+    /// @notice The owner's shares, limited by the idle cash (at the exit price). Never limited by a pause.
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
         uint256 shares = balanceOf(owner);
         uint256 cashAssets = _cash();
@@ -191,6 +225,11 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
     /// @inheritdoc IPool
     function sharePrice() public view returns (uint256) {
         return _convertToAssets(10 ** decimals(), Math.Rounding.Floor);
+    }
+
+    /// @inheritdoc IPool
+    function entrySharePrice() external view returns (uint256) {
+        return _assetsAt(10 ** decimals(), entryTotalAssets(), Math.Rounding.Floor);
     }
 
     // =================================================================== Borrower side
@@ -213,6 +252,8 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
 
         config.totalSupplied = totalSupplied.toUint128();
         _collateralBalances[onBehalf][collateral] += assets;
+        // More collateral can only lower a shortfall: refresh it where one is recognized, so it is released now.
+        if (_positions[onBehalf].shortfallAssets > 0) _recognizeLoss(onBehalf);
         emit SupplyCollateral(msg.sender, onBehalf, collateral, assets);
 
         _pullExact(IERC20(collateral), msg.sender, assets);
@@ -228,7 +269,10 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
 
         _collateralBalances[msg.sender][collateral] = balance - assets;
         _collaterals[collateral].totalSupplied -= uint128(assets);
-        if (_borrowShares[msg.sender] > 0) _requireWithinBorrowLimit(msg.sender);
+        Position memory position = _positions[msg.sender];
+        if (position.borrowShares > 0) _requireWithinBorrowLimit(msg.sender);
+        // Within its borrow limit an account has no shortfall (LTV < 1 / (1 + bonus)): release any recorded one.
+        if (position.shortfallAssets > 0) _setShortfall(msg.sender, position.shortfallAssets, 0);
         emit WithdrawCollateral(msg.sender, receiver, collateral, assets);
 
         IERC20(collateral).safeTransfer(receiver, assets);
@@ -245,10 +289,14 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         uint256 totalBorrow = _totalBorrowAssets;
         uint256 totalShares = _totalBorrowShares;
         shares = assets.toSharesUp(totalBorrow, totalShares);
-        _borrowShares[msg.sender] += shares;
+        Position storage position = _positions[msg.sender];
+        position.borrowShares = (position.borrowShares + shares).toUint128();
         _totalBorrowShares = (totalShares + shares).toUint128();
         _totalBorrowAssets = (totalBorrow + assets).toUint128();
         _requireWithinBorrowLimit(msg.sender);
+        // Within its borrow limit an account has no shortfall (LTV < 1 / (1 + bonus)): release any recorded one.
+        uint256 shortfall = position.shortfallAssets;
+        if (shortfall > 0) _setShortfall(msg.sender, shortfall, 0);
         emit Borrow(msg.sender, receiver, assets, shares);
 
         IERC20(asset()).safeTransfer(receiver, assets);
@@ -261,7 +309,8 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
     ) external nonReentrant returns (uint256 repaidAssets, uint256 repaidShares) {
         if (assets == 0) revert ZeroAmount();
         _accrueInterest();
-        uint256 accountShares = _borrowShares[onBehalf];
+        Position memory position = _positions[onBehalf];
+        uint256 accountShares = position.borrowShares;
         if (accountShares == 0) revert NoDebt(onBehalf);
         uint256 totalBorrow = _totalBorrowAssets;
         uint256 totalShares = _totalBorrowShares;
@@ -274,6 +323,8 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         }
 
         _burnDebt(onBehalf, accountShares, repaidShares, repaidAssets);
+        // Repaying can only lower a shortfall: refresh it where one is recognized, so it is released now.
+        if (position.shortfallAssets > 0) _recognizeLoss(onBehalf);
         emit Repay(msg.sender, onBehalf, repaidAssets, repaidShares);
 
         _pullExact(IERC20(asset()), msg.sender, repaidAssets);
@@ -293,25 +344,41 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         if (collateralBalance == 0) revert NoCollateralToSeize(borrower, collateral);
         _accrueInterest();
 
-        uint256 debt;
+        PriceBook memory book;
+        Valuation memory valuation = _valueAccount(borrower, book);
+        uint256 priceE36 = _livePrice(book, collateral);
+        uint256 accountShares = _positions[borrower].borrowShares;
+        uint256 debt = accountShares.toAssetsUp(_totalBorrowAssets, _totalBorrowShares);
         bool realizesBadDebt;
-        (repaidAssets, seizedCollateral, debt, realizesBadDebt) = _liquidationAmounts(
+        (repaidAssets, seizedCollateral, realizesBadDebt) = _liquidationAmounts(
             borrower,
             collateral,
             collateralBalance,
-            repayAssets
+            repayAssets,
+            valuation,
+            debt,
+            priceE36
         );
         if (seizedCollateral < minSeizedCollateral) revert SeizedBelowMinimum(seizedCollateral, minSeizedCollateral);
 
-        // Effects: burn the repaid debt and move the seized collateral out of the position.
-        uint256 accountShares = _borrowShares[borrower];
+        // Effects: burn the repaid debt, move the seized collateral out of the position, refresh the shortfall.
         uint256 repaidShares =
             repaidAssets >= debt ? accountShares : repaidAssets.toSharesDown(_totalBorrowAssets, _totalBorrowShares);
         if (repaidShares == 0) revert RepayBelowOneShare(repaidAssets);
         _burnDebt(borrower, accountShares, repaidShares, repaidAssets);
         _collateralBalances[borrower][collateral] = collateralBalance - seizedCollateral;
         _collaterals[collateral].totalSupplied -= uint128(seizedCollateral);
-        if (realizesBadDebt) badDebtAssets = _realizeBadDebt(borrower);
+        if (realizesBadDebt) {
+            badDebtAssets = _realizeBadDebt(borrower);
+        } else {
+            uint256 bonusBps = _collaterals[collateral].liquidationBonusBps;
+            _refreshShortfall(
+                borrower,
+                valuation.recoveryValue -
+                    RiskMath.repaidForSeizedDown(collateralBalance, bonusBps, priceE36) +
+                    RiskMath.repaidForSeizedDown(collateralBalance - seizedCollateral, bonusBps, priceE36)
+            );
+        }
         emit Liquidate(
             msg.sender,
             borrower,
@@ -331,19 +398,111 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
     }
 
     /// @inheritdoc IPool
+    function closeInsolventAccount(
+        address borrower,
+        uint256 minSeizedValue,
+        address receiver
+    ) external nonReentrant returns (uint256 repaidAssets, uint256 seizedValue, uint256 badDebtAssets) {
+        if (receiver == address(0)) revert ZeroAddress();
+        _accrueInterest();
+        uint256 accountShares = _positions[borrower].borrowShares;
+        if (accountShares == 0) revert NoDebt(borrower);
+        PriceBook memory book;
+        Valuation memory valuation = _valueAccount(borrower, book);
+        uint256 debt = accountShares.toAssetsUp(_totalBorrowAssets, _totalBorrowShares);
+        if (valuation.recoveryValue >= debt) revert AccountNotInsolvent(borrower, debt, valuation.recoveryValue);
+
+        // Seize every collateral whose oracle answered, each at its own bonus; one whose oracle failed stays escrowed.
+        uint256[MAX_COLLATERALS] memory seized;
+        uint256[MAX_COLLATERALS] memory repaidFor;
+        uint256 seizedRecovery;
+        uint256 count = _collateralCount;
+        for (uint256 i; i < count; ++i) {
+            if (book.failed & (1 << i) != 0) continue;
+            address collateral = _collateralList[i];
+            uint256 balance = _collateralBalances[borrower][collateral];
+            if (balance == 0) continue;
+            (uint256 priceE36, uint256 bonusBps) = (book.pricesE36[i], _collaterals[collateral].liquidationBonusBps);
+            seized[i] = balance;
+            repaidFor[i] = RiskMath.repaidForSeizedUp(balance, bonusBps, priceE36);
+            repaidAssets += repaidFor[i];
+            seizedRecovery += RiskMath.repaidForSeizedDown(balance, bonusBps, priceE36);
+            seizedValue += RiskMath.valueDown(balance, priceE36);
+            _collateralBalances[borrower][collateral] = 0;
+        }
+        if (seizedValue < minSeizedValue) revert SeizedValueBelowMinimum(seizedValue, minSeizedValue);
+
+        // Effects: repay what the seized collateral covers (never more than the debt), then realize the residual
+        // unless escrowed collateral worth more than dust still backs it (its shortfall then stays recognized).
+        repaidAssets = Math.min(repaidAssets, debt);
+        uint256 repaidShares =
+            repaidAssets == debt ? accountShares : repaidAssets.toSharesDown(_totalBorrowAssets, _totalBorrowShares);
+        _burnDebt(borrower, accountShares, repaidShares, repaidAssets);
+        _recordTrustedPrices(book);
+        uint256 debtLeft = (accountShares - repaidShares).toAssetsUp(_totalBorrowAssets, _totalBorrowShares);
+        uint256 escrowedValue = valuation.collateralValue - seizedValue;
+        if (debtLeft > 0 && escrowedValue <= _dustThresholdAssets && escrowedValue < debtLeft) {
+            badDebtAssets = _realizeBadDebt(borrower);
+        } else {
+            if (repaidShares == 0) revert NothingToClose(borrower);
+            _refreshShortfall(borrower, valuation.recoveryValue - seizedRecovery);
+        }
+        emit InsolventAccountClosed(
+            msg.sender,
+            borrower,
+            receiver,
+            repaidAssets,
+            repaidShares,
+            seizedValue,
+            badDebtAssets
+        );
+
+        // Interactions: the repayment first, then the seized collateral (a token that refuses the transfer is
+        // credited to `receiver` in the pool, so no collateral can block the close), then any escrowed dust.
+        if (repaidAssets > 0) _pullExact(IERC20(asset()), msg.sender, repaidAssets);
+        for (uint256 i; i < count; ++i) {
+            if (seized[i] == 0) continue;
+            address collateral = _collateralList[i];
+            bool creditedInPool = _sendCollateral(collateral, receiver, seized[i]);
+            emit CollateralSeized(borrower, collateral, receiver, seized[i], repaidFor[i], creditedInPool);
+        }
+        if (badDebtAssets > 0) _sweepDustCollateral(borrower, receiver);
+    }
+
+    /// @inheritdoc IPool
     function socializeBadDebt(address borrower) external nonReentrant returns (uint256 badDebtAssets) {
         _accrueInterest();
-        if (_borrowShares[borrower] == 0) revert NoDebt(borrower);
-        (AccountLiquidity memory liquidity, ) = _accountLiquidity(borrower, address(0));
+        uint256 accountShares = _positions[borrower].borrowShares;
+        if (accountShares == 0) revert NoDebt(borrower);
+        PriceBook memory book;
+        Valuation memory valuation = _valueAccount(borrower, book);
+        uint256 debt = accountShares.toAssetsUp(_totalBorrowAssets, _totalBorrowShares);
         uint256 dust = _dustThresholdAssets;
-        if (liquidity.collateralValue > dust) revert CollateralAboveDust(borrower, liquidity.collateralValue, dust);
+        if (valuation.collateralValue > dust) revert CollateralAboveDust(borrower, valuation.collateralValue, dust);
         // Only debt its collateral cannot cover is bad: otherwise a borrower could write off a small solvent loan.
-        if (liquidity.collateralValue >= liquidity.debt) {
-            revert CollateralCoversDebt(borrower, liquidity.collateralValue, liquidity.debt);
-        }
+        if (valuation.collateralValue >= debt) revert CollateralCoversDebt(borrower, valuation.collateralValue, debt);
 
         badDebtAssets = _realizeBadDebt(borrower);
         _sweepDustCollateral(borrower, msg.sender);
+    }
+
+    /// @inheritdoc IPool
+    function recognizeLosses(address[] calldata accounts) external nonReentrant returns (uint256 totalShortfall) {
+        _accrueInterest();
+        PriceBook memory book;
+        for (uint256 i; i < accounts.length; ++i) {
+            address account = accounts[i];
+            Position memory position = _positions[account];
+            if (position.borrowShares == 0) {
+                if (position.shortfallAssets > 0) _setShortfall(account, position.shortfallAssets, 0);
+                continue;
+            }
+            Valuation memory valuation = _valueAccount(account, book);
+            uint256 debt = uint256(position.borrowShares).toAssetsUp(_totalBorrowAssets, _totalBorrowShares);
+            _setShortfall(account, position.shortfallAssets, _zeroFloorSub(debt, valuation.recoveryValue));
+        }
+        _recordTrustedPrices(book);
+        return _totalShortfallAssets;
     }
 
     // =================================================================== Reserve
@@ -364,6 +523,10 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         _accrueInterest();
         uint256 reserve = _reserveAssets;
         if (assets > reserve) revert InsufficientReserve(assets, reserve);
+        // The reserve is the first loss of the recognized shortfall: that part of it cannot be withdrawn.
+        uint256 totalShortfall = _totalShortfallAssets;
+        uint256 withdrawable = _zeroFloorSub(reserve, totalShortfall);
+        if (assets > withdrawable) revert ReserveCommittedToShortfall(assets, withdrawable, totalShortfall);
         uint256 cashAssets = _cash();
         if (assets > cashAssets) revert InsufficientCash(assets, cashAssets);
         _reserveAssets = uint128(reserve - assets);
@@ -382,10 +545,16 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         if (count >= MAX_COLLATERALS) revert TooManyCollaterals(MAX_COLLATERALS);
         _checkDecimals(collateral);
         _validateCollateralParams(params);
+        // The listing price is the first trusted price, the fallback should the oracle fail later.
+        (uint256 priceE36, bool live) = _tryPrice(params.oracle);
+        if (!live) revert PriceUnavailable(collateral);
         _collateralList[count] = collateral;
         _collateralCount = uint8(count + 1);
-        _storeCollateralParams(_collaterals[collateral], params);
+        Collateral storage config = _collaterals[collateral];
+        _storeCollateralParams(config, params);
         emit CollateralListed(collateral, params);
+        config.lastTrustedPriceE36 = priceE36;
+        emit LastTrustedPriceUpdated(collateral, priceE36);
     }
 
     /// @inheritdoc IPool
@@ -396,6 +565,12 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         CollateralParams memory oldParams = collateralParams(collateral);
         _storeCollateralParams(config, params);
         emit CollateralParamsUpdated(collateral, oldParams, params);
+        // A new oracle that answers refreshes the fallback price; one that fails keeps the last trusted price.
+        (uint256 priceE36, bool live) = _tryPrice(params.oracle);
+        if (live && priceE36 != config.lastTrustedPriceE36) {
+            config.lastTrustedPriceE36 = priceE36;
+            emit LastTrustedPriceUpdated(collateral, priceE36);
+        }
     }
 
     /// @inheritdoc IPool
@@ -439,7 +614,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
     /// @inheritdoc IPool
     function debtOf(address account) external view returns (uint256) {
         (, , uint256 borrowAssets) = _accruedTotals();
-        return _borrowShares[account].toAssetsUp(borrowAssets, _totalBorrowShares);
+        return uint256(_positions[account].borrowShares).toAssetsUp(borrowAssets, _totalBorrowShares);
     }
 
     /// @inheritdoc IPool
@@ -451,8 +626,19 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
     /// @inheritdoc IPool
     function accountLiquidity(address account) public view returns (AccountLiquidity memory liquidity) {
         (, , uint256 borrowAssets) = _accruedTotals();
-        (liquidity, ) = _collateralLiquidity(account, address(0));
-        liquidity.debt = _borrowShares[account].toAssetsUp(borrowAssets, _totalBorrowShares);
+        liquidity = _collateralLiquidity(account);
+        liquidity.debt = uint256(_positions[account].borrowShares).toAssetsUp(borrowAssets, _totalBorrowShares);
+    }
+
+    /// @inheritdoc IPool
+    function accountShortfall(
+        address account
+    ) external view returns (uint256 shortfallAssets, uint256 debtAssets, uint256 recoveryValue) {
+        (, , uint256 borrowAssets) = _accruedTotals();
+        debtAssets = uint256(_positions[account].borrowShares).toAssetsUp(borrowAssets, _totalBorrowShares);
+        PriceBook memory book;
+        recoveryValue = _valueAccount(account, book).recoveryValue;
+        shortfallAssets = _zeroFloorSub(debtAssets, recoveryValue);
     }
 
     /// @inheritdoc IPool
@@ -613,40 +799,71 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
 
     /// @dev Burns `repaidShares` of `account`'s borrow shares against `repaidAssets` paid in.
     function _burnDebt(address account, uint256 accountShares, uint256 repaidShares, uint256 repaidAssets) internal {
-        _borrowShares[account] = accountShares - repaidShares;
+        _positions[account].borrowShares = uint128(accountShares - repaidShares);
         _totalBorrowShares -= uint128(repaidShares);
         _totalBorrowAssets = uint128(_zeroFloorSub(_totalBorrowAssets, repaidAssets));
     }
 
-    /// @dev The loss waterfall: the debt leaves the books, the reserve covers what it can, the rest lowers
-    ///      `totalAssets()` (and so the share price) for every LP at once. The only path that lowers the share price.
+    /// @dev The loss waterfall: the debt leaves the books with its recognized shortfall, the reserve covers what it
+    ///      can, the rest lowers LP assets for every LP at once. The only path that lowers LP assets.
     function _realizeBadDebt(address borrower) internal returns (uint256 badDebtAssets) {
-        uint256 shares = _borrowShares[borrower];
+        Position memory position = _positions[borrower];
         uint256 totalBorrow = _totalBorrowAssets;
-        badDebtAssets = Math.min(shares.toAssetsUp(totalBorrow, _totalBorrowShares), totalBorrow);
-
-        _borrowShares[borrower] = 0;
-        _totalBorrowShares -= uint128(shares);
-        _totalBorrowAssets = uint128(totalBorrow - badDebtAssets);
+        badDebtAssets = Math.min(uint256(position.borrowShares).toAssetsUp(totalBorrow, _totalBorrowShares), totalBorrow);
 
         uint256 reserve = _reserveAssets;
+        uint256 totalShortfall = _totalShortfallAssets;
+        uint256 lpAssetsBefore = _totalLpAssets;
+        uint256 sharePriceBefore = _sharePriceAt(_exitLpAssets(lpAssetsBefore, reserve, totalShortfall));
+
+        delete _positions[borrower];
+        _totalBorrowShares -= position.borrowShares;
+        _totalBorrowAssets = uint128(totalBorrow - badDebtAssets);
+        if (position.shortfallAssets > 0) {
+            totalShortfall -= position.shortfallAssets;
+            _totalShortfallAssets = uint112(totalShortfall);
+            emit ShortfallUpdated(borrower, position.shortfallAssets, 0, totalShortfall);
+        }
+
         uint256 coveredByReserve = Math.min(reserve, badDebtAssets);
         uint256 socializedAssets = badDebtAssets - coveredByReserve;
-        _reserveAssets = uint128(reserve - coveredByReserve);
-        uint256 lpAssetsBefore = _totalLpAssets;
-        _totalLpAssets = uint128(lpAssetsBefore - socializedAssets);
-
-        // Share price = assets per 10**decimals() shares (rounded down), as `sharePrice()` computes it.
-        uint256 shareUnit = 10 ** decimals();
-        uint256 supplyPlusVirtual = totalSupply() + 10 ** DECIMALS_OFFSET;
+        reserve -= coveredByReserve;
+        _reserveAssets = uint128(reserve);
+        uint256 lpAssetsAfter = lpAssetsBefore - socializedAssets;
+        _totalLpAssets = uint128(lpAssetsAfter);
         emit BadDebtRealized(
             borrower,
             badDebtAssets,
             coveredByReserve,
             socializedAssets,
-            Math.mulDiv(shareUnit, lpAssetsBefore + 1, supplyPlusVirtual),
-            Math.mulDiv(shareUnit, lpAssetsBefore - socializedAssets + 1, supplyPlusVirtual)
+            sharePriceBefore,
+            _sharePriceAt(_exitLpAssets(lpAssetsAfter, reserve, totalShortfall))
         );
+    }
+
+    /// @dev Records `account`'s shortfall from its current debt and `recoveryValue` (state must be accrued).
+    function _refreshShortfall(address account, uint256 recoveryValue) internal {
+        Position memory position = _positions[account];
+        uint256 debt = uint256(position.borrowShares).toAssetsUp(_totalBorrowAssets, _totalBorrowShares);
+        _setShortfall(account, position.shortfallAssets, _zeroFloorSub(debt, recoveryValue));
+    }
+
+    /// @dev Values `account` at the oracles' prices now and records its shortfall (accrues first).
+    function _recognizeLoss(address account) internal {
+        _accrueInterest();
+        PriceBook memory book;
+        uint256 recoveryValue = _valueAccount(account, book).recoveryValue;
+        _recordTrustedPrices(book);
+        _refreshShortfall(account, recoveryValue);
+    }
+
+    /// @dev Sets `account`'s recognized shortfall from `shortfallBefore` to `shortfallAfter` and the pool's total.
+    function _setShortfall(address account, uint256 shortfallBefore, uint256 shortfallAfter) internal {
+        if (shortfallAfter == shortfallBefore) return;
+        _positions[account].shortfallAssets = shortfallAfter.toUint128();
+        uint256 totalShortfall = uint256(_totalShortfallAssets) + shortfallAfter - shortfallBefore;
+        _totalShortfallAssets = totalShortfall.toUint112();
+        emit ShortfallUpdated(account, shortfallBefore, shortfallAfter, totalShortfall);
     }
 
     /// @dev Sends every remaining collateral balance of `borrower` (worth at most dust) to `receiver`, or credits it
@@ -658,26 +875,32 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
             uint256 balance = _collateralBalances[borrower][collateral];
             if (balance == 0) continue;
             _collateralBalances[borrower][collateral] = 0;
-            // A token that refuses the transfer (paused, blacklist) must not block the realization: the dust is then
-            // credited to the receiver's collateral balance in the pool, to withdraw later.
-            bool transferred = IERC20(collateral).trySafeTransfer(receiver, balance);
-            if (transferred) _collaterals[collateral].totalSupplied -= uint128(balance);
-            else _collateralBalances[receiver][collateral] += balance;
-            emit DustCollateralSwept(borrower, collateral, receiver, balance, !transferred);
+            bool creditedInPool = _sendCollateral(collateral, receiver, balance);
+            emit DustCollateralSwept(borrower, collateral, receiver, balance, creditedInPool);
         }
     }
 
-    /// @dev Repaid and seized amounts of a liquidation (state must be accrued), the borrower's debt before it, and
-    ///      whether the call realizes the residual debt. Reverts unless the borrower is liquidatable.
+    /// @dev Sends `assets` of a collateral already taken out of an account to `receiver`. A token that refuses the
+    ///      transfer (paused, blacklist) must not block a liquidation: the assets are then credited to `receiver`'s
+    ///      collateral balance in the pool, to withdraw later.
+    function _sendCollateral(address collateral, address receiver, uint256 assets) internal returns (bool credited) {
+        credited = !IERC20(collateral).trySafeTransfer(receiver, assets);
+        if (credited) _collateralBalances[receiver][collateral] += assets;
+        else _collaterals[collateral].totalSupplied -= uint128(assets);
+    }
+
+    /// @dev Repaid and seized amounts of a liquidation (state must be accrued) and whether the call realizes the
+    ///      residual debt. Reverts unless the borrower is liquidatable.
     function _liquidationAmounts(
         address borrower,
         address collateral,
         uint256 collateralBalance,
-        uint256 repayAssets
-    ) internal view returns (uint256 repaidAssets, uint256 seizedCollateral, uint256 debt, bool realizesBadDebt) {
-        (AccountLiquidity memory liquidity, uint256 priceE36) = _accountLiquidity(borrower, collateral);
-        debt = liquidity.debt;
-        uint256 health = RiskMath.healthFactorDown(liquidity.liquidationLimit, debt);
+        uint256 repayAssets,
+        Valuation memory valuation,
+        uint256 debt,
+        uint256 priceE36
+    ) internal view returns (uint256 repaidAssets, uint256 seizedCollateral, bool realizesBadDebt) {
+        uint256 health = RiskMath.healthFactorDown(valuation.liquidationLimit, debt);
         if (health >= RiskMath.WAD) revert PositionHealthy(borrower, health);
 
         uint256 bonusBps = _collaterals[collateral].liquidationBonusBps;
@@ -686,7 +909,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         uint256 maxRepay = RiskMath.maxRepayUp(
             debt,
             health,
-            liquidity.collateralValue,
+            valuation.collateralValue,
             seizableValue,
             bonusBps,
             params.closeFactorBps,
@@ -699,12 +922,12 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
             seizedCollateral = collateralBalance;
             repaidAssets = Math.min(repaidAssets, RiskMath.repaidForSeizedUp(collateralBalance, bonusBps, priceE36));
         }
-        if (repaidAssets >= debt) return (repaidAssets, seizedCollateral, debt, false);
+        if (repaidAssets >= debt) return (repaidAssets, seizedCollateral, false);
         uint256 remainingCollateralValue =
-            liquidity.collateralValue -
+            valuation.collateralValue -
                 seizableValue +
                 RiskMath.valueDown(collateralBalance - seizedCollateral, priceE36);
-        if (remainingCollateralValue > params.dustThresholdAssets) return (repaidAssets, seizedCollateral, debt, false);
+        if (remainingCollateralValue > params.dustThresholdAssets) return (repaidAssets, seizedCollateral, false);
         // Debt remains behind collateral worth at most dust. A partial seizure may not leave that state: it would hand
         // the dust to the liquidator and the debt it could still cover to the LPs; repaying more (the close factor
         // lifts here) seizes it all. After a full seizure the residual debt is realized now (atomic mutualization),
@@ -715,20 +938,80 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         realizesBadDebt = remainingCollateralValue < debt - repaidAssets;
     }
 
-    /// @dev The account's liquidity with interest accrued (state must be accrued) and the price of `focus`.
-    function _accountLiquidity(
-        address account,
-        address focus
-    ) internal view returns (AccountLiquidity memory liquidity, uint256 focusPriceE36) {
-        (liquidity, focusPriceE36) = _collateralLiquidity(account, focus);
-        liquidity.debt = _borrowShares[account].toAssetsUp(_totalBorrowAssets, _totalBorrowShares);
+    /// @dev Values every collateral `account` holds with the prices of `book` (loading each at most once per call).
+    function _valueAccount(address account, PriceBook memory book) internal view returns (Valuation memory valuation) {
+        uint256 count = _collateralCount;
+        for (uint256 i; i < count; ++i) {
+            address collateral = _collateralList[i];
+            uint256 balance = _collateralBalances[account][collateral];
+            if (balance == 0) continue;
+            Collateral storage config = _collaterals[collateral];
+            uint256 priceE36 = _bookPrice(book, i, config);
+            uint256 value = RiskMath.valueDown(balance, priceE36);
+            valuation.collateralValue += value;
+            valuation.liquidationLimit += RiskMath.bpsDown(value, config.liquidationThresholdBps);
+            valuation.recoveryValue += RiskMath.repaidForSeizedDown(balance, config.liquidationBonusBps, priceE36);
+        }
     }
 
-    /// @dev Values every collateral the account holds (down) and returns the price of `focus` if it holds it.
-    function _collateralLiquidity(
-        address account,
-        address focus
-    ) internal view returns (AccountLiquidity memory liquidity, uint256 focusPriceE36) {
+    /// @dev The price of the collateral at listing index `index`: the oracle's, or its last trusted price if the
+    ///      oracle fails (a healthy account is never made liquidatable by a broken feed, nor priced below its last
+    ///      trusted value).
+    function _bookPrice(PriceBook memory book, uint256 index, Collateral storage config) internal view returns (uint256) {
+        uint256 bit = 1 << index;
+        if (book.loaded & bit == 0) {
+            (uint256 priceE36, bool live) = _tryPrice(config.oracle);
+            if (!live) {
+                priceE36 = config.lastTrustedPriceE36;
+                book.failed |= bit;
+            }
+            book.pricesE36[index] = priceE36;
+            book.loaded |= bit;
+        }
+        return book.pricesE36[index];
+    }
+
+    /// @dev The oracle's live price of `collateral` from `book`; reverts if the account does not hold it priced live.
+    function _livePrice(PriceBook memory book, address collateral) internal view returns (uint256) {
+        uint256 count = _collateralCount;
+        for (uint256 i; i < count; ++i) {
+            if (_collateralList[i] != collateral) continue;
+            if (book.failed & (1 << i) != 0) revert PriceUnavailable(collateral);
+            return book.pricesE36[i];
+        }
+        revert CollateralNotListed(collateral);
+    }
+
+    /// @dev Stores as last trusted price every live price of `book` that differs from the stored one.
+    function _recordTrustedPrices(PriceBook memory book) internal {
+        uint256 live = book.loaded & ~book.failed;
+        for (uint256 i; live != 0; ++i) {
+            if (live & (1 << i) == 0) continue;
+            live &= ~(1 << i);
+            Collateral storage config = _collaterals[_collateralList[i]];
+            if (config.lastTrustedPriceE36 == book.pricesE36[i]) continue;
+            config.lastTrustedPriceE36 = book.pricesE36[i];
+            emit LastTrustedPriceUpdated(_collateralList[i], book.pricesE36[i]);
+        }
+    }
+
+    /// @dev The oracle's price, and whether it gave one: a revert, a short answer or 0 all count as no price. Reads
+    ///      32 bytes at most, so an oracle cannot make the pool copy a large return.
+    function _tryPrice(IPriceOracle oracle) internal view returns (uint256 priceE36, bool live) {
+        bytes4 selector = IPriceOracle.price.selector;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(0x00, selector)
+            let success := staticcall(gas(), oracle, 0x00, 0x04, 0x00, 0x20)
+            if and(success, gt(returndatasize(), 0x1f)) {
+                priceE36 := mload(0x00)
+            }
+        }
+        live = priceE36 != 0;
+    }
+
+    /// @dev Values every collateral the account holds at live prices (rounded down); reverts if an oracle fails.
+    function _collateralLiquidity(address account) internal view returns (AccountLiquidity memory liquidity) {
         uint256 count = _collateralCount;
         for (uint256 i; i < count; ++i) {
             address collateral = _collateralList[i];
@@ -737,7 +1020,6 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
             Collateral storage config = _collaterals[collateral];
             uint256 priceE36 = config.oracle.price();
             if (priceE36 == 0) revert ZeroPrice(collateral);
-            if (collateral == focus) focusPriceE36 = priceE36;
             uint256 value = RiskMath.valueDown(balance, priceE36);
             liquidity.collateralValue += value;
             liquidity.borrowLimit += RiskMath.bpsDown(value, config.ltvBps);
@@ -745,11 +1027,31 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         }
     }
 
+    /// @dev Reverts unless `account`'s debt (state must be accrued) is within its borrow limit at live prices.
     function _requireWithinBorrowLimit(address account) internal view {
-        (AccountLiquidity memory liquidity, ) = _accountLiquidity(account, address(0));
-        if (liquidity.debt > liquidity.borrowLimit) {
-            revert ExceedsBorrowLimit(account, liquidity.debt, liquidity.borrowLimit);
-        }
+        AccountLiquidity memory liquidity = _collateralLiquidity(account);
+        uint256 debt = uint256(_positions[account].borrowShares).toAssetsUp(_totalBorrowAssets, _totalBorrowShares);
+        if (debt > liquidity.borrowLimit) revert ExceedsBorrowLimit(account, debt, liquidity.borrowLimit);
+    }
+
+    /// @dev LP assets net of the recognized shortfall the reserve does not cover: the exit figure.
+    function _exitLpAssets(uint256 lpAssets, uint256 reserve, uint256 totalShortfall) internal pure returns (uint256) {
+        return _zeroFloorSub(lpAssets, _zeroFloorSub(totalShortfall, reserve));
+    }
+
+    /// @dev Shares worth `assets` when LPs own `lpAssets` (OpenZeppelin's virtual-offset formula).
+    function _sharesAt(uint256 assets, uint256 lpAssets, Math.Rounding rounding) internal view returns (uint256) {
+        return Math.mulDiv(assets, totalSupply() + 10 ** DECIMALS_OFFSET, lpAssets + 1, rounding);
+    }
+
+    /// @dev Assets worth `shares` when LPs own `lpAssets`.
+    function _assetsAt(uint256 shares, uint256 lpAssets, Math.Rounding rounding) internal view returns (uint256) {
+        return Math.mulDiv(shares, lpAssets + 1, totalSupply() + 10 ** DECIMALS_OFFSET, rounding);
+    }
+
+    /// @dev Assets per 10**decimals() shares when LPs own `lpAssets`, rounded down, as `sharePrice()` computes it.
+    function _sharePriceAt(uint256 lpAssets) internal view returns (uint256) {
+        return _assetsAt(10 ** decimals(), lpAssets, Math.Rounding.Floor);
     }
 
     /// @dev Pulls exactly `assets` of `token`, rejecting fee-on-transfer behaviour.

@@ -21,6 +21,7 @@
  * - Each scenario asserts it exercised the path it is named after (first deposit into an empty pool, interest
  *   accrued, close-factor cap without bad debt, bad debt realized in the liquidation, ...).
  */
+import { poolCreationCode } from "../deploy/lib/poolCreationCode";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Table from "cli-table3";
@@ -150,7 +151,7 @@ async function measureScenarios(): Promise<Snapshot> {
   const rateModel = await deployed(() =>
     ethers.deployContract("KinkedRateModel", [RATE_BASE, RATE_SLOPE_BELOW_KINK, RATE_SLOPE_ABOVE_KINK, RATE_KINK]),
   );
-  const factory = await deployed(() => ethers.deployContract("PoolFactory"));
+  const factory = await deployed(() => ethers.deployContract("PoolFactory", [poolCreationCode()]));
   await send(() => oracle.setPrice(priceE36(2_000, 18, 18)));
 
   const config = {

@@ -24,7 +24,9 @@ abstract contract PoolStorage is IPool {
     /// @notice Virtual shares offset (10**6 virtual shares) against the first-depositor inflation attack.
     uint8 public constant DECIMALS_OFFSET = 6;
 
-    /// @dev Per-collateral configuration (two slots). Listed ⟺ it has an oracle (never zero once listed).
+    /// @dev Per-collateral configuration (three slots). Listed ⟺ it has an oracle (never zero once listed).
+    ///      `lastTrustedPriceE36` is the last price its oracle returned at listing, to a loss recognition or to a
+    ///      close: it values the collateral while the oracle fails, and is read only then.
     struct Collateral {
         IPriceOracle oracle;
         uint16 ltvBps;
@@ -33,6 +35,14 @@ abstract contract PoolStorage is IPool {
         bool enabled;
         uint128 supplyCap;
         uint128 totalSupplied;
+        uint256 lastTrustedPriceE36;
+    }
+
+    /// @dev A borrower's debt and its recognized shortfall share one slot, so refreshing the shortfall costs no
+    ///      extra read in the calls that already load the borrow shares.
+    struct Position {
+        uint128 borrowShares;
+        uint128 shortfallAssets; // recognized: debt − what liquidating all its collateral recovers, as last refreshed
     }
 
     // Storage is packed by access: the first slot is read by every call (accrual clock, pause) and written by
@@ -46,17 +56,20 @@ abstract contract PoolStorage is IPool {
     uint128 internal _totalBorrowAssets;
     uint128 internal _totalBorrowShares;
 
+    // Every exit reads the reserve and the recognized shortfall together: exits are priced net of the shortfall the
+    // reserve does not cover.
     uint128 internal _reserveAssets;
-    uint64 internal _fullLiquidationHealthFactor;
+    uint112 internal _totalShortfallAssets; // Σ recognized shortfalls (≤ total borrows)
     uint16 internal _closeFactorBps; // never 0, so this slot is never cleared and a first reserve costs no new slot
 
     IRateModel internal _rateModel;
     uint96 internal _dustThresholdAssets;
 
     address internal _guardian;
+    uint64 internal _fullLiquidationHealthFactor;
     address[MAX_COLLATERALS] internal _collateralList;
     mapping(address collateral => Collateral) internal _collaterals;
-    mapping(address account => uint256) internal _borrowShares;
+    mapping(address account => Position) internal _positions;
     mapping(address account => mapping(address collateral => uint256)) internal _collateralBalances;
 
     modifier whenNotPaused() {
@@ -73,7 +86,22 @@ abstract contract PoolStorage is IPool {
 
     /// @inheritdoc IPool
     function borrowSharesOf(address account) external view returns (uint256) {
-        return _borrowShares[account];
+        return _positions[account].borrowShares;
+    }
+
+    /// @inheritdoc IPool
+    function recognizedShortfall(address account) external view returns (uint256) {
+        return _positions[account].shortfallAssets;
+    }
+
+    /// @inheritdoc IPool
+    function totalRecognizedShortfall() external view returns (uint256) {
+        return _totalShortfallAssets;
+    }
+
+    /// @inheritdoc IPool
+    function lastTrustedPrice(address collateral) external view returns (uint256) {
+        return _collaterals[collateral].lastTrustedPriceE36;
     }
 
     /// @inheritdoc IPool

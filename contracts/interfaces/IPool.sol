@@ -88,6 +88,11 @@ interface IPoolErrors {
     error InvalidFullLiquidationHealthFactor(uint256 fullLiquidationHealthFactor);
     error Paused();
     error NotGuardian(address caller);
+    error PriceUnavailable(address collateral);
+    error AccountNotInsolvent(address account, uint256 debt, uint256 recoveryValue);
+    error SeizedValueBelowMinimum(uint256 seizedValue, uint256 minSeizedValue);
+    error NothingToClose(address account);
+    error ReserveCommittedToShortfall(uint256 requestedAssets, uint256 withdrawableAssets, uint256 totalShortfall);
 }
 
 /// @title IPoolEvents
@@ -124,7 +129,9 @@ interface IPoolEvents {
         uint256 badDebtAssets
     );
     /// @notice Residual debt left the books. The reserve covered `coveredByReserve`; `socializedAssets` came out of
-    ///         `totalAssets()`, lowering the share price (assets per 10**decimals() shares) for every LP at once.
+    ///         LP assets for every LP at once. `sharePriceBefore`/`sharePriceAfter` are `sharePrice()` (the exit price,
+    ///         assets per 10**decimals() shares) just before and after: when the loss was already recognized, the
+    ///         exit price had fallen then, and the realization moves it little or not at all.
     event BadDebtRealized(
         address indexed borrower,
         uint256 badDebtAssets,
@@ -152,6 +159,41 @@ interface IPoolEvents {
     event LiquidationParamsUpdated(LiquidationParams oldParams, LiquidationParams newParams);
     event GuardianUpdated(address indexed oldGuardian, address indexed newGuardian);
     event PausedUpdated(address indexed caller, bool oldPaused, bool newPaused);
+    /// @notice An account's recognized shortfall (its debt minus what liquidating all its collateral would recover)
+    ///         changed from `shortfallBefore` to `shortfallAfter`; `totalShortfall` is the pool's sum afterwards.
+    ///         Exits are priced net of `totalShortfall − reserve` (when positive), so this event moves the exit price.
+    event ShortfallUpdated(
+        address indexed account,
+        uint256 shortfallBefore,
+        uint256 shortfallAfter,
+        uint256 totalShortfall
+    );
+    /// @notice An insolvent account was closed in one call: every collateral whose oracle answered was seized (see
+    ///         `CollateralSeized`), `repaidAssets` of its debt were paid by `liquidator`, and `badDebtAssets` were
+    ///         realized (see `BadDebtRealized`). `seizedValue` is the seized collateral's value at the oracle prices.
+    event InsolventAccountClosed(
+        address indexed liquidator,
+        address indexed borrower,
+        address receiver,
+        uint256 repaidAssets,
+        uint256 repaidShares,
+        uint256 seizedValue,
+        uint256 badDebtAssets
+    );
+    /// @notice One collateral seized by `closeInsolventAccount`: `assets` went to `receiver` for `repaidAssets` of
+    ///         the debt, transferred, or, when the token refused the transfer, credited to `receiver`'s collateral
+    ///         balance in the pool (`creditedInPool`).
+    event CollateralSeized(
+        address indexed borrower,
+        address indexed collateral,
+        address indexed receiver,
+        uint256 assets,
+        uint256 repaidAssets,
+        bool creditedInPool
+    );
+    /// @notice The price the pool falls back on while `collateral`'s oracle fails was updated to `priceE36`, the
+    ///         oracle's answer at listing, to a loss recognition or to `closeInsolventAccount`.
+    event LastTrustedPriceUpdated(address indexed collateral, uint256 priceE36);
 }
 
 /// @title IPool
@@ -159,7 +201,9 @@ interface IPoolEvents {
 /// @dev LPs hold ERC-4626 shares. Borrowers post up to 8 collateral assets and owe borrow shares over an accruing
 ///      index. A liquidation that leaves debt with collateral worth at most the dust threshold realizes that debt
 ///      as bad debt: the reserve covers it first, the rest lowers the share price for all LPs at once.
-///      `totalAssets()` = cash + total borrows (interest accrued to now) − reserve.
+///      `totalAssets()` = cash + total borrows (interest accrued to now) − reserve − max(0, total recognized
+///      shortfall − reserve): the exit figure. Withdrawals, redemptions, `convertTo*` and `maxWithdraw`/`maxRedeem`
+///      use it; deposits and mints are priced at `entryTotalAssets()` (without the shortfall deduction).
 interface IPool is IERC4626, IERC20Permit, IPoolErrors, IPoolEvents {
     // ---------------------------------------------------------------- LP side (slippage-bounded ERC-4626)
 
@@ -289,14 +333,42 @@ interface IPool is IERC4626, IERC20Permit, IPoolErrors, IPoolEvents {
     /// @return badDebtAssets The debt realized.
     function socializeBadDebt(address borrower) external returns (uint256 badDebtAssets);
 
+    /// @notice Closes an insolvent account in one call: for an account whose collateral would recover less than
+    ///         its debt if all of it were liquidated (a recognized or unrecognized shortfall), seizes every
+    ///         collateral it holds at that collateral's bonus, repays what they cover and realizes the rest as bad
+    ///         debt, all in this transaction. Collateral planted on the account is seized with the rest. A
+    ///         collateral whose oracle fails is not seized: it stays escrowed for the account, valued at its last
+    ///         trusted price, and the debt it backs stays; if it is worth at most the dust threshold, the residual
+    ///         is realized anyway and that dust goes to `receiver`. Permissionless; never paused; needs no idle cash.
+    /// @param borrower The insolvent account.
+    /// @param minSeizedValue Fewest loan-asset units of collateral value (at the oracle prices) the caller accepts.
+    /// @param receiver Receives the seized collateral.
+    /// @return repaidAssets Loan assets pulled from the caller.
+    /// @return seizedValue Value of the collateral seized, in loan-asset units (rounded down).
+    /// @return badDebtAssets Residual debt realized as bad debt (0 if none).
+    function closeInsolventAccount(
+        address borrower,
+        uint256 minSeizedValue,
+        address receiver
+    ) external returns (uint256 repaidAssets, uint256 seizedValue, uint256 badDebtAssets);
+
+    /// @notice Recognizes losses: refreshes each account's recorded shortfall, `max(0, debt − Σ value_c / (1 +
+    ///         bonus_c))`, in both directions (a recovered price releases it), so that exits are priced net of it from
+    ///         this block on. Permissionless; never paused. An oracle that fails values its collateral at the last
+    ///         trusted price.
+    /// @param accounts The accounts to refresh (any; accounts without debt get a shortfall of 0).
+    /// @return totalShortfall The pool's total recognized shortfall afterwards.
+    function recognizeLosses(address[] calldata accounts) external returns (uint256 totalShortfall);
+
     // ---------------------------------------------------------------- Reserve
 
     /// @notice Adds loan assets to the reserve, the first-loss buffer. Permissionless.
     /// @param assets Loan assets pulled from the caller.
     function donateToReserve(uint256 assets) external;
 
-    /// @notice Withdraws reserve assets. Owner only. Cannot touch LP assets or collateral.
-    /// @param assets Loan assets to withdraw, at most the reserve and the idle cash.
+    /// @notice Withdraws reserve assets. Owner only. Cannot touch LP assets or collateral, nor the part of the
+    ///         reserve that the recognized shortfall needs (`ReserveCommittedToShortfall`).
+    /// @param assets Loan assets to withdraw, at most the reserve less the recognized shortfall, and the idle cash.
     /// @param receiver Receives the assets.
     function withdrawReserve(uint256 assets, address receiver) external;
 
@@ -378,7 +450,8 @@ interface IPool is IERC4626, IERC20Permit, IPoolErrors, IPoolEvents {
     /// @return reserveAssets The reserve.
     function reserveAssets() external view returns (uint256 reserveAssets);
 
-    /// @notice Loan assets per 10**decimals() shares, rounded down, with interest accrued up to now.
+    /// @notice The exit price: loan assets per 10**decimals() shares, rounded down, with interest accrued up to now
+    ///         and net of the recognized shortfall the reserve does not cover.
     /// @return assetsPerShareUnit The share price.
     function sharePrice() external view returns (uint256 assetsPerShareUnit);
 
@@ -426,4 +499,39 @@ interface IPool is IERC4626, IERC20Permit, IPoolErrors, IPoolEvents {
     /// @notice Whether deposits, mints, borrows and collateral supply are paused.
     /// @return isPaused The pause state.
     function paused() external view returns (bool isPaused);
+
+    // ---------------------------------------------------------------- Loss recognition
+
+    /// @notice An account's recognized shortfall, as last refreshed.
+    /// @param account The account.
+    /// @return shortfallAssets Its debt minus what liquidating all its collateral recovers (0 if none), in loan-asset units.
+    function recognizedShortfall(address account) external view returns (uint256 shortfallAssets);
+
+    /// @notice The sum of all recognized shortfalls. The part the reserve does not cover is deducted from every exit.
+    /// @return shortfallAssets The total.
+    function totalRecognizedShortfall() external view returns (uint256 shortfallAssets);
+
+    /// @notice The shortfall a refresh of `account` would record now, with the figures it comes from.
+    /// @param account The account.
+    /// @return shortfallAssets `max(0, debt − recoveryValue)`.
+    /// @return debtAssets Its debt, rounded up.
+    /// @return recoveryValue What liquidating all its collateral would repay, rounded down (collateral whose oracle
+    ///         fails at its last trusted price).
+    function accountShortfall(
+        address account
+    ) external view returns (uint256 shortfallAssets, uint256 debtAssets, uint256 recoveryValue);
+
+    /// @notice The price the pool uses for a collateral while its oracle fails (reverts or returns 0).
+    /// @param collateral The collateral asset.
+    /// @return priceE36 Its last trusted price, scaled by 1e36.
+    function lastTrustedPrice(address collateral) external view returns (uint256 priceE36);
+
+    /// @notice LP assets before the recognized shortfall: what entries (`deposit`, `mint` and their previews) are
+    ///         priced at, so nobody buys shares cheap from a loss that may still be released.
+    /// @return lpAssets Cash + borrows (interest to now) − reserve.
+    function entryTotalAssets() external view returns (uint256 lpAssets);
+
+    /// @notice Loan assets one whole share (10**decimals()) costs to mint, rounded down: the entry price.
+    /// @return assetsPerShareUnit The entry share price.
+    function entrySharePrice() external view returns (uint256 assetsPerShareUnit);
 }

@@ -34,6 +34,12 @@ interface IPoolFactory {
     /// @notice The pool owner is the zero address.
     error ZeroOwner();
 
+    /// @notice The factory was constructed without pool creation code.
+    error EmptyPoolCreationCode();
+
+    /// @notice A code store holding part of the pool creation code could not be deployed.
+    error CodeStoreFailed();
+
     /// @notice A pool with this exact config and salt exists already (same CREATE2 address).
     error PoolAlreadyExists(address loanAsset, bytes32 salt);
 
@@ -43,6 +49,11 @@ interface IPoolFactory {
     /// @param salt A salt, so the same loan asset can have several pools.
     /// @return pool The new pool.
     function createPool(PoolConfig calldata config, bytes32 salt) external returns (address pool);
+
+    /// @notice keccak256 of the pool creation code (without constructor arguments) this factory deploys: compare it
+    ///         with the compiled `Pool` artifact's bytecode to check what the factory creates.
+    /// @return codeHash The hash.
+    function poolCreationCodeHash() external view returns (bytes32 codeHash);
 
     /// @notice The address `createPool(config, salt)` deploys to (or deployed to).
     /// @param config The pool's configuration.

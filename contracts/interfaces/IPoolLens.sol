@@ -11,7 +11,11 @@ import {IPool} from "./IPool.sol";
 /// @param healthFactor Liquidation limit / debt, 1e18 = at the threshold; `type(uint256).max` without debt.
 /// @param liquidatable Health factor below 1e18.
 /// @param insolvent Collateral value below debt: a liquidation will leave bad debt.
-/// @param priced False when an oracle of its collateral reverted; the other figures are then zero but `debt`.
+/// @param priced False when an oracle of its collateral reverted; the other figures are then zero but `debt` and the
+///        three shortfall figures.
+/// @param recoveryValue What liquidating all its collateral would repay (failed oracles at their last trusted price).
+/// @param shortfall `max(0, debt − recoveryValue)`: what a refresh (`recognizeLosses`) would record now.
+/// @param recognizedShortfall The shortfall the pool has recorded for it (deducted from exits).
 struct AccountView {
     address account;
     uint256 debt;
@@ -21,12 +25,20 @@ struct AccountView {
     bool liquidatable;
     bool insolvent;
     bool priced;
+    uint256 recoveryValue;
+    uint256 shortfall;
+    uint256 recognizedShortfall;
 }
 
 /// @notice A pool's aggregate state, with interest accrued up to now. `borrowRatePerSecondE18` is the rate the next
 ///         accrual charges (from the borrows stored at the last accrual); `utilizationE18` uses borrows accrued to now.
+///         `totalAssets`/`sharePrice` are the exit figures (net of the recognized shortfall the reserve does not
+///         cover); `entryTotalAssets`/`entrySharePrice` what deposits are priced at.
 struct PoolStateView {
     uint256 totalAssets;
+    uint256 entryTotalAssets;
+    uint256 totalShortfall;
+    uint256 entrySharePrice;
     uint256 totalSupply;
     uint256 cash;
     uint256 totalBorrowAssets;

@@ -53,6 +53,17 @@ library RiskMath {
         return Math.mulDiv(seizedCollateral * BPS, priceE36, PRICE_SCALE * (BPS + bonusBps), Math.Rounding.Ceil);
     }
 
+    /// @dev Loan assets that liquidating all of `collateralAssets` at a bonus of `bonusBps` recovers, rounded down:
+    ///      `value / (1 + bonus)`. The sum over an account's collateral is its recovery value; the debt above it is
+    ///      the account's shortfall (rounded up in the pool's favour).
+    function repaidForSeizedDown(
+        uint256 collateralAssets,
+        uint256 bonusBps,
+        uint256 priceE36
+    ) internal pure returns (uint256) {
+        return Math.mulDiv(collateralAssets * BPS, priceE36, PRICE_SCALE * (BPS + bonusBps), Math.Rounding.Floor);
+    }
+
     /// @dev Most debt one liquidation may repay (the close factor), given the account's state before it.
     ///      The close factor lifts to 100% when the health factor is below `fullLiquidationHealthFactor`, or when
     ///      repaying only the close-factor share would leave debt, or total collateral value, at or below dust.

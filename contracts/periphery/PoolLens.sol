@@ -29,12 +29,17 @@ contract PoolLens is IPoolLens {
             } catch {
                 entry.debt = pool.debtOf(account);
             }
+            (entry.shortfall, , entry.recoveryValue) = pool.accountShortfall(account);
+            entry.recognizedShortfall = pool.recognizedShortfall(account);
         }
     }
 
     /// @inheritdoc IPoolLens
     function poolState(IPool pool) external view returns (PoolStateView memory state) {
         state.totalAssets = pool.totalAssets();
+        state.entryTotalAssets = pool.entryTotalAssets();
+        state.totalShortfall = pool.totalRecognizedShortfall();
+        state.entrySharePrice = pool.entrySharePrice();
         state.totalSupply = pool.totalSupply();
         state.cash = pool.cash();
         state.totalBorrowAssets = pool.totalBorrowAssets();

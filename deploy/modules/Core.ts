@@ -4,6 +4,7 @@
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { aprBpsToPerSecondE18, WAD } from "../lib/units";
+import { poolCreationCode } from "../lib/poolCreationCode";
 
 /** A kinked model in APR terms: the rate starts at `baseAprBps`, rises gently to the kink, then steeply. */
 export interface KinkedRateModelApr {
@@ -44,7 +45,7 @@ export function kinkedRateModelArgs(model: KinkedRateModelApr): {
 const defaults = kinkedRateModelArgs(DEFAULT_RATE_MODEL);
 
 export default buildModule("Core", (m) => {
-  const poolFactory = m.contract("PoolFactory");
+  const poolFactory = m.contract("PoolFactory", [poolCreationCode()]);
   const poolLens = m.contract("PoolLens");
   const rateModel = m.contract("KinkedRateModel", [
     m.getParameter("baseRatePerSecondE18", defaults.baseRatePerSecondE18),

@@ -2,6 +2,7 @@
  * Pools on arbitrary loan tokens (hooked, fee-on-transfer, rebasing), created through the factory as `deployPool`
  * does, for scenarios whose tokens are not MockERC20.
  */
+import { poolCreationCode } from "../../deploy/lib/poolCreationCode";
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { MockPriceOracle, MockRateModel, Pool } from "../../typechain-types";
@@ -22,7 +23,7 @@ export async function createPoolFor(
 ): Promise<BarePool> {
   const [owner] = await ethers.getSigners();
   const rateModel = await ethers.deployContract("MockRateModel");
-  const factory = await ethers.deployContract("PoolFactory");
+  const factory = await ethers.deployContract("PoolFactory", [poolCreationCode()]);
   const config = {
     loanAsset,
     name: "Mutual Pool",

@@ -28,10 +28,11 @@ export type ViewTag = "latest" | "pending";
 export async function totalsOf(pool: Pool, tag: ViewTag = "latest"): Promise<PoolTotals> {
   const overrides = { blockTag: tag };
   return {
-    totalLpAssets: await pool.totalAssets(overrides),
+    totalLpAssets: await pool.entryTotalAssets(overrides),
     reserveAssets: await pool.reserveAssets(overrides),
     totalBorrowAssets: await pool.totalBorrowAssets(overrides),
     totalBorrowShares: await pool.totalBorrowShares(overrides),
+    totalShortfallAssets: await pool.totalRecognizedShortfall(overrides),
   };
 }
 

@@ -1,3 +1,4 @@
+import { poolCreationCode } from "../../deploy/lib/poolCreationCode";
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type {
@@ -110,7 +111,7 @@ export async function deployPool(
   ]);
   const rateModel = await ethers.deployContract("MockRateModel");
   await rateModel.setRatePerSecond(opts.ratePerSecondE18);
-  const factory = await ethers.deployContract("PoolFactory");
+  const factory = await ethers.deployContract("PoolFactory", [poolCreationCode()]);
   const lens = await ethers.deployContract("PoolLens");
 
   const config = {

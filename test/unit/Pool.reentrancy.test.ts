@@ -1,3 +1,4 @@
+import { poolCreationCode } from "../../deploy/lib/poolCreationCode";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
@@ -24,7 +25,7 @@ describe("Pool: reentrancy through token transfer hooks", () => {
     const oracle = await ethers.deployContract("MockPriceOracle");
     await oracle.setPrice(priceE36(1, 18, 18));
     const rateModel = await ethers.deployContract("MockRateModel");
-    const factory = await ethers.deployContract("PoolFactory");
+    const factory = await ethers.deployContract("PoolFactory", [poolCreationCode()]);
     const config = {
       loanAsset: await loanToken.getAddress(),
       name: "Mutual Pool HUSD",

@@ -1,3 +1,4 @@
+import { poolCreationCode } from "../../deploy/lib/poolCreationCode";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
@@ -14,7 +15,7 @@ const SALT_B = ethers.id("salt-b");
 describe("PoolFactory", function () {
   async function factoryFixture() {
     const [deployer, owner, guardian, stranger] = await ethers.getSigners();
-    const factory: PoolFactory = await ethers.deployContract("PoolFactory");
+    const factory: PoolFactory = await ethers.deployContract("PoolFactory", [poolCreationCode()]);
     const loanToken: MockERC20 = await ethers.deployContract("MockERC20", [
       "Loan Dollar",
       "LUSD",

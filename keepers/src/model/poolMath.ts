@@ -85,6 +85,10 @@ export const seizedCollateralDown = (repaidAssets: bigint, bonusBps: bigint, pri
 export const repaidForSeizedUp = (seizedCollateral: bigint, bonusBps: bigint, priceE36: bigint): bigint =>
   mulDivUp(seizedCollateral * BPS, priceE36, PRICE_SCALE * (BPS + bonusBps));
 
+/** RiskMath.repaidForSeizedDown: what liquidating all of `collateralAssets` recovers, value / (1 + bonus), down. */
+export const repaidForSeizedDown = (collateralAssets: bigint, bonusBps: bigint, priceE36: bigint): bigint =>
+  mulDivDown(collateralAssets * BPS, priceE36, PRICE_SCALE * (BPS + bonusBps));
+
 export interface LiquidationParams {
   closeFactorBps: bigint;
   fullLiquidationHealthFactor: bigint;
@@ -142,6 +146,105 @@ export function accountLiquidity(
   }
   liquidity.debt = toAssetsUp(borrowShares, totalBorrowAssets, totalBorrowShares);
   return liquidity;
+}
+
+/**
+ * Pool._valueAccount's recovery value: Σ repaidForSeizedDown over the collaterals held, i.e. what liquidating all
+ * of them would repay. `priceE36` is the oracle's price, or the last trusted price where the oracle fails.
+ */
+export function recoveryValue(positions: readonly CollateralPosition[]): bigint {
+  let recovery = 0n;
+  for (const position of positions) {
+    if (position.balance === 0n) continue;
+    recovery += repaidForSeizedDown(position.balance, position.liquidationBonusBps, position.priceE36);
+  }
+  return recovery;
+}
+
+/** An account's shortfall as the pool records it: max(0, debt (rounded up) − recovery value (rounded down)). */
+export const shortfallOf = (debt: bigint, recovery: bigint): bigint => zeroFloorSub(debt, recovery);
+
+/** A collateral held by an account about to be closed, with whether its oracle answered (else: last trusted price). */
+export interface ClosingCollateral extends CollateralPosition {
+  live: boolean;
+}
+
+export interface CloseQuote {
+  /** Loan assets the caller pays: Σ repaidForSeizedUp over the live collaterals, capped at the debt. */
+  repaidAssets: bigint;
+  repaidShares: bigint;
+  /** Value of the seized (live) collateral, each term rounded down. */
+  seizedValue: bigint;
+  /** Per collateral (same order as the input): seized amount (0 for a failed oracle) and the repayment it covers. */
+  seized: { assets: bigint; repaidAssets: bigint }[];
+  /** Whether the residual is realized in the call (escrowed collateral worth ≤ dust and < the debt left). */
+  realizesBadDebt: boolean;
+  badDebtAssets: bigint;
+  /** The account's shortfall afterwards when nothing is realized (debt left − recovery of escrowed collateral). */
+  shortfallAfter: bigint;
+  /** Seized value − repaid (the liquidator's bonus at oracle prices), rounded down. */
+  bonusValue: bigint;
+}
+
+export type CloseRefusal =
+  | { error: "NoDebt" }
+  | { error: "AccountNotInsolvent"; debt: bigint; recoveryValue: bigint }
+  | { error: "SeizedValueBelowMinimum"; seizedValue: bigint; minSeizedValue: bigint }
+  | { error: "NothingToClose" };
+
+/**
+ * Pool.closeInsolventAccount (state accrued): seize every live collateral, repay what it covers, realize the rest
+ * unless escrowed collateral (failed oracle) worth more than dust still backs it. Returns the refusal the contract
+ * reverts with, or the quote.
+ */
+export function quoteClose(
+  collaterals: readonly ClosingCollateral[],
+  borrowShares: bigint,
+  totalBorrowAssets: bigint,
+  totalBorrowShares: bigint,
+  dustThresholdAssets: bigint,
+  minSeizedValue = 0n,
+): { refusal: CloseRefusal } | { quote: CloseQuote } {
+  if (borrowShares === 0n) return { refusal: { error: "NoDebt" } };
+  const debt = toAssetsUp(borrowShares, totalBorrowAssets, totalBorrowShares);
+  const recovery = recoveryValue(collaterals);
+  if (recovery >= debt) return { refusal: { error: "AccountNotInsolvent", debt, recoveryValue: recovery } };
+  let repaid = 0n;
+  let seizedValue = 0n;
+  let seizedRecovery = 0n;
+  let collateralValue = 0n;
+  const seized = collaterals.map((collateral) => {
+    const value = valueDown(collateral.balance, collateral.priceE36);
+    collateralValue += value;
+    if (!collateral.live || collateral.balance === 0n) return { assets: 0n, repaidAssets: 0n };
+    const repaidFor = repaidForSeizedUp(collateral.balance, collateral.liquidationBonusBps, collateral.priceE36);
+    repaid += repaidFor;
+    seizedRecovery += repaidForSeizedDown(collateral.balance, collateral.liquidationBonusBps, collateral.priceE36);
+    seizedValue += value;
+    return { assets: collateral.balance, repaidAssets: repaidFor };
+  });
+  if (seizedValue < minSeizedValue) return { refusal: { error: "SeizedValueBelowMinimum", seizedValue, minSeizedValue } };
+  const repaidAssets = min(repaid, debt);
+  const repaidShares = repaidAssets === debt ? borrowShares : toSharesDown(repaidAssets, totalBorrowAssets, totalBorrowShares);
+  const borrowAfter = zeroFloorSub(totalBorrowAssets, repaidAssets);
+  const sharesAfter = totalBorrowShares - repaidShares;
+  const debtLeft = toAssetsUp(borrowShares - repaidShares, borrowAfter, sharesAfter);
+  const escrowedValue = collateralValue - seizedValue;
+  const realizesBadDebt = debtLeft > 0n && escrowedValue <= dustThresholdAssets && escrowedValue < debtLeft;
+  if (!realizesBadDebt && repaidShares === 0n) return { refusal: { error: "NothingToClose" } };
+  const badDebtAssets = realizesBadDebt ? min(debtLeft, borrowAfter) : 0n;
+  return {
+    quote: {
+      repaidAssets,
+      repaidShares,
+      seizedValue,
+      seized,
+      realizesBadDebt,
+      badDebtAssets,
+      shortfallAfter: realizesBadDebt ? 0n : zeroFloorSub(debtLeft, recovery - seizedRecovery),
+      bonusValue: zeroFloorSub(seizedValue, repaidAssets),
+    },
+  };
 }
 
 export interface LiquidationQuote {
@@ -263,12 +366,26 @@ export const canSocialize = (liquidity: AccountLiquidity, dustThresholdAssets: b
 // ------------------------------------------------------------------ pool totals: interest and bad debt
 
 export interface PoolTotals {
-  /** totalAssets(): cash + borrows − reserve. */
+  /** entryTotalAssets(): cash + borrows − reserve, before the recognized shortfall. */
   totalLpAssets: bigint;
   reserveAssets: bigint;
   totalBorrowAssets: bigint;
   totalBorrowShares: bigint;
+  /** totalRecognizedShortfall(): Σ of the accounts' recognized shortfalls. */
+  totalShortfallAssets: bigint;
 }
+
+/** Pool._exitLpAssets: LP assets net of the recognized shortfall the reserve does not cover (totalAssets()). */
+export const exitLpAssets = (totalLpAssets: bigint, reserveAssets: bigint, totalShortfallAssets: bigint): bigint =>
+  zeroFloorSub(totalLpAssets, zeroFloorSub(totalShortfallAssets, reserveAssets));
+
+/** totalAssets() for `totals`: the exit figure. */
+export const exitAssetsOf = (totals: PoolTotals): bigint =>
+  exitLpAssets(totals.totalLpAssets, totals.reserveAssets, totals.totalShortfallAssets);
+
+/** What withdrawReserve may take: the reserve less the part the recognized shortfall needs from it. */
+export const withdrawableReserve = (totals: PoolTotals): bigint =>
+  zeroFloorSub(totals.reserveAssets, totals.totalShortfallAssets);
 
 /** Idle cash: LP assets + reserve − borrows (Pool._cash). */
 export const cashOf = (totals: PoolTotals): bigint =>
@@ -308,6 +425,7 @@ export function accrue(
     reserveAssets: totals.reserveAssets + reserveShare,
     totalBorrowAssets: totals.totalBorrowAssets + interest,
     totalBorrowShares: totals.totalBorrowShares,
+    totalShortfallAssets: totals.totalShortfallAssets,
   };
 }
 
@@ -318,8 +436,16 @@ export interface BadDebtRealization {
   totalsAfter: PoolTotals;
 }
 
-/** Pool._realizeBadDebt: the loss waterfall for an account holding `borrowShares`. */
-export function realizeBadDebt(totals: PoolTotals, borrowShares: bigint): BadDebtRealization {
+/**
+ * Pool._realizeBadDebt: the loss waterfall for an account holding `borrowShares` whose recognized shortfall was
+ * `recognizedShortfall` (it leaves the total). `sharePrice(exitAssetsOf(totals)…)` before and after are the event's
+ * `sharePriceBefore` / `sharePriceAfter`.
+ */
+export function realizeBadDebt(
+  totals: PoolTotals,
+  borrowShares: bigint,
+  recognizedShortfall = 0n,
+): BadDebtRealization {
   const badDebtAssets = min(
     toAssetsUp(borrowShares, totals.totalBorrowAssets, totals.totalBorrowShares),
     totals.totalBorrowAssets,
@@ -335,6 +461,7 @@ export function realizeBadDebt(totals: PoolTotals, borrowShares: bigint): BadDeb
       reserveAssets: totals.reserveAssets - coveredByReserve,
       totalBorrowAssets: totals.totalBorrowAssets - badDebtAssets,
       totalBorrowShares: totals.totalBorrowShares - borrowShares,
+      totalShortfallAssets: totals.totalShortfallAssets - recognizedShortfall,
     },
   };
 }
