@@ -30,8 +30,8 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
     using SafeCast for uint256;
     using SharesMath for uint256;
 
-    /// @dev The collateral prices one call has read, by listing index: an oracle is called at most once per call, and
-    ///      one that fails (reverts, returns 0 or no price) is replaced by its last trusted price (bit set in `failed`).
+    /// @dev The collateral prices one call has read, by listing index: an oracle is called at most once per call;
+    ///      one that fails (reverts, returns 0 or no price) is replaced by its last trusted price (bit in `failed`).
     struct PriceBook {
         uint256[MAX_COLLATERALS] pricesE36;
         uint256 loaded;
@@ -43,6 +43,15 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         uint256 collateralValue;
         uint256 liquidationLimit;
         uint256 recoveryValue; // Σ value_c / (1 + bonus_c): what liquidating all of it repays
+    }
+
+    /// @dev What `closeInsolventAccount` seizes, by listing index, and the totals (before the cap at the debt).
+    struct Seizure {
+        uint256[MAX_COLLATERALS] collateralAssets;
+        uint256[MAX_COLLATERALS] repaidAssets;
+        uint256 totalRepaidAssets;
+        uint256 seizedValue;
+        uint256 seizedRecovery;
     }
 
     /// @param loanAsset_ The loan asset (6 to 18 decimals).
@@ -368,17 +377,12 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         _burnDebt(borrower, accountShares, repaidShares, repaidAssets);
         _collateralBalances[borrower][collateral] = collateralBalance - seizedCollateral;
         _collaterals[collateral].totalSupplied -= uint128(seizedCollateral);
-        if (realizesBadDebt) {
-            badDebtAssets = _realizeBadDebt(borrower);
-        } else {
-            uint256 bonusBps = _collaterals[collateral].liquidationBonusBps;
+        if (realizesBadDebt) badDebtAssets = _realizeBadDebt(borrower);
+        else
             _refreshShortfall(
                 borrower,
-                valuation.recoveryValue -
-                    RiskMath.repaidForSeizedDown(collateralBalance, bonusBps, priceE36) +
-                    RiskMath.repaidForSeizedDown(collateralBalance - seizedCollateral, bonusBps, priceE36)
+                _recoveryAfterSeizure(valuation, collateral, collateralBalance, seizedCollateral, priceE36)
             );
-        }
         emit Liquidate(
             msg.sender,
             borrower,
@@ -412,29 +416,13 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         uint256 debt = accountShares.toAssetsUp(_totalBorrowAssets, _totalBorrowShares);
         if (valuation.recoveryValue >= debt) revert AccountNotInsolvent(borrower, debt, valuation.recoveryValue);
 
-        // Seize every collateral whose oracle answered, each at its own bonus; one whose oracle failed stays escrowed.
-        uint256[MAX_COLLATERALS] memory seized;
-        uint256[MAX_COLLATERALS] memory repaidFor;
-        uint256 seizedRecovery;
-        uint256 count = _collateralCount;
-        for (uint256 i; i < count; ++i) {
-            if (book.failed & (1 << i) != 0) continue;
-            address collateral = _collateralList[i];
-            uint256 balance = _collateralBalances[borrower][collateral];
-            if (balance == 0) continue;
-            (uint256 priceE36, uint256 bonusBps) = (book.pricesE36[i], _collaterals[collateral].liquidationBonusBps);
-            seized[i] = balance;
-            repaidFor[i] = RiskMath.repaidForSeizedUp(balance, bonusBps, priceE36);
-            repaidAssets += repaidFor[i];
-            seizedRecovery += RiskMath.repaidForSeizedDown(balance, bonusBps, priceE36);
-            seizedValue += RiskMath.valueDown(balance, priceE36);
-            _collateralBalances[borrower][collateral] = 0;
-        }
+        Seizure memory seizure = _seizePricedCollateral(borrower, book);
+        seizedValue = seizure.seizedValue;
         if (seizedValue < minSeizedValue) revert SeizedValueBelowMinimum(seizedValue, minSeizedValue);
 
         // Effects: repay what the seized collateral covers (never more than the debt), then realize the residual
         // unless escrowed collateral worth more than dust still backs it (its shortfall then stays recognized).
-        repaidAssets = Math.min(repaidAssets, debt);
+        repaidAssets = Math.min(seizure.totalRepaidAssets, debt);
         uint256 repaidShares =
             repaidAssets == debt ? accountShares : repaidAssets.toSharesDown(_totalBorrowAssets, _totalBorrowShares);
         _burnDebt(borrower, accountShares, repaidShares, repaidAssets);
@@ -445,7 +433,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
             badDebtAssets = _realizeBadDebt(borrower);
         } else {
             if (repaidShares == 0) revert NothingToClose(borrower);
-            _refreshShortfall(borrower, valuation.recoveryValue - seizedRecovery);
+            _refreshShortfall(borrower, valuation.recoveryValue - seizure.seizedRecovery);
         }
         emit InsolventAccountClosed(
             msg.sender,
@@ -460,11 +448,13 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         // Interactions: the repayment first, then the seized collateral (a token that refuses the transfer is
         // credited to `receiver` in the pool, so no collateral can block the close), then any escrowed dust.
         if (repaidAssets > 0) _pullExact(IERC20(asset()), msg.sender, repaidAssets);
+        uint256 count = _collateralCount;
         for (uint256 i; i < count; ++i) {
-            if (seized[i] == 0) continue;
+            uint256 assets = seizure.collateralAssets[i];
+            if (assets == 0) continue;
             address collateral = _collateralList[i];
-            bool creditedInPool = _sendCollateral(collateral, receiver, seized[i]);
-            emit CollateralSeized(borrower, collateral, receiver, seized[i], repaidFor[i], creditedInPool);
+            bool creditedInPool = _sendCollateral(collateral, receiver, assets);
+            emit CollateralSeized(borrower, collateral, receiver, assets, seizure.repaidAssets[i], creditedInPool);
         }
         if (badDebtAssets > 0) _sweepDustCollateral(borrower, receiver);
     }
@@ -809,7 +799,10 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
     function _realizeBadDebt(address borrower) internal returns (uint256 badDebtAssets) {
         Position memory position = _positions[borrower];
         uint256 totalBorrow = _totalBorrowAssets;
-        badDebtAssets = Math.min(uint256(position.borrowShares).toAssetsUp(totalBorrow, _totalBorrowShares), totalBorrow);
+        badDebtAssets = Math.min(
+            uint256(position.borrowShares).toAssetsUp(totalBorrow, _totalBorrowShares),
+            totalBorrow
+        );
 
         uint256 reserve = _reserveAssets;
         uint256 totalShortfall = _totalShortfallAssets;
@@ -841,6 +834,21 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         );
     }
 
+    /// @dev The account's recovery value once `seizedCollateral` of its `collateralBalance` is gone.
+    function _recoveryAfterSeizure(
+        Valuation memory valuation,
+        address collateral,
+        uint256 collateralBalance,
+        uint256 seizedCollateral,
+        uint256 priceE36
+    ) internal view returns (uint256) {
+        uint256 bonusBps = _collaterals[collateral].liquidationBonusBps;
+        return
+            valuation.recoveryValue -
+            RiskMath.repaidForSeizedDown(collateralBalance, bonusBps, priceE36) +
+            RiskMath.repaidForSeizedDown(collateralBalance - seizedCollateral, bonusBps, priceE36);
+    }
+
     /// @dev Records `account`'s shortfall from its current debt and `recoveryValue` (state must be accrued).
     function _refreshShortfall(address account, uint256 recoveryValue) internal {
         Position memory position = _positions[account];
@@ -864,6 +872,25 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         uint256 totalShortfall = uint256(_totalShortfallAssets) + shortfallAfter - shortfallBefore;
         _totalShortfallAssets = totalShortfall.toUint112();
         emit ShortfallUpdated(account, shortfallBefore, shortfallAfter, totalShortfall);
+    }
+
+    /// @dev Takes every collateral of `borrower` whose oracle answered out of its position (each at its own bonus);
+    ///      one whose oracle failed stays escrowed in the account.
+    function _seizePricedCollateral(address borrower, PriceBook memory book) internal returns (Seizure memory seizure) {
+        uint256 count = _collateralCount;
+        for (uint256 i; i < count; ++i) {
+            if (book.failed & (1 << i) != 0) continue;
+            address collateral = _collateralList[i];
+            uint256 balance = _collateralBalances[borrower][collateral];
+            if (balance == 0) continue;
+            (uint256 priceE36, uint256 bonusBps) = (book.pricesE36[i], _collaterals[collateral].liquidationBonusBps);
+            _collateralBalances[borrower][collateral] = 0;
+            seizure.collateralAssets[i] = balance;
+            seizure.repaidAssets[i] = RiskMath.repaidForSeizedUp(balance, bonusBps, priceE36);
+            seizure.totalRepaidAssets += seizure.repaidAssets[i];
+            seizure.seizedRecovery += RiskMath.repaidForSeizedDown(balance, bonusBps, priceE36);
+            seizure.seizedValue += RiskMath.valueDown(balance, priceE36);
+        }
     }
 
     /// @dev Sends every remaining collateral balance of `borrower` (worth at most dust) to `receiver`, or credits it
@@ -957,7 +984,11 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
     /// @dev The price of the collateral at listing index `index`: the oracle's, or its last trusted price if the
     ///      oracle fails (a healthy account is never made liquidatable by a broken feed, nor priced below its last
     ///      trusted value).
-    function _bookPrice(PriceBook memory book, uint256 index, Collateral storage config) internal view returns (uint256) {
+    function _bookPrice(
+        PriceBook memory book,
+        uint256 index,
+        Collateral storage config
+    ) internal view returns (uint256) {
         uint256 bit = 1 << index;
         if (book.loaded & bit == 0) {
             (uint256 priceE36, bool live) = _tryPrice(config.oracle);

@@ -504,7 +504,8 @@ interface IPool is IERC4626, IERC20Permit, IPoolErrors, IPoolEvents {
 
     /// @notice An account's recognized shortfall, as last refreshed.
     /// @param account The account.
-    /// @return shortfallAssets Its debt minus what liquidating all its collateral recovers (0 if none), in loan-asset units.
+    /// @return shortfallAssets Its debt minus what liquidating all its collateral recovers (0 if none), in loan-asset
+    ///         units.
     function recognizedShortfall(address account) external view returns (uint256 shortfallAssets);
 
     /// @notice The sum of all recognized shortfalls. The part the reserve does not cover is deducted from every exit.
