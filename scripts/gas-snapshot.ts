@@ -72,6 +72,8 @@ const SCENARIOS = [
   "liquidate_partial",
   "liquidate_bad_debt",
   "socializeBadDebt",
+  "recognizeLosses_one_account",
+  "closeInsolventAccount",
 ];
 
 /** Most a scenario may cost relative to Morpho Blue's figure. */
@@ -141,7 +143,7 @@ function check(condition: boolean, message: string): void {
 async function measureScenarios(): Promise<Snapshot> {
   if (hre.network.name !== "hardhat") throw new Error("run the gas snapshot on the in-process hardhat network");
   const results: Snapshot = {};
-  const [owner, lp1, lp2, borrower1, borrower2, borrower3, borrower4, borrower5, liquidator] =
+  const [owner, lp1, lp2, borrower1, borrower2, borrower3, borrower4, borrower5, liquidator, borrower6] =
     await ethers.getSigners();
 
   // ------------------------------------------------------------------ setup: tokens, oracle, rate model, pool
@@ -185,7 +187,8 @@ async function measureScenarios(): Promise<Snapshot> {
   );
 
   const tokens: MockERC20[] = [loanToken, collateralToken];
-  for (const actor of [owner, lp1, lp2, borrower1, borrower2, borrower3, borrower4, borrower5, liquidator]) {
+  const actors = [owner, lp1, lp2, borrower1, borrower2, borrower3, borrower4, borrower5, borrower6, liquidator];
+  for (const actor of actors) {
     for (const token of tokens) {
       await send(() => token.mint(actor.address, e18(1_000_000n)));
       await send(() => token.connect(actor).approve(poolAddress, ethers.MaxUint256));
@@ -373,6 +376,29 @@ async function measureScenarios(): Promise<Snapshot> {
   accrued("socializeBadDebt", logsSocialize);
   check(eventsOf(logsSocialize).includes("BadDebtRealized"), "socializeBadDebt realized nothing");
   check(eventsOf(logsSocialize).includes("DustCollateralSwept"), "socializeBadDebt swept no dust");
+
+  // ------------------------------------------------------------------ loss recognition and the one-call close
+  // borrower6 borrows 14,000 against 10 COL at 2,000; at 1,300 its collateral recovers 13,000 / 1.05 ≈ 12,381:
+  // the keeper recognizes the ~1,600 shortfall, then the account is closed in one call and the residual realized.
+  await send(() => oracle.setPrice(priceE36(2_000, 18, 18)));
+  await send(() => pool.connect(borrower6).supplyCollateral(collateral, e18(10n), borrower6.address));
+  await send(() => pool.connect(borrower6).borrow(e18(14_000n), borrower6.address));
+  await send(() => oracle.setPrice(priceE36(1_300, 18, 18)));
+  const logsRecognize = await measure(
+    "recognizeLosses_one_account",
+    [liquidator.address, borrower6.address],
+    () => pool.connect(liquidator).recognizeLosses([borrower6.address]),
+    HOUR,
+  );
+  check(eventsOf(logsRecognize).includes("ShortfallUpdated"), "recognizeLosses recognized nothing");
+  const logsClose = await measure(
+    "closeInsolventAccount",
+    [liquidator.address, borrower6.address],
+    () => pool.connect(liquidator).closeInsolventAccount(borrower6.address, 0n, liquidator.address),
+    HOUR,
+  );
+  check(eventsOf(logsClose).includes("BadDebtRealized"), "closeInsolventAccount realized nothing");
+  check((await pool.borrowSharesOf(borrower6.address)) === 0n, "closeInsolventAccount left debt");
 
   for (const name of SCENARIOS) check(results[name] !== undefined, `scenario ${name} not measured`);
   return results;
