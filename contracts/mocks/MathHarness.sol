@@ -43,6 +43,14 @@ contract MathHarness {
         return RiskMath.repaidForSeizedUp(seized, bonusBps, priceE36);
     }
 
+    function repaidForSeizedDown(
+        uint256 collateralAssets,
+        uint256 bonusBps,
+        uint256 priceE36
+    ) external pure returns (uint256) {
+        return RiskMath.repaidForSeizedDown(collateralAssets, bonusBps, priceE36);
+    }
+
     function maxRepayUp(
         uint256 debt,
         uint256 healthFactor,

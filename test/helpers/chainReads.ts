@@ -9,7 +9,13 @@ import type { Pool } from "../../typechain-types";
 import { PositionReader, quoteFor } from "../../keepers/src/positions";
 import {
   accountLiquidity,
+  bookPrice,
+  quoteClose,
+  recoveryValue,
+  shortfallOf,
+  toAssetsUp,
   type AccountLiquidity,
+  type ClosingCollateral,
   type CollateralPosition,
   type LiquidationInput,
   type LiquidationQuote,
@@ -62,6 +68,43 @@ export async function positionsOf(
 }
 
 /**
+ * `account`'s collateral positions as the pool's tolerant valuation prices them (recognizeLosses, accountShortfall,
+ * liquidate's health check, closeInsolventAccount, socializeBadDebt): each mock oracle's answer, or the collateral's
+ * last trusted price while the mock reverts (poolMath's `bookPrice`), with whether the price is live. One per entry of
+ * `collaterals`, in that order (a zero balance included).
+ */
+export async function bookPositionsOf(
+  pool: Pool,
+  account: string,
+  collaterals: readonly CollateralSetup[],
+): Promise<ClosingCollateral[]> {
+  const positions = await positionsOf(pool, account, collaterals);
+  const booked: ClosingCollateral[] = [];
+  for (const [index, collateral] of collaterals.entries()) {
+    const answer = (await collateral.oracle.reverting()) ? null : await collateral.oracle.priceE36();
+    const { priceE36, live } = bookPrice(answer, await pool.lastTrustedPrice(await collateral.token.getAddress()));
+    booked.push({ ...positions[index], priceE36, live });
+  }
+  return booked;
+}
+
+/**
+ * poolMath's shortfall of `account` as a refresh would record it now: its debt at `totals` (by default the views'
+ * totals at the latest block) against the recovery value of `bookPositionsOf`.
+ */
+export async function shortfallFigures(
+  pool: Pool,
+  account: string,
+  collaterals: readonly CollateralSetup[],
+  totals?: PoolTotals,
+): Promise<{ shortfall: bigint; debt: bigint; recovery: bigint }> {
+  const { totalBorrowAssets, totalBorrowShares } = totals ?? (await totalsOf(pool));
+  const debt = toAssetsUp(await pool.borrowSharesOf(account), totalBorrowAssets, totalBorrowShares);
+  const recovery = recoveryValue(await bookPositionsOf(pool, account, collaterals));
+  return { shortfall: shortfallOf(debt, recovery), debt, recovery };
+}
+
+/**
  * poolMath's `accountLiquidity` of `account`: its positions and borrow shares as read now, its debt priced at
  * `totals` (by default the totals the views report at the latest block).
  */
@@ -77,6 +120,29 @@ export async function liquidityOf(
     await pool.borrowSharesOf(account),
     totalBorrowAssets,
     totalBorrowShares,
+  );
+}
+
+/**
+ * poolMath's `quoteClose` for `closeInsolventAccount(account, minSeizedValue, …)` on the pool's state at `totals` (by
+ * default the views' totals at the latest block): the positions as the tolerant valuation prices them, the account's
+ * borrow shares and the pool's dust threshold.
+ */
+export async function closeQuoteOf(
+  pool: Pool,
+  account: string,
+  collaterals: readonly CollateralSetup[],
+  totals?: PoolTotals,
+  minSeizedValue = 0n,
+): Promise<ReturnType<typeof quoteClose>> {
+  const atTotals = totals ?? (await totalsOf(pool));
+  return quoteClose(
+    await bookPositionsOf(pool, account, collaterals),
+    await pool.borrowSharesOf(account),
+    atTotals.totalBorrowAssets,
+    atTotals.totalBorrowShares,
+    (await pool.liquidationParams()).dustThresholdAssets,
+    minSeizedValue,
   );
 }
 

@@ -10,6 +10,11 @@
  *
  * Every expected amount comes from keepers/src/model/poolMath.ts. The only arithmetic done here is bookkeeping:
  * subtracting from the totals the amounts that poolMath says a call moved, as the pool's own effects do.
+ *
+ * Loss recognition: every liquidation that leaves debt refreshes the account's recognized shortfall (poolMath's
+ * shortfallOf(debt, recoveryValue)), a realization takes it out of the total, and a keeper may recognize it first
+ * (`recognizeShortfalls`). Redemptions and share prices are at the exit figure (poolMath's exitAssetsOf), deposits
+ * at the entry figure (the totals' gross LP assets).
  */
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
@@ -223,6 +228,8 @@ export interface Account {
   borrowShares: bigint;
   /** Indexed like `Market.collaterals`. */
   collateral: bigint[];
+  /** The shortfall the pool has recognized for it (pool.recognizedShortfall), as last refreshed. */
+  recognizedShortfall: bigint;
 }
 
 // =====================================================================================================================
@@ -293,6 +300,7 @@ export async function readAccount(
     address,
     borrowShares: await lp.pool.borrowSharesOf(address),
     collateral,
+    recognizedShortfall: await lp.pool.recognizedShortfall(address),
   };
 }
 
@@ -334,17 +342,61 @@ export function liquidityOf(
   books: Books,
   market: Market,
 ): poolMath.AccountLiquidity {
-  const positions = market.collaterals.map((collateral, index) => ({
-    ...collateral,
-    balance: account.collateral[index],
-  }));
   return poolMath.accountLiquidity(
-    positions,
+    positionsOf(account, market),
     account.borrowShares,
     books.totals.totalBorrowAssets,
     books.totals.totalBorrowShares,
   );
 }
+
+/** The account's collateral as poolMath positions, at the market's (live) prices. */
+function positionsOf(account: Account, market: Market): poolMath.CollateralPosition[] {
+  return market.collaterals.map((collateral, index) => ({
+    ...collateral,
+    balance: account.collateral[index],
+  }));
+}
+
+/**
+ * The shortfall a refresh of `account` records on `books` (accrued): poolMath's shortfallOf(debt, recoveryValue), the
+ * debt rounded up at the books' borrow totals.
+ */
+export function shortfallNow(
+  account: Account,
+  books: Books,
+  market: Market,
+): bigint {
+  const debt = poolMath.toAssetsUp(
+    account.borrowShares,
+    books.totals.totalBorrowAssets,
+    books.totals.totalBorrowShares,
+  );
+  return poolMath.shortfallOf(
+    debt,
+    poolMath.recoveryValue(positionsOf(account, market)),
+  );
+}
+
+/** `totals` with `account`'s recognized shortfall moved from `before` to `after`. */
+function withShortfall(
+  totals: poolMath.PoolTotals,
+  before: bigint,
+  after: bigint,
+): poolMath.PoolTotals {
+  return {
+    ...totals,
+    totalShortfallAssets: totals.totalShortfallAssets - before + after,
+  };
+}
+
+/** Share price (assets per 10**shareDecimals shares) at the exit figure of `totals`: pool.sharePrice(). */
+export const exitSharePrice = (
+  totals: poolMath.PoolTotals,
+  lpSupply: bigint,
+  market: Market,
+): bigint =>
+  poolMath.sharePrice(poolMath.exitAssetsOf(totals), lpSupply, market.shareDecimals);
 
 /** What the liquidator asks to repay: the close-factor share of the debt, at most its per-call inventory. */
 export function liquidationRequest(
@@ -377,9 +429,14 @@ export interface LiquidationPlan {
   realization: poolMath.BadDebtRealization | null;
   /** Dust collateral swept to the receiver, per collateral. */
   swept: bigint[];
-  /** Share price (assets per 10**shareDecimals shares) before and after the call's effects. */
+  /**
+   * Share price (pool.sharePrice(), the exit price: assets per 10**shareDecimals shares) before and after the call's
+   * effects. When the call realizes bad debt, these are BadDebtRealized's sharePriceBefore / sharePriceAfter.
+   */
   sharePriceBefore: bigint;
   sharePriceAfter: bigint;
+  /** The account's recognized shortfall after the call (refreshed by it, or cleared by the realization). */
+  shortfallAfter: bigint;
   booksAfter: Books;
   accountAfter: Account;
 }
@@ -426,12 +483,35 @@ export function planLiquidation(
   let sharesAfter = account.borrowShares - quote.repaidShares;
   let realization: poolMath.BadDebtRealization | null = null;
   let swept = account.collateral.map(() => 0n);
+  let shortfallAfter = 0n;
   if (quote.realizesBadDebt) {
-    realization = poolMath.realizeBadDebt(totalsAfter, sharesAfter);
+    // The realization takes the account's recognized shortfall (as it stood before the call) out of the total.
+    realization = poolMath.realizeBadDebt(
+      totalsAfter,
+      sharesAfter,
+      account.recognizedShortfall,
+    );
     totalsAfter = realization.totalsAfter;
     swept = collateralAfter;
     collateralAfter = collateralAfter.map(() => 0n);
     sharesAfter = 0n;
+  } else {
+    // Otherwise the call refreshes the account's shortfall: its debt left against what its collateral left recovers.
+    shortfallAfter = shortfallNow(
+      {
+        address: account.address,
+        borrowShares: sharesAfter,
+        collateral: collateralAfter,
+        recognizedShortfall: account.recognizedShortfall,
+      },
+      { timestamp, totals: totalsAfter, lpSupply: books.lpSupply },
+      market,
+    );
+    totalsAfter = withShortfall(
+      totalsAfter,
+      account.recognizedShortfall,
+      shortfallAfter,
+    );
   }
   return {
     timestamp,
@@ -441,21 +521,15 @@ export function planLiquidation(
     quote,
     realization,
     swept,
-    sharePriceBefore: poolMath.sharePrice(
-      totals.totalLpAssets,
-      books.lpSupply,
-      market.shareDecimals,
-    ),
-    sharePriceAfter: poolMath.sharePrice(
-      totalsAfter.totalLpAssets,
-      books.lpSupply,
-      market.shareDecimals,
-    ),
+    sharePriceBefore: exitSharePrice(totals, books.lpSupply, market),
+    sharePriceAfter: exitSharePrice(totalsAfter, books.lpSupply, market),
+    shortfallAfter,
     booksAfter: { timestamp, totals: totalsAfter, lpSupply: books.lpSupply },
     accountAfter: {
       address: account.address,
       borrowShares: sharesAfter,
       collateral: collateralAfter,
+      recognizedShortfall: shortfallAfter,
     },
   };
 }
@@ -506,7 +580,12 @@ export function planRedeem(
 ): RedeemPlan {
   const booksBefore = accrueBooks(books, market, timestamp);
   const { totals, lpSupply } = booksBefore;
-  const assets = poolMath.lpAssetsDown(shares, totals.totalLpAssets, lpSupply);
+  // Exits are priced at the exit figure: LP assets net of the recognized shortfall the reserve does not cover.
+  const assets = poolMath.lpAssetsDown(
+    shares,
+    poolMath.exitAssetsOf(totals),
+    lpSupply,
+  );
   return {
     timestamp,
     shares,
@@ -546,21 +625,18 @@ export function planSocialization(
   const realization = poolMath.realizeBadDebt(
     booksBefore.totals,
     account.borrowShares,
+    account.recognizedShortfall,
   );
   return {
     timestamp,
     booksBefore,
     liquidity,
     realization,
-    sharePriceBefore: poolMath.sharePrice(
-      booksBefore.totals.totalLpAssets,
+    sharePriceBefore: exitSharePrice(booksBefore.totals, books.lpSupply, market),
+    sharePriceAfter: exitSharePrice(
+      realization.totalsAfter,
       books.lpSupply,
-      market.shareDecimals,
-    ),
-    sharePriceAfter: poolMath.sharePrice(
-      realization.totalsAfter.totalLpAssets,
-      books.lpSupply,
-      market.shareDecimals,
+      market,
     ),
     booksAfter: {
       timestamp,
@@ -838,6 +914,7 @@ export interface BadDebtFigures {
 
 export interface LiquidationRecord {
   plan: LiquidationPlan;
+  receipt: ContractTransactionReceipt;
   /** The close-factor share of the debt (rounded up) at the block before the call. */
   closeFactorShare: bigint;
   /** pool.sharePrice() read on the call's block: before the call (pending block) and after it. */
@@ -928,6 +1005,7 @@ export async function liquidateOnce(
 
   return {
     plan,
+    receipt,
     closeFactorShare,
     sharePriceViewBefore,
     sharePriceViewAfter: await pool.sharePrice(),
@@ -980,6 +1058,7 @@ export async function liquidateUntilClosed(
 
 export interface RedeemRecord {
   plan: RedeemPlan;
+  receipt: ContractTransactionReceipt;
   maxRedeem: bigint;
   payout: bigint;
   booksAfter: Books;
@@ -1003,14 +1082,14 @@ export async function redeemShares(
   const shares = await sharesToRedeem();
   const maxRedeem = await pool.maxRedeem(signer.address, PENDING);
   const plan = planRedeem(books, market, shares, timestamp);
-  await mined(() =>
+  const receipt = await mined(() =>
     pool
       .connect(signer)
       .redeemWithMinAssets(shares, signer.address, signer.address, plan.assets),
   );
   const payout = (await loanToken.balanceOf(signer.address)) - before;
   flows.loan.lpWithdrawals += payout;
-  return { plan, maxRedeem, payout, booksAfter: await readBooks(pool) };
+  return { plan, receipt, maxRedeem, payout, booksAfter: await readBooks(pool) };
 }
 
 /** Redeems every share `signer` holds. */
@@ -1234,7 +1313,10 @@ export async function reachCrash(): Promise<CrashedLossPath> {
   };
 }
 
-/** Each LP's redeemable assets right before and right after a realization. */
+/**
+ * One LP's loss over a write-down: what its `shares` were worth at a reference point (before anyone acted on the
+ * crash) and what they are worth, or were paid, at the end.
+ */
 export interface LpLoss {
   shares: bigint;
   before: bigint;
@@ -1242,47 +1324,25 @@ export interface LpLoss {
 }
 
 /**
- * Each LP's loss as the chain shows it: `before` is what its shares were worth right before the realization
- * (poolMath on the books of that block: the chain cannot be read mid-call), `after` is pool.previewRedeem now.
- * Call it right after the realizing call.
+ * poolMath's figures for an LP holding `shares` from `booksBefore` to `booksAfter` (same share supply): its shares'
+ * value at the exit figure (pool.previewRedeem) of each.
  */
-export async function observedLpLosses(
-  lp: LossPath,
-  booksBefore: Books,
-): Promise<LpLoss[]> {
-  const losses: LpLoss[] = [];
-  for (const signer of lp.actors.lps) {
-    const shares = await lp.pool.balanceOf(signer.address);
-    losses.push({
-      shares,
-      before: poolMath.lpAssetsDown(
-        shares,
-        booksBefore.totals.totalLpAssets,
-        booksBefore.lpSupply,
-      ),
-      after: await lp.pool.previewRedeem(shares),
-    });
-  }
-  return losses;
-}
-
-/** poolMath's figures for an LP holding `shares` through `realization`. */
 export function lpLossOf(
   shares: bigint,
   booksBefore: Books,
-  realization: poolMath.BadDebtRealization,
+  booksAfter: Books,
 ): LpLoss {
   return {
     shares,
     before: poolMath.lpAssetsDown(
       shares,
-      booksBefore.totals.totalLpAssets,
+      poolMath.exitAssetsOf(booksBefore.totals),
       booksBefore.lpSupply,
     ),
     after: poolMath.lpAssetsDown(
       shares,
-      realization.totalsAfter.totalLpAssets,
-      booksBefore.lpSupply,
+      poolMath.exitAssetsOf(booksAfter.totals),
+      booksAfter.lpSupply,
     ),
   };
 }
@@ -1332,26 +1392,101 @@ export async function recoverAndExit(
 
 export interface WithdrawalRaceSide {
   realization: poolMath.BadDebtRealization;
-  /** LP assets right before the realization. */
+  /** The books losses are measured from: right after the crash, before anyone acted on it. */
+  reference: Books;
+  /** The exit LP assets (totalAssets()) at the reference and right after the realization. */
   lpAssetsBefore: bigint;
+  lpAssetsAfter: bigint;
+  /**
+   * Per LP: its shares at the reference, their value then (previewRedeem at the reference books) and at the end:
+   * previewRedeem after the realization, or, for an LP that exited, what it was paid.
+   */
   lpLosses: LpLoss[];
 }
 
 /** Index of the escaping LP in `actors.lps`. */
 export const ESCAPER = 1;
 
-/** From the post-crash state: optionally the escaper redeems, then the heavy account is liquidated until closed. */
+export interface RecognitionRecord {
+  /** The books on the call's block after its accrual, before its effects. */
+  booksBefore: Books;
+  /** poolMath's shortfall of each account (same order as the call's list). */
+  expected: bigint[];
+  /** The books poolMath predicts after the call. */
+  booksAfterPlanned: Books;
+  observed: {
+    /** ShortfallUpdated events, in order. */
+    updates: { account: string; before: bigint; after: bigint; total: bigint }[];
+    booksAfter: Books;
+    /** pool.recognizedShortfall of each account after the call. */
+    recognized: bigint[];
+  };
+}
+
+/** A keeper calls recognizeLosses(accounts) one second after the latest block. */
+export async function recognizeShortfalls(
+  lp: LossPath,
+  accounts: readonly string[],
+): Promise<RecognitionRecord> {
+  const { pool } = lp;
+  const market = await readMarket(lp);
+  const books = await readBooks(pool);
+  const timestamp = await nextSecond();
+  const booksBefore = accrueBooks(books, market, timestamp);
+  let totals = booksBefore.totals;
+  const expected: bigint[] = [];
+  for (const address of accounts) {
+    const account = await readAccount(lp, address);
+    const shortfall = shortfallNow(account, booksBefore, market);
+    expected.push(shortfall);
+    totals = withShortfall(totals, account.recognizedShortfall, shortfall);
+  }
+  const receipt = await mined(() =>
+    pool.connect(lp.actors.keeper).recognizeLosses([...accounts]),
+  );
+  const updates = (
+    await eventsOf(pool, pool.filters.ShortfallUpdated, receipt)
+  ).map((log) => ({
+    account: log.args.account,
+    before: log.args.shortfallBefore,
+    after: log.args.shortfallAfter,
+    total: log.args.totalShortfall,
+  }));
+  const recognized: bigint[] = [];
+  for (const address of accounts)
+    recognized.push(await pool.recognizedShortfall(address));
+  return {
+    booksBefore,
+    expected,
+    booksAfterPlanned: { timestamp, totals, lpSupply: booksBefore.lpSupply },
+    observed: { updates, booksAfter: await readBooks(pool), recognized },
+  };
+}
+
+/**
+ * From the post-crash state: optionally a keeper recognizes the heavy account's shortfall, optionally the escaper
+ * redeems everything, then the heavy account is liquidated until closed. Losses are measured from the post-crash
+ * books for every LP.
+ */
 export async function writeDownSide(
   crashed: CrashedLossPath,
   flows: Flows,
   escape: boolean,
+  recognizeFirst = false,
 ): Promise<{
   side: WithdrawalRaceSide;
   escaperPayout: bigint;
+  recognition: RecognitionRecord | null;
   records: LiquidationRecord[];
   escape: RedeemRecord | null;
 }> {
-  const { lp } = crashed;
+  const { lp, postCrashBooks } = crashed;
+  const sharesAtCrash: bigint[] = [];
+  for (const signer of lp.actors.lps)
+    sharesAtCrash.push(await lp.pool.balanceOf(signer.address));
+  const recognition = recognizeFirst
+    ? await recognizeShortfalls(lp, [lp.actors.heavy.address])
+    : null;
   const escapeRecord = escape
     ? await redeemEverything(lp, flows, lp.actors.lps[ESCAPER])
     : null;
@@ -1361,13 +1496,29 @@ export async function writeDownSide(
     lp.actors.heavy.address,
   );
   const { plan } = realizingCall(records);
+  const lpLosses: LpLoss[] = [];
+  for (const [index, shares] of sharesAtCrash.entries()) {
+    const before = poolMath.lpAssetsDown(
+      shares,
+      poolMath.exitAssetsOf(postCrashBooks.totals),
+      postCrashBooks.lpSupply,
+    );
+    const after =
+      escapeRecord !== null && index === ESCAPER
+        ? escapeRecord.payout
+        : await lp.pool.previewRedeem(shares);
+    lpLosses.push({ shares, before, after });
+  }
   return {
     side: {
       realization: plan.realization,
-      lpAssetsBefore: plan.booksBefore.totals.totalLpAssets,
-      lpLosses: await observedLpLosses(lp, plan.booksBefore),
+      reference: postCrashBooks,
+      lpAssetsBefore: poolMath.exitAssetsOf(postCrashBooks.totals),
+      lpAssetsAfter: poolMath.exitAssetsOf(plan.booksAfter.totals),
+      lpLosses,
     },
     escaperPayout: escapeRecord === null ? 0n : escapeRecord.payout,
+    recognition,
     records,
     escape: escapeRecord,
   };

@@ -45,7 +45,9 @@ import { totalsOf } from "../helpers/chainReads";
  *   3. 30 days of interest accrue; the treasury then donates 1,000 to the reserve;
  *   4. both collateral prices fall 60%;
  *   5. a liquidator works through the heavy account collateral by collateral, within the close factor and its
- *      20k-per-call inventory, until the last call realizes the residual debt;
+ *      20k-per-call inventory, until the last call realizes the residual debt. Nobody calls recognizeLosses here:
+ *      the first liquidation recognizes the account's shortfall (the exit price falls then, for every LP at once),
+ *      each later one refreshes it, and the last realizes it;
  * then a late LP round-trips, a keeper socializes the 1-wei account, the healthy borrowers repay and everyone
  * withdraws. Every expected figure comes from keepers/src/model/poolMath.ts, applied to the chain's state.
  */
@@ -210,6 +212,22 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
       expect(record.observed.badDebt !== null).to.equal(isLast);
       expect(record.observed.badDebtAssets > 0n).to.equal(isLast);
     }
+    // The first call recognizes the account's shortfall: the exit price falls in its block, before any realization.
+    const [first] = records;
+    expect(first.observed.accountAfter.recognizedShortfall).to.be.greaterThan(
+      0n,
+    );
+    expect(first.sharePriceViewAfter).to.be.lessThan(
+      first.sharePriceViewBefore,
+    );
+    for (const record of records.slice(0, -1)) {
+      expect(record.observed.booksAfter.totals.totalShortfallAssets).to.equal(
+        record.observed.accountAfter.recognizedShortfall,
+      );
+    }
+    // The realization leaves no recognized shortfall behind.
+    expect(await pool.recognizedShortfall(actors.heavy.address)).to.equal(0n);
+    expect(await pool.totalRecognizedShortfall()).to.equal(0n);
     // Collateral by collateral: every call on collateral 0 comes before any call on collateral 1.
     const order = records.map((record) => record.plan.collateralIndex);
     expect(order).to.deep.equal([...order].sort((a, b) => a - b));
@@ -258,34 +276,69 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
       observed.coveredByReserve,
     );
     expect(after.reserveAssets).to.equal(0n);
-    // "Before" is read on the call's own block before the call (the pending block, after its accrual).
+    // The event's share prices are sharePrice(), the exit price. "Before" is read on the call's own block before the
+    // call (the pending block, after its accrual): the recognized shortfall the reserve does not cover is already
+    // deducted from it.
+    const shareDecimals = BigInt(await pool.decimals());
     expect(observed.sharePriceBefore).to.equal(last.sharePriceViewBefore);
     expect(observed.sharePriceBefore).to.equal(
       poolMath.sharePrice(
-        lpAssetsBefore,
+        poolMath.exitAssetsOf(booksBefore.totals),
         booksBefore.lpSupply,
-        BigInt(await pool.decimals()),
+        shareDecimals,
       ),
+    );
+    expect(booksBefore.totals.totalShortfallAssets).to.be.greaterThan(
+      reserveBefore,
     );
     expect(observed.sharePriceAfter).to.equal(last.sharePriceViewAfter);
     expect(observed.sharePriceAfter).to.equal(await pool.sharePrice());
-    expect(observed.sharePriceAfter).to.be.lessThan(observed.sharePriceBefore);
+    // The loss was recognized by the first liquidation: the exit price fell then. The realization only adds what the
+    // residual grew by since the last refresh (interest, rounding), so it moves the exit price little if at all.
+    const [first] = records;
+    const dropAtRecognition =
+      first.sharePriceViewBefore - first.sharePriceViewAfter;
+    const dropAtRealization =
+      observed.sharePriceBefore - observed.sharePriceAfter;
+    expect(dropAtRealization).to.be.at.least(0n);
+    expect(dropAtRealization * 1_000n).to.be.lessThan(dropAtRecognition);
 
     console.log(
       `loss-path: badDebt=${formatLoan(observed.badDebtAssets)} coveredByReserve=${formatLoan(observed.coveredByReserve)}` +
         ` socialized=${formatLoan(observed.socializedAssets)} lpAssetsBefore=${formatLoan(lpAssetsBefore)}` +
         ` lpLoss=${formatPercent(observed.socializedAssets, lpAssetsBefore)} liquidationCalls=${records.length}` +
-        ` sharePrice=${formatLoan(observed.sharePriceBefore)}->${formatLoan(observed.sharePriceAfter)}`,
+        ` exitSharePrice: at recognition ${formatLoan(first.sharePriceViewBefore)}->${formatLoan(first.sharePriceViewAfter)}` +
+        `, at realization ${formatLoan(observed.sharePriceBefore)}->${formatLoan(observed.sharePriceAfter)}`,
     );
   });
 
-  it("every LP's redeemable assets fall by the same fraction: socialized / LP assets before", async function () {
+  it("every LP's redeemable assets fall by the same fraction from the crash to the realization", async function () {
     const { lp, records, side } = await loadFixture(writtenDownFixture);
     const { pool, actors } = lp;
-    const { realization, booksBefore } = realizingCall(records).plan;
-    const X = realization.socializedAssets;
-    const T = booksBefore.totals.totalLpAssets;
-    const S = booksBefore.lpSupply;
+    const first = records[0];
+    const last = realizingCall(records);
+    const { realization } = last.plan;
+    const { reference } = side;
+    /*
+     * Every LP holds from the crash (`reference`, no shortfall recognized yet) to after the realization, and the
+     * share supply does not change meanwhile, so each LP's value moves with the exit figure T = totalAssets() alone:
+     * from T = exit(reference) to T − X, X = T − exit(after the realization).
+     */
+    const T = side.lpAssetsBefore;
+    const X = T - side.lpAssetsAfter;
+    const S = reference.lpSupply;
+    expect(last.plan.booksAfter.lpSupply).to.equal(S);
+    expect(reference.totals.totalShortfallAssets).to.equal(0n);
+    expect(T).to.equal(reference.totals.totalLpAssets);
+    // X is the socialized loss less the LPs' interest from the crash to the realizing call: the entry figure moves by
+    // nothing else, and after the realization no shortfall is recognized any more.
+    expect(last.plan.booksAfter.totals.totalShortfallAssets).to.equal(0n);
+    expect(X).to.equal(
+      realization.socializedAssets -
+        (last.plan.booksBefore.totals.totalLpAssets -
+          reference.totals.totalLpAssets),
+    );
+    expect(X).to.be.greaterThan(0n);
     /*
      * Bound. With s an LP's shares, V = 10**6 virtual shares, and r = s·(T+1)/(S+V) its exact claim before,
      * its redeemable assets are a = ⌊r⌋ before and a' = ⌊r − δ⌋ after, where δ = s·X/(S+V) exactly (the share
@@ -303,10 +356,13 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
     for (const [index, signer] of actors.lps.entries()) {
       const shares = await pool.balanceOf(signer.address);
       const loss = side.lpLosses[index];
-      expect(loss).to.deep.equal(lpLossOf(shares, booksBefore, realization));
-      // previewRedeem(balanceOf) on the chain, on the call's block before the call and now.
-      expect(loss.before).to.equal(
-        realizingCall(records).lpRedeemableViewBefore[index],
+      expect(loss).to.deep.equal(
+        lpLossOf(shares, reference, last.plan.booksAfter),
+      );
+      // previewRedeem(balanceOf) on the chain: on the first liquidation's block before it (the exit price had not
+      // moved since the crash but for a second of interest), and now.
+      expect(first.lpRedeemableViewBefore[index]).to.equal(
+        lpLossOf(shares, first.plan.booksBefore, last.plan.booksAfter).before,
       );
       expect(loss.after).to.equal(
         await pool.previewRedeem(await pool.balanceOf(signer.address)),
@@ -487,12 +543,14 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
     );
   });
 
-  it("withdrawal race: an LP who exits before the liquidation shifts its share of the loss onto the stayers", async function () {
-    // Without the escape: every LP is in the pool when the bad debt is realized.
+  it("withdrawal race, before anyone recognizes the shortfall: an LP who exits first shifts its share of the loss onto the stayers", async function () {
+    // Without the escape: every LP is in the pool when the bad debt is recognized and realized.
     const base = await loadFixture(writtenDownFixture);
     const baseBooks: Books = base.postCrashBooks;
 
-    // With the escape: same state after the crash; the 250k LP redeems everything, then the same liquidations.
+    // With the escape: same state after the crash; the 250k LP redeems everything in the next block, before any
+    // recognizeLosses or liquidation (the window recognition cannot close: nothing has looked at the new price yet),
+    // then the same liquidations.
     const crashed = await loadFixture(crashedFixture);
     const { lp } = crashed;
     const { pool, actors } = lp;
@@ -501,6 +559,7 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
     expect(crashed.postCrashHeavy.borrowShares).to.equal(
       base.postCrashHeavy.borrowShares,
     );
+    expect(crashed.postCrashHeavy.recognizedShortfall).to.equal(0n);
 
     // poolMath's prediction, from the post-crash state alone: the redemption, then the liquidation loop.
     const market = await readMarket(lp);
@@ -531,62 +590,72 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
     );
     expect(race.side.realization).to.deep.equal(predicted.realization);
 
-    // The escaper lost nothing: it was paid its shares' full pre-loss value, and holds no shares at the loss.
+    // The escaper lost nothing: paid its shares' full value at the gross figure (nothing recognized yet), one second
+    // of interest more than at the crash; it holds no shares at the loss.
+    expect(predictedEscape.booksBefore.totals.totalShortfallAssets).to.equal(
+      0n,
+    );
     const escaperValueAtExit = poolMath.lpAssetsDown(
       escaperShares,
       predictedEscape.booksBefore.totals.totalLpAssets,
       predictedEscape.booksBefore.lpSupply,
     );
     expect(race.escaperPayout).to.equal(escaperValueAtExit);
-    expect(race.side.lpLosses[ESCAPER]).to.deep.equal({
-      shares: 0n,
-      before: 0n,
-      after: 0n,
-    });
-    const baseEscaperLoss =
-      base.side.lpLosses[ESCAPER].before - base.side.lpLosses[ESCAPER].after;
+    expect(await pool.balanceOf(actors.lps[ESCAPER].address)).to.equal(0n);
+    const escaperRace = race.side.lpLosses[ESCAPER];
+    expect(escaperRace.after).to.be.at.least(escaperRace.before);
+    const lost = (loss: LpLoss): bigint => loss.before - loss.after;
+    const baseEscaperLoss = lost(base.side.lpLosses[ESCAPER]);
     expect(baseEscaperLoss).to.be.greaterThan(0n);
 
-    // The stayers' loss fractions: each equals poolMath's prediction, and each is larger than without the escape
-    // by exactly the predicted difference.
+    // The stayers' losses: each equals poolMath's prediction, and each fraction is larger than without the escape.
     const stayers = actors.lps
       .map((_, index) => index)
       .filter((index) => index !== ESCAPER);
     for (const index of stayers) {
       const predictedLoss = lpLossOf(
         race.side.lpLosses[index].shares,
-        predicted.booksBefore,
-        predicted.realization,
+        crashed.postCrashBooks,
+        predicted.booksAfter,
       );
       expect(race.side.lpLosses[index]).to.deep.equal(predictedLoss);
-      const withoutEscape = lossFractionE18(base.side.lpLosses[index]);
-      const withEscape = lossFractionE18(race.side.lpLosses[index]);
-      expect(withEscape - withoutEscape).to.equal(
-        lossFractionE18(predictedLoss) - withoutEscape,
+      expect(lossFractionE18(race.side.lpLosses[index])).to.be.greaterThan(
+        lossFractionE18(base.side.lpLosses[index]),
       );
-      expect(withEscape).to.be.greaterThan(withoutEscape);
-      // Each stayer's fraction is the socialized amount over the (smaller) LP assets left: bound (b) again.
-      const lost =
-        race.side.lpLosses[index].before - race.side.lpLosses[index].after;
-      const { socializedAssets } = race.side.realization;
-      const lpAssets = race.side.lpAssetsBefore;
-      expect(
-        abs(
-          lost * lpAssets - race.side.lpLosses[index].before * socializedAssets,
-        ) <
-          2n * lpAssets,
-      ).to.equal(true);
     }
+    // The stayers hold through the same share-price path: their fractions agree to within the rounding of bound (b)
+    // of the fraction test (< 2 wei of each balance, plus a rounding down each).
+    const [s0, s2] = stayers.map((index) => race.side.lpLosses[index]);
+    expect(abs(lossFractionE18(s0) - lossFractionE18(s2))).to.be.at.most(
+      (2n * poolMath.WAD) / s0.before + (2n * poolMath.WAD) / s2.before + 2n,
+    );
 
-    // Aggregated over the stayers, and the amplification ≈ (LP assets without escape) / (LP assets with escape).
+    // Aggregated: the value that left the LPs is W = exit assets at the crash − exit assets after − payouts; every
+    // LP's loss sums to it within 1 wei each (bound (c)). So the stayers absorb exactly what the escaper avoided,
+    // plus the difference between the two sides' W (the race side runs a second later at another utilization).
+    const written = (side: typeof race): bigint =>
+      side.side.lpAssetsBefore - side.side.lpAssetsAfter - side.escaperPayout;
     const sumOf = (losses: LpLoss[], pick: (loss: LpLoss) => bigint): bigint =>
       stayers.reduce((sum, index) => sum + pick(losses[index]), 0n);
     const stayersBefore = (losses: LpLoss[]): bigint =>
       sumOf(losses, (loss) => loss.before);
-    const stayersLost = (losses: LpLoss[]): bigint =>
-      sumOf(losses, (loss) => loss.before - loss.after);
+    const stayersLost = (losses: LpLoss[]): bigint => sumOf(losses, lost);
     const baseLost = stayersLost(base.side.lpLosses);
     const raceLost = stayersLost(race.side.lpLosses);
+    for (const side of [base, race]) {
+      const allLost = side.side.lpLosses.reduce(
+        (sum, loss) => sum + lost(loss),
+        0n,
+      );
+      expect(abs(allLost - written(side))).to.be.at.most(
+        BigInt(actors.lps.length),
+      );
+    }
+    const avoided = baseEscaperLoss - lost(escaperRace);
+    expect(
+      abs(raceLost - baseLost - avoided - (written(race) - written(base))),
+    ).to.be.at.most(2n * BigInt(actors.lps.length));
+
     const baseFraction = poolMath.mulDivDown(
       baseLost,
       poolMath.WAD,
@@ -598,28 +667,18 @@ describe("Loss path: interest, crash, liquidations, bad debt, recovery", functio
       stayersBefore(race.side.lpLosses),
     );
     expect(raceFraction).to.be.greaterThan(baseFraction);
-    // The stayers absorb exactly what the escaper avoided, plus the difference in the socialized amount (the race
-    // runs one second later at a higher utilization, so more interest): by bound (c) of the fraction test, the
-    // stayers' losses sum to the socialized amount within 2 wei with the escape, all three LPs' within 3 without.
-    const extraSocialized =
-      race.side.realization.socializedAssets -
-      base.side.realization.socializedAssets;
-    expect(
-      abs(raceLost - baseLost - baseEscaperLoss - extraSocialized),
-    ).to.be.at.most(5n);
-
     const amplificationE4 = poolMath.mulDivDown(
       raceFraction,
       10_000n,
       baseFraction,
     );
     console.log(
-      `withdrawal-race: badDebt=${formatLoan(race.side.realization.badDebtAssets)}` +
+      `withdrawal-race (unrecognized): badDebt=${formatLoan(race.side.realization.badDebtAssets)}` +
         ` (without escape ${formatLoan(base.side.realization.badDebtAssets)})` +
         ` socialized=${formatLoan(race.side.realization.socializedAssets)}` +
         ` (without escape ${formatLoan(base.side.realization.socializedAssets)})` +
-        ` lpAssetsBefore=${formatLoan(race.side.lpAssetsBefore)} (without escape ${formatLoan(base.side.lpAssetsBefore)})` +
-        ` escaperPayout=${formatLoan(race.escaperPayout)} escaperLoss=0 escaperAvoided=${formatLoan(baseEscaperLoss)}` +
+        ` lpAssetsAtCrash=${formatLoan(race.side.lpAssetsBefore)}` +
+        ` escaperPayout=${formatLoan(race.escaperPayout)} escaperLoss=${formatLoan(lost(escaperRace))} escaperAvoided=${formatLoan(avoided)}` +
         ` stayersLossWithoutEscape=${formatPercent(baseLost, stayersBefore(base.side.lpLosses))}` +
         ` stayersLossWithEscape=${formatPercent(raceLost, stayersBefore(race.side.lpLosses))}` +
         ` amplification=x${(Number(amplificationE4) / 10_000).toFixed(4)}` +

@@ -124,6 +124,26 @@ describe("SharesMath and RiskMath equal the bigint model", () => {
     );
   });
 
+  it("recovery: repaidForSeizedDown is the model's, value / (1 + bonus) rounded down, at most one below the rounded-up figure", async () => {
+    const harness = await loadFixture(harnessFixture);
+    await fc.assert(
+      fc.asyncProperty(
+        amount,
+        bonusBps,
+        priceE36,
+        async (assets, bonus, price) => {
+          const down = await harness.repaidForSeizedDown(assets, bonus, price);
+          expect(down).to.equal(model.repaidForSeizedDown(assets, bonus, price));
+          const up = model.repaidForSeizedUp(assets, bonus, price);
+          expect(up - down).to.be.oneOf([0n, 1n]);
+          // Never more than the collateral's value (rounded down): a bonus ≥ 0 only lowers it.
+          expect(down <= model.valueDown(assets, price)).to.equal(true);
+        },
+      ),
+      RUNS,
+    );
+  });
+
   it("close factor: the cap is the model's, never above the debt, and lifts to 100% exactly where the model says", async () => {
     const harness = await loadFixture(harnessFixture);
     const inputs = fc

@@ -692,6 +692,7 @@ describe("Pool — borrower side", () => {
         reserveAssets: 0n,
         totalBorrowAssets: borrowed,
         totalBorrowShares: await pool.totalBorrowShares(),
+        totalShortfallAssets: 0n,
       };
       expect(await totalsOf(pool)).to.deep.equal(stored);
 
@@ -835,6 +836,7 @@ describe("Pool — borrower side", () => {
         reserveAssets: 0n,
         totalBorrowAssets: BORROWED,
         totalBorrowShares: BORROWED * 1_000_000n,
+        totalShortfallAssets: 0n,
       });
       // poolMath agrees with the hand-computed figures.
       expect(

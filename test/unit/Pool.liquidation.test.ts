@@ -4,6 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import * as pm from "../../keepers/src/model/poolMath";
 import {
   deployPool,
+  priceE36,
   units,
   type CollateralSetup,
   type PoolFixture,
@@ -447,49 +448,131 @@ describe("Pool — liquidation and bad debt", () => {
         .withArgs(1n);
     });
 
-    it("cannot liquidate an account whose oracle reverts: the revert propagates", async () => {
+    it("a collateral whose oracle fails cannot be seized (PriceUnavailable); socialize values it at its last trusted price", async () => {
       const { pool, collaterals, borrowers, liquidator, others } =
         await loadFixture(borrowedToTheLimit);
       const { token, oracle } = collaterals[0];
+      const collateral = await token.getAddress();
+      // The true price has fallen to 1,400 (HF 0.75) but the feed fails: the pool falls back on the listing price,
+      // 2,000, and never seizes at a price it cannot read.
       await oracle.setPrice(px("1400"));
       await oracle.setReverting(true);
+      expect(await pool.lastTrustedPrice(collateral)).to.equal(px("2000"));
       await expect(
         pool
           .connect(liquidator)
           .liquidate(
             borrowers[0].address,
-            await token.getAddress(),
+            collateral,
             DEBT,
             0n,
             others[0].address,
           ),
-      ).to.be.revertedWithCustomError(oracle, "OracleDown");
+      )
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(collateral);
+      // 10 collateral at the last trusted 2,000 = 20,000, far above the dust threshold of 0.
       await expect(
         pool.connect(liquidator).socializeBadDebt(borrowers[0].address),
-      ).to.be.revertedWithCustomError(oracle, "OracleDown");
+      )
+        .to.be.revertedWithCustomError(pool, "CollateralAboveDust")
+        .withArgs(borrowers[0].address, units(20_000, 18), 0n);
       // Nothing moved.
-      expect(
-        await pool.collateralOf(borrowers[0].address, await token.getAddress()),
-      ).to.equal(COLLATERAL);
-      expect(await pool.borrowSharesOf(borrowers[0].address)).to.be.gt(0n);
+      expect(await pool.collateralOf(borrowers[0].address, collateral)).to.equal(
+        COLLATERAL,
+      );
+      expect(await pool.debtOf(borrowers[0].address)).to.equal(DEBT);
     });
 
-    it("an unrelated collateral's reverting oracle blocks the liquidation too (the account's whole value is needed)", async () => {
+    it("an unrelated collateral's failing oracle does not block the liquidation: it counts at its last trusted price", async () => {
       const { pool, collaterals, borrowers, liquidator, others } =
         await loadFixture(twoCollateralsNoDust);
-      await collaterals[0].oracle.setPrice(px("1400"));
-      await collaterals[1].oracle.setReverting(true);
+      const borrower = borrowers[0].address;
+      const [seized, unrelated] = collaterals;
+      const seizedAddress = await seized.token.getAddress();
+      // Collateral 1's feed would now say 60,000 (enough to keep the account healthy) but fails: the pool values
+      // its 0.1 at the last trusted 30,000 (3,000), with collateral 0 at 1,400 (14,000): limit 13,600 < 15,000.
+      await seized.oracle.setPrice(px("1400"));
+      await unrelated.oracle.setPrice(priceE36(60_000, 18, 8));
+      await unrelated.oracle.setReverting(true);
+      const trusted = await pool.lastTrustedPrice(
+        await unrelated.token.getAddress(),
+      );
+      expect(trusted).to.equal(priceE36(30_000, 18, 8));
+      const state = await liquidationStateOf(
+        pool,
+        borrower,
+        collaterals,
+        seized,
+      );
+      const positions = await positionsOf(pool, borrower, collaterals);
+      positions[1] = { ...positions[1], priceE36: trusted };
+      const liquidity = pm.accountLiquidity(
+        positions,
+        state.borrowShares,
+        state.totalBorrowAssets,
+        state.totalBorrowShares,
+      );
+      expect(liquidity.collateralValue).to.equal(units(17_000, 18));
+      const quote = must(
+        pm.quoteLiquidation({ ...state, liquidity, repayAssets: DEBT }),
+      );
+      await expect(
+        pool
+          .connect(liquidator)
+          .liquidate(borrower, seizedAddress, DEBT, 0n, others[0].address),
+      )
+        .to.emit(pool, "Liquidate")
+        .withArgs(
+          liquidator.address,
+          borrower,
+          seizedAddress,
+          others[0].address,
+          quote.repaidAssets,
+          quote.repaidShares,
+          quote.seizedCollateral,
+          0n,
+        );
+      expect(await pool.collateralOf(borrower, seizedAddress)).to.equal(
+        COLLATERAL - quote.seizedCollateral,
+      );
+    });
+
+    it("a failing feed never makes a healthy account liquidatable: it counts at its last trusted price", async () => {
+      const { pool, collaterals, borrowers, liquidator, others } =
+        await loadFixture(twoCollateralsNoDust);
+      const borrower = borrowers[0].address;
+      const [seized, unrelated] = collaterals;
+      // Collateral 1's feed breaks after reporting 1 wei per unit; the pool keeps valuing it at 30,000.
+      await unrelated.oracle.setPrice(1n);
+      await unrelated.oracle.setReverting(true);
+      const positions = await positionsOf(pool, borrower, collaterals);
+      positions[1] = {
+        ...positions[1],
+        priceE36: await pool.lastTrustedPrice(await unrelated.token.getAddress()),
+      };
+      const liquidity = pm.accountLiquidity(
+        positions,
+        await pool.borrowSharesOf(borrower),
+        (await totalsOf(pool)).totalBorrowAssets,
+        await pool.totalBorrowShares(),
+      );
+      // (20,000 + 3,000) × 80% = 18,400 over 15,000.
+      expect(liquidity.liquidationLimit).to.equal(units(18_400, 18));
+      const health = pm.healthFactorDown(liquidity.liquidationLimit, liquidity.debt);
       await expect(
         pool
           .connect(liquidator)
           .liquidate(
-            borrowers[0].address,
-            await collaterals[0].token.getAddress(),
+            borrower,
+            await seized.token.getAddress(),
             DEBT,
             0n,
             others[0].address,
           ),
-      ).to.be.revertedWithCustomError(collaterals[1].oracle, "OracleDown");
+      )
+        .to.be.revertedWithCustomError(pool, "PositionHealthy")
+        .withArgs(borrower, health);
     });
   });
 

@@ -96,6 +96,12 @@ describe("Pool: reentrancy through token transfer hooks", () => {
       repay: encode("repay", [1n, attacker]),
       liquidate: encode("liquidate", [attacker, collateral, 1n, 0n, attacker]),
       socializeBadDebt: encode("socializeBadDebt", [attacker]),
+      closeInsolventAccount: encode("closeInsolventAccount", [
+        attacker,
+        0n,
+        attacker,
+      ]),
+      recognizeLosses: encode("recognizeLosses", [[attacker]]),
       donateToReserve: encode("donateToReserve", [1n]),
       withdrawReserve: encode("withdrawReserve", [1n, attacker]),
     };
@@ -116,6 +122,8 @@ describe("Pool: reentrancy through token transfer hooks", () => {
     "repay",
     "liquidate",
     "socializeBadDebt",
+    "closeInsolventAccount",
+    "recognizeLosses",
     "donateToReserve",
     "withdrawReserve",
   ] as const;

@@ -1,6 +1,6 @@
 import { poolCreationCode } from "../../deploy/lib/poolCreationCode";
 import { expect } from "chai";
-import { ethers } from "hardhat";
+import { artifacts, ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type {
   MockERC20,
@@ -192,6 +192,76 @@ describe("PoolFactory", function () {
         .withArgs(b, loanAsset, stranger.address, SALT_A);
       // After deployment, computePoolAddress still returns the deployed address.
       expect(await factory.computePoolAddress(config, SALT_A)).to.equal(a);
+    });
+  });
+
+  describe("pool creation code", function () {
+    it("poolCreationCodeHash is keccak256 of the compiled Pool artifact's bytecode", async function () {
+      const { factory } = await loadFixture(factoryFixture);
+      const artifact = await artifacts.readArtifact("Pool");
+      expect(artifact.bytecode).to.equal(poolCreationCode());
+      expect(await factory.poolCreationCodeHash()).to.equal(
+        ethers.keccak256(artifact.bytecode),
+      );
+      // Larger than a contract may be (EIP-170): the reason the factory keeps it in code stores.
+      expect(ethers.dataLength(artifact.bytecode)).to.be.greaterThan(24_576);
+    });
+
+    it("reverts with EmptyPoolCreationCode without creation code", async function () {
+      const { factory } = await loadFixture(factoryFixture);
+      const Factory = await ethers.getContractFactory("PoolFactory");
+      await expect(Factory.deploy("0x")).to.be.revertedWithCustomError(
+        factory,
+        "EmptyPoolCreationCode",
+      );
+    });
+
+    it("a factory deploys exactly the code it was given: its pools' creation hash is the one it reports", async function () {
+      const fx = await loadFixture(factoryFixture);
+      const { factory, config, createAt } = fx;
+      const pool = await createAt(config, SALT_A);
+      // CREATE2: the address commits to keccak256(creation code ‖ constructor arguments).
+      const salt = ethers.keccak256(
+        ethers.AbiCoder.defaultAbiCoder().encode(
+          ["address", "bytes32"],
+          [config.loanAsset, SALT_A],
+        ),
+      );
+      const poolContract = await ethers.getContractAt("Pool", pool);
+      expect(await poolContract.asset()).to.equal(config.loanAsset);
+      const args = ethers.AbiCoder.defaultAbiCoder().encode(
+        [
+          "address",
+          "string",
+          "string",
+          "address",
+          "address",
+          "address",
+          "uint256",
+          "tuple(uint16,uint64,uint96)",
+        ],
+        [
+          config.loanAsset,
+          config.name,
+          config.symbol,
+          config.owner,
+          config.guardian,
+          config.rateModel,
+          config.reserveFactorBps,
+          [
+            config.liquidationParams.closeFactorBps,
+            config.liquidationParams.fullLiquidationHealthFactor,
+            config.liquidationParams.dustThresholdAssets,
+          ],
+        ],
+      );
+      expect(
+        ethers.getCreate2Address(
+          await factory.getAddress(),
+          salt,
+          ethers.keccak256(ethers.concat([poolCreationCode(), args])),
+        ),
+      ).to.equal(pool);
     });
   });
 

@@ -9,7 +9,11 @@ import {
   type CollateralSetup,
   type PoolFixture,
 } from "../helpers/fixtures";
-import { liquidityOf, totalsOf } from "../helpers/chainReads";
+import {
+  liquidityOf,
+  shortfallFigures,
+  totalsOf,
+} from "../helpers/chainReads";
 import {
   deployKinkedRateModel,
   ROUND_KINKED_PARAMS,
@@ -56,6 +60,27 @@ async function expectedView(
     liquidatable: liquidity.liquidationLimit < liquidity.debt,
     insolvent: liquidity.collateralValue < liquidity.debt,
     priced: true,
+    ...(await shortfallView(pool, account, collaterals)),
+  };
+}
+
+/** The three shortfall fields of a lens entry: poolMath's recovery value and shortfall, the pool's record. */
+async function shortfallView(
+  pool: Pool,
+  account: string,
+  collaterals: readonly CollateralSetup[],
+): Promise<Pick<ExpectedView, "recoveryValue" | "shortfall" | "recognizedShortfall">> {
+  const figures = await shortfallFigures(pool, account, collaterals);
+  // The pool's own view agrees with poolMath.
+  expect(await pool.accountShortfall(account)).to.deep.equal([
+    figures.shortfall,
+    figures.debt,
+    figures.recovery,
+  ]);
+  return {
+    recoveryValue: figures.recovery,
+    shortfall: figures.shortfall,
+    recognizedShortfall: await pool.recognizedShortfall(account),
   };
 }
 
@@ -70,6 +95,9 @@ function emptyView(account: string): ExpectedView {
     liquidatable: false,
     insolvent: false,
     priced: true,
+    recoveryValue: 0n,
+    shortfall: 0n,
+    recognizedShortfall: 0n,
   };
 }
 
@@ -83,6 +111,9 @@ function asPlain(entry: AccountViewStructOutput): ExpectedView {
     liquidatable: entry.liquidatable,
     insolvent: entry.insolvent,
     priced: entry.priced,
+    recoveryValue: entry.recoveryValue,
+    shortfall: entry.shortfall,
+    recognizedShortfall: entry.recognizedShortfall,
   };
 }
 
@@ -205,8 +236,26 @@ describe("PoolLens", () => {
         liquidatable: false,
         insolvent: false,
         priced: true,
+        // No debt: no shortfall, whatever the collateral would recover (9,000 / 1.05).
+        recoveryValue: pm.repaidForSeizedDown(
+          units(5, 18),
+          500n,
+          priceE36(1_800, 18, 18),
+        ),
+        shortfall: 0n,
+        recognizedShortfall: 0n,
       });
       expect(views[4]).to.deep.equal(emptyView(others[0].address));
+      // The insolvent account: 1 BTC at 20,000 recovers 20,000 / 1.05 against a debt above 22,000; not yet recognized.
+      expect(views[2].recoveryValue).to.equal(
+        pm.repaidForSeizedDown(100_000_000n, 500n, priceE36(20_000, 18, 8)),
+      );
+      expect(views[2].shortfall).to.equal(
+        views[2].debt - views[2].recoveryValue,
+      );
+      expect(views[2].recognizedShortfall).to.equal(0n);
+      // Liquidatable but solvent: no shortfall.
+      expect(views[1].shortfall).to.equal(0n);
       // The health factors are the pool's own.
       for (const view of views)
         expect(view.healthFactor).to.equal(
@@ -236,13 +285,70 @@ describe("PoolLens", () => {
         liquidatable: false,
         insolvent: false,
         priced: false,
+        // The shortfall figures value the BTC at its last trusted price: the listing price, 30,000, since nothing has
+        // recorded the fall to 20,000. At 30,000 / 1.05 the account covers its debt.
+        ...(await shortfallView(pool, insolvent.address, collaterals)),
       });
+      expect(views[1].recoveryValue).to.equal(
+        pm.repaidForSeizedDown(100_000_000n, 500n, priceE36(30_000, 18, 8)),
+      );
+      expect(views[1].shortfall).to.equal(0n);
       expect(views[1].debt).to.be.gt(units(22_000, 18));
       expect(views[0]).to.deep.equal(
         await expectedView(pool, healthy.address, collaterals),
       );
       expect(views[2]).to.deep.equal(
         await expectedView(pool, liquidatable.address, collaterals),
+      );
+    });
+
+    it("reports the recognized shortfall after recognizeLosses, and values a failed oracle at the recognized price", async () => {
+      const { pool, lens, borrowers, collaterals } =
+        await loadFixture(accountsFixture);
+      const [healthy, , insolvent] = borrowers;
+      const poolAddress = await pool.getAddress();
+      await pool.recognizeLosses([insolvent.address, healthy.address]);
+      const [view, healthyView] = (
+        await lens.accounts(poolAddress, [insolvent.address, healthy.address])
+      ).map(asPlain);
+      expect(view).to.deep.equal(
+        await expectedView(pool, insolvent.address, collaterals),
+      );
+      expect(healthyView).to.deep.equal(
+        await expectedView(pool, healthy.address, collaterals),
+      );
+      // Recognized in the latest block: the record equals the live figure.
+      const recovery = pm.repaidForSeizedDown(
+        100_000_000n,
+        500n,
+        priceE36(20_000, 18, 8),
+      );
+      expect(view.recoveryValue).to.equal(recovery);
+      expect(view.shortfall).to.equal(view.debt - recovery);
+      expect(view.recognizedShortfall).to.equal(view.shortfall);
+      expect(healthyView.recognizedShortfall).to.equal(0n);
+
+      // The BTC feed fails and a day passes: the recognition stored 20,000 as the trusted price, so the live figure
+      // keeps valuing the BTC at it; the debt (and so the live shortfall) grew by a day's interest; the record did not.
+      await collaterals[1].oracle.setPrice(priceE36(90_000, 18, 8));
+      await collaterals[1].oracle.setReverting(true);
+      await time.increase(24 * 3600);
+      const [later] = (
+        await lens.accounts(poolAddress, [insolvent.address])
+      ).map(asPlain);
+      expect(later.priced).to.equal(false);
+      expect(later.recoveryValue).to.equal(recovery);
+      expect(later.debt).to.be.gt(view.debt);
+      expect(later.shortfall).to.equal(later.debt - recovery);
+      expect(later.recognizedShortfall).to.equal(view.recognizedShortfall);
+      expect([
+        later.recoveryValue,
+        later.shortfall,
+        later.recognizedShortfall,
+      ]).to.deep.equal(
+        Object.values(
+          await shortfallView(pool, insolvent.address, collaterals),
+        ),
       );
     });
 
@@ -301,6 +407,10 @@ describe("PoolLens", () => {
       const { pool, lens } = await loadFixture(kinkedPool);
       const state = await lens.poolState(await pool.getAddress());
       expect(state.totalAssets).to.equal(LP_DEPOSIT);
+      // Nothing recognized: the entry figures equal the exit figures.
+      expect(state.entryTotalAssets).to.equal(LP_DEPOSIT);
+      expect(state.totalShortfall).to.equal(0n);
+      expect(state.entrySharePrice).to.equal(pm.WAD);
       expect(state.totalSupply).to.equal(LP_DEPOSIT * 1_000_000n); // decimals offset 6
       expect(state.cash).to.equal(units(40_000, 18));
       expect(state.totalBorrowAssets).to.equal(units(60_000, 18));
@@ -410,10 +520,51 @@ describe("PoolLens", () => {
         .withArgs(storedRate, interest.interest, interest.reserveShare);
     });
 
+    it("reports the exit figures net of the recognized shortfall, the entry figures and the total shortfall", async () => {
+      const { pool, lens, borrowers, collaterals } =
+        await loadFixture(accountsFixture);
+      const insolvent = borrowers[2].address;
+      // Recognition accrues in its block, so the lens reads the stored figures in the latest block.
+      await pool.recognizeLosses([insolvent]);
+      const totals = await totalsOf(pool);
+      const { shortfall } = await shortfallFigures(pool, insolvent, collaterals);
+      expect(totals.totalShortfallAssets).to.equal(shortfall);
+      expect(shortfall).to.be.gt(totals.reserveAssets);
+      const supply = await pool.totalSupply();
+      const exit = pm.exitAssetsOf(totals);
+      expect(exit).to.equal(
+        totals.totalLpAssets - (shortfall - totals.reserveAssets),
+      );
+
+      const state = await lens.poolState(await pool.getAddress());
+      expect(state.totalAssets).to.equal(exit);
+      expect(state.totalAssets).to.equal(await pool.totalAssets());
+      expect(state.entryTotalAssets).to.equal(totals.totalLpAssets);
+      expect(state.entryTotalAssets).to.equal(await pool.entryTotalAssets());
+      expect(state.totalShortfall).to.equal(shortfall);
+      expect(state.sharePrice).to.equal(pm.sharePrice(exit, supply, 24n));
+      expect(state.entrySharePrice).to.equal(
+        pm.sharePrice(totals.totalLpAssets, supply, 24n),
+      );
+      expect(state.entrySharePrice).to.be.gt(state.sharePrice);
+      expect(state.entrySharePrice).to.equal(await pool.entrySharePrice());
+      // The supply rate is quoted on the exit figure.
+      expect(state.supplyRatePerSecondE18).to.equal(
+        pm.mulDivDown(
+          pm.bpsDown(state.borrowRatePerSecondE18, pm.BPS - 1_000n),
+          totals.totalBorrowAssets,
+          exit,
+        ),
+      );
+    });
+
     it("reports a zero supply rate for an empty pool", async () => {
       const { pool, lens } = await loadFixture(emptyPool);
       const state = await lens.poolState(await pool.getAddress());
       expect(state.totalAssets).to.equal(0n);
+      expect(state.entryTotalAssets).to.equal(0n);
+      expect(state.totalShortfall).to.equal(0n);
+      expect(state.entrySharePrice).to.equal(pm.sharePrice(0n, 0n, 24n));
       expect(state.totalSupply).to.equal(0n);
       expect(state.cash).to.equal(0n);
       expect(state.totalBorrowAssets).to.equal(0n);

@@ -164,6 +164,18 @@ export function recoveryValue(positions: readonly CollateralPosition[]): bigint 
 /** An account's shortfall as the pool records it: max(0, debt (rounded up) − recovery value (rounded down)). */
 export const shortfallOf = (debt: bigint, recovery: bigint): bigint => zeroFloorSub(debt, recovery);
 
+/**
+ * Pool._bookPrice / _tryPrice: the price a tolerant valuation (liquidate, closeInsolventAccount, socializeBadDebt,
+ * recognizeLosses, the refresh in repay and supplyCollateral, accountShortfall) gives a collateral. `oracleAnswer` is
+ * what its oracle returned, null when it reverted or returned fewer than 32 bytes; an answer of 0 is no price either.
+ * Without a price the collateral's last trusted price stands in and `live` is false: liquidate then refuses to seize
+ * it (PriceUnavailable), closeInsolventAccount leaves it escrowed, and it is not stored as a new trusted price.
+ */
+export function bookPrice(oracleAnswer: bigint | null, lastTrustedPriceE36: bigint): { priceE36: bigint; live: boolean } {
+  if (oracleAnswer === null || oracleAnswer === 0n) return { priceE36: lastTrustedPriceE36, live: false };
+  return { priceE36: oracleAnswer, live: true };
+}
+
 /** A collateral held by an account about to be closed, with whether its oracle answered (else: last trusted price). */
 export interface ClosingCollateral extends CollateralPosition {
   live: boolean;
@@ -386,6 +398,52 @@ export const exitAssetsOf = (totals: PoolTotals): bigint =>
 /** What withdrawReserve may take: the reserve less the part the recognized shortfall needs from it. */
 export const withdrawableReserve = (totals: PoolTotals): bigint =>
   zeroFloorSub(totals.reserveAssets, totals.totalShortfallAssets);
+
+/**
+ * The reserve's part that covers the recognized shortfall (first loss): min(reserve, total shortfall), the part
+ * `withdrawReserve` may not take (`ReserveCommittedToShortfall`). Exits are priced net of the rest of the shortfall.
+ */
+export const reserveCoveringShortfall = (reserveAssets: bigint, totalShortfallAssets: bigint): bigint =>
+  reserveAssets - zeroFloorSub(reserveAssets, totalShortfallAssets);
+
+/** Pool.sharePrice() for `totals`: the EXIT price (assets per 10**shareDecimals shares at exitAssetsOf, rounded down). */
+export const exitSharePrice = (totals: PoolTotals, totalSupply: bigint, shareDecimals: bigint): bigint =>
+  sharePrice(exitAssetsOf(totals), totalSupply, shareDecimals);
+
+/** One account of a `recognizeLosses` call: its recorded shortfall, its debt (accrued, up) and its recovery value. */
+export interface RecognitionInput {
+  recordedShortfall: bigint;
+  /** 0 for an account without borrow shares. */
+  debt: bigint;
+  recovery: bigint;
+}
+
+/** A `ShortfallUpdated` event: `index` is the account's position in the call's list. */
+export interface ShortfallChange {
+  index: number;
+  shortfallBefore: bigint;
+  shortfallAfter: bigint;
+  totalShortfall: bigint;
+}
+
+/**
+ * Pool.recognizeLosses (state accrued): each account's shortfall is set to shortfallOf(debt, recovery) (0 without
+ * debt), in list order; an event is emitted only when it changes, with the pool's running total. Each account once.
+ */
+export function recognizeLosses(
+  accounts: readonly RecognitionInput[],
+  totalShortfallBefore: bigint,
+): { changes: ShortfallChange[]; totalShortfall: bigint } {
+  const changes: ShortfallChange[] = [];
+  let totalShortfall = totalShortfallBefore;
+  accounts.forEach((account, index) => {
+    const after = account.debt === 0n ? 0n : shortfallOf(account.debt, account.recovery);
+    if (after === account.recordedShortfall) return;
+    totalShortfall = totalShortfall + after - account.recordedShortfall;
+    changes.push({ index, shortfallBefore: account.recordedShortfall, shortfallAfter: after, totalShortfall });
+  });
+  return { changes, totalShortfall };
+}
 
 /** Idle cash: LP assets + reserve − borrows (Pool._cash). */
 export const cashOf = (totals: PoolTotals): bigint =>
