@@ -3,10 +3,15 @@
  * does, for scenarios whose tokens are not MockERC20.
  */
 import { poolCreationCode } from "../../deploy/lib/poolCreationCode";
-import { ethers } from "hardhat";
+import { ethers, network } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { isError, type ContractTransactionReceipt, type ContractTransactionResponse, type Overrides } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { MockPriceOracle, MockRateModel, Pool } from "../../typechain-types";
+import type { MockERC20, MockPriceOracle, MockRateModel, Pool } from "../../typechain-types";
+import * as poolMath from "../../keepers/src/model/poolMath";
 import type { LiquidationParams } from "../../keepers/src/model/poolMath";
+import { totalsOf } from "../helpers/chainReads";
 import { DEFAULT_LIQUIDATION_PARAMS } from "../helpers/setup";
 
 export interface BarePool {
@@ -52,4 +57,188 @@ export async function listWithMockOracle(pool: Pool, collateral: string, priceE3
     enabled: true,
   });
   return oracle;
+}
+
+/** Mints `amount` of `token` to `account` and approves `spender` for all of it (for actors `deployPool` did not fund). */
+export async function fundAndApprove(
+  token: MockERC20,
+  account: HardhatEthersSigner,
+  amount: bigint,
+  spender: string,
+): Promise<void> {
+  await token.mint(account.address, amount);
+  await token.connect(account).approve(spender, ethers.MaxUint256);
+}
+
+/** Gas overrides `mineInOneBlock` hands each transaction: a fixed gas limit and a priority fee that fixes its place. */
+export type BlockSlot = Pick<Overrides, "gasLimit" | "maxFeePerGas" | "maxPriorityFeePerGas">;
+
+/**
+ * Sends every transaction of `sends` with automining off and mines them together in one block at `timestamp`, in the
+ * given order (each pays a lower priority fee than the one before, so the node orders them as listed). Every
+ * transaction must succeed; the receipts are returned in order, after checking they share one block in that order.
+ */
+export async function mineInOneBlock(
+  timestamp: bigint,
+  sends: readonly ((slot: BlockSlot) => Promise<ContractTransactionResponse>)[],
+): Promise<ContractTransactionReceipt[]> {
+  const gwei = 10n ** 9n;
+  const responses: ContractTransactionResponse[] = [];
+  await network.provider.send("evm_setAutomine", [false]);
+  try {
+    for (const [index, send] of sends.entries()) {
+      const priority = BigInt(sends.length - index) * gwei;
+      responses.push(await send({ gasLimit: 5_000_000n, maxPriorityFeePerGas: priority, maxFeePerGas: 1_000n * gwei }));
+    }
+    await time.setNextBlockTimestamp(timestamp);
+    await network.provider.send("evm_mine", []);
+  } finally {
+    await network.provider.send("evm_setAutomine", [true]);
+  }
+  const receipts: ContractTransactionReceipt[] = [];
+  for (const response of responses) {
+    const receipt = await response.wait();
+    if (receipt === null) throw new Error("transaction not mined");
+    receipts.push(receipt);
+  }
+  const block = receipts[0].blockNumber;
+  receipts.forEach((receipt, index) => {
+    if (receipt.blockNumber !== block || receipt.index !== index) {
+      throw new Error(`transaction ${index} landed at block ${receipt.blockNumber}, index ${receipt.index}`);
+    }
+  });
+  return receipts;
+}
+
+/** One listed collateral as an account holds it, priced the way the pool's tolerant valuation prices it now. */
+export interface HeldCollateral {
+  collateral: string;
+  position: poolMath.ClosingCollateral;
+}
+
+/**
+ * `account`'s holdings of every collateral listed on `pool` (listing order, zero balances included), each priced as
+ * closeInsolventAccount, recognizeLosses and liquidate price it: the answer of the oracle the pool is configured with,
+ * or, where that call reverts or answers 0, the collateral's last trusted price (`live` false).
+ */
+export async function heldCollateralOf(pool: Pool, account: string): Promise<HeldCollateral[]> {
+  const held: HeldCollateral[] = [];
+  for (const collateral of await pool.collaterals()) {
+    const params = await pool.collateralParams(collateral);
+    const oracle = await ethers.getContractAt("IPriceOracle", params.oracle);
+    let answer: bigint | null;
+    try {
+      answer = await oracle.price();
+    } catch (error) {
+      // A reverting oracle (the node reports "reverted" or ethers a CALL_EXCEPTION) gives no price; anything else throws.
+      if (!isError(error, "CALL_EXCEPTION") && !(error instanceof Error && error.message.includes("reverted"))) throw error;
+      answer = null;
+    }
+    const { priceE36, live } = poolMath.bookPrice(answer, await pool.lastTrustedPrice(collateral));
+    held.push({
+      collateral,
+      position: {
+        balance: await pool.collateralOf(account, collateral),
+        priceE36,
+        live,
+        ltvBps: params.ltvBps,
+        liquidationThresholdBps: params.liquidationThresholdBps,
+        liquidationBonusBps: params.liquidationBonusBps,
+      },
+    });
+  }
+  return held;
+}
+
+/** What `expectClose` checked: poolMath's quote and, when the call realized the residual, the loss waterfall. */
+export interface CheckedClose {
+  quote: poolMath.CloseQuote;
+  realization: poolMath.BadDebtRealization | null;
+}
+
+/**
+ * `caller` closes `borrower` with closeInsolventAccount (bound: poolMath's seized value) in the next block, one second
+ * after the latest; checks every event and the pool's totals and recognized shortfall afterwards against poolMath's
+ * quoteClose (and realizeBadDebt when the residual is realized). Failed oracles are read as `heldCollateralOf` does.
+ * Collaterals in `refusingCollaterals` refuse transfers: what the close sends of them is credited to `caller` in the pool.
+ */
+export async function expectClose(
+  pool: Pool,
+  borrower: string,
+  caller: HardhatEthersSigner,
+  refusingCollaterals: readonly string[] = [],
+): Promise<CheckedClose> {
+  await time.setNextBlockTimestamp((await time.latest()) + 1);
+  const totals = await totalsOf(pool, "pending");
+  const held = await heldCollateralOf(pool, borrower);
+  const borrowShares = await pool.borrowSharesOf(borrower);
+  const recognizedBefore = await pool.recognizedShortfall(borrower);
+  const result = poolMath.quoteClose(
+    held.map((entry) => entry.position),
+    borrowShares,
+    totals.totalBorrowAssets,
+    totals.totalBorrowShares,
+    (await pool.liquidationParams()).dustThresholdAssets,
+  );
+  if (!("quote" in result)) throw new Error(`poolMath: the close reverts ${result.refusal.error}`);
+  const { quote } = result;
+  const afterRepay: poolMath.PoolTotals = {
+    ...totals,
+    totalBorrowAssets: poolMath.zeroFloorSub(totals.totalBorrowAssets, quote.repaidAssets),
+    totalBorrowShares: totals.totalBorrowShares - quote.repaidShares,
+  };
+  const realization = quote.realizesBadDebt
+    ? poolMath.realizeBadDebt(afterRepay, borrowShares - quote.repaidShares, recognizedBefore)
+    : null;
+  const totalsAfter: poolMath.PoolTotals =
+    realization?.totalsAfter ?? {
+      ...afterRepay,
+      totalShortfallAssets: afterRepay.totalShortfallAssets - recognizedBefore + quote.shortfallAfter,
+    };
+
+  const tx = pool.connect(caller).closeInsolventAccount(borrower, quote.seizedValue, caller.address);
+  await expect(tx)
+    .to.emit(pool, "InsolventAccountClosed")
+    .withArgs(
+      caller.address,
+      borrower,
+      caller.address,
+      quote.repaidAssets,
+      quote.repaidShares,
+      quote.seizedValue,
+      quote.badDebtAssets,
+    );
+  for (const [index, entry] of held.entries()) {
+    const seized = quote.seized[index];
+    const credited = refusingCollaterals.includes(entry.collateral);
+    if (seized.assets > 0n) {
+      await expect(tx)
+        .to.emit(pool, "CollateralSeized")
+        .withArgs(borrower, entry.collateral, caller.address, seized.assets, seized.repaidAssets, credited);
+    } else if (realization !== null && entry.position.balance > 0n) {
+      await expect(tx)
+        .to.emit(pool, "DustCollateralSwept")
+        .withArgs(borrower, entry.collateral, caller.address, entry.position.balance, credited);
+    }
+  }
+  if (realization !== null) {
+    const supply = await pool.totalSupply();
+    const shareDecimals = await pool.decimals();
+    await expect(tx)
+      .to.emit(pool, "BadDebtRealized")
+      .withArgs(
+        borrower,
+        realization.badDebtAssets,
+        realization.coveredByReserve,
+        realization.socializedAssets,
+        poolMath.sharePrice(poolMath.exitAssetsOf(afterRepay), supply, shareDecimals),
+        poolMath.sharePrice(poolMath.exitAssetsOf(realization.totalsAfter), supply, shareDecimals),
+      );
+    expect(realization.badDebtAssets).to.equal(quote.badDebtAssets);
+  } else {
+    await expect(tx).not.to.emit(pool, "BadDebtRealized");
+  }
+  expect(await totalsOf(pool)).to.deep.equal(totalsAfter);
+  expect(await pool.recognizedShortfall(borrower)).to.equal(realization === null ? quote.shortfallAfter : 0n);
+  return { quote, realization };
 }
