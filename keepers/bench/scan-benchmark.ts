@@ -8,7 +8,11 @@
  *   watch health factor): wall time, RPC calls, accounts per second, for several `lensBatchSize` values, and the gas of
  *   one `PoolLens.accounts` batch against the 30M eth_call gas cap (what confirming that many accounts costs);
  * - a price crash in block B that makes 1% of the accounts liquidatable (automine off): the keeper's tick on B, how many
- *   liquidations it sent, and the block each one was included in (B+1 is the target).
+ *   liquidations it sent, and the block each one was included in (B+1 is the target);
+ * - loss recognition (on in every tick, at the default --recognition-threshold): a deeper crash in block B that makes
+ *   the same 1% insolvent (collateral recovering less than the debt) while closing them does not pay (--min-profit
+ *   above any bonus): the keeper's tick on B, the accounts it recognized, its `recognizeLosses` transactions and their
+ *   gas, the block each was included in (B+1 is the target), and the tick on B+1 that verifies them against the model.
  *
  * Each size runs in its own child process (see `runSizeInChild`). Every timing is repeated and the median printed, with (min–max). Exits non-zero with a message when a sanity check
  * fails (an account not scanned, a batch out of gas, a liquidation never included).
@@ -46,6 +50,13 @@ const LOAN_DECIMALS = 6;
 const COLLATERAL_DECIMALS = 18;
 const COLLATERAL_PRICE = 2_000;
 const CRASH_PRICE = 1_800;
+/**
+ * At 1,520 a risky account (1 collateral, ~1,450 of debt) recovers 1,520 / 1.05 = 1,447.62: insolvent by ~2.4, above the
+ * default threshold of 10 bps (1.45); the others (≤ 1,199 of debt, liquidation limit 1,216) stay healthy.
+ */
+const INSOLVENCY_PRICE = 1_520;
+/** A --min-profit no close reaches (loan-asset units): the insolvency crash measures recognition alone. */
+const NO_CLOSE_MIN_PROFIT = "1000000";
 /** One account in this many is opened close to its limit and becomes liquidatable at CRASH_PRICE. */
 const RISKY_EVERY = 100;
 
@@ -191,6 +202,24 @@ interface CrashRow {
   blocksToInclusion: number[];
   includedInNextBlock: number[];
   liquidationGas: number[];
+}
+
+interface RecognitionRow {
+  accounts: number;
+  lensBatchSize: number;
+  insolvent: number[];
+  recognized: number[];
+  transactions: number[];
+  tickMs: number[];
+  rpcCalls: number[];
+  /** Inclusion block minus crash block, every recognition transaction of every repetition. */
+  blocksToInclusion: number[];
+  includedInNextBlock: number[];
+  gasPerTransaction: number[];
+  gasPerAccount: number[];
+  verifyTickMs: number[];
+  verifyRpcCalls: number[];
+  verified: string[];
 }
 
 interface SetupRow {
@@ -359,6 +388,93 @@ async function measureCrash(
   return row;
 }
 
+/**
+ * Crash into insolvency in block B with automine off, where closing does not pay: the tick on B recognizes, B+1
+ * includes, the tick on B+1 verifies.
+ */
+async function measureRecognitionCrash(
+  bench: Bench,
+  accountCount: number,
+  warm: MeasuredKeeper,
+  lensBatchSize: number,
+): Promise<RecognitionRow> {
+  const row: RecognitionRow = {
+    accounts: accountCount,
+    lensBatchSize,
+    insolvent: [],
+    recognized: [],
+    transactions: [],
+    tickMs: [],
+    rpcCalls: [],
+    blocksToInclusion: [],
+    includedInNextBlock: [],
+    gasPerTransaction: [],
+    gasPerAccount: [],
+    verifyTickMs: [],
+    verifyRpcCalls: [],
+    verified: [],
+  };
+  const expectedInsolvent = Math.ceil(accountCount / RISKY_EVERY);
+  for (let repeat = 0; repeat < CRASH_REPEATS; repeat++) {
+    const snapshot = (await send("evm_snapshot")) as string;
+    const stateDir = mkdtempSync(path.join(os.tmpdir(), "keeper-bench-"));
+    cpSync(warm.stateDir, stateDir, { recursive: true });
+    const keeper = await measuredKeeper(bench, lensBatchSize, stateDir, { minProfit: NO_CLOSE_MIN_PROFIT });
+    await send("evm_setAutomine", [false]);
+    try {
+      await bench.fx.collaterals[0].oracle.setPrice(priceE36(INSOLVENCY_PRICE, LOAN_DECIMALS, COLLATERAL_DECIMALS));
+      await mine();
+      const crashBlock = await ethers.provider.getBlockNumber();
+      const { report } = await measuredTick(keeper);
+      check(report.block === crashBlock, `the insolvency tick ran on block ${report.block}, not ${crashBlock}`);
+      check(
+        report.liquidatable === expectedInsolvent,
+        `${report.liquidatable} accounts to act on after the insolvency crash, expected ${expectedInsolvent}`,
+      );
+      const sent = report.recognitions.filter((entry) => entry.result === "sent");
+      const recognized = sent.reduce((sum, entry) => sum + entry.accounts.length, 0);
+      check(
+        recognized === expectedInsolvent,
+        `the keeper recognized ${recognized} accounts, expected ${expectedInsolvent}: ${JSON.stringify(report.recognitions)}`,
+      );
+      const entries = keeper.keeper.state.journal.filter(
+        (entry) => entry.detectedBlock === crashBlock && entry.action === "recognize",
+      );
+      check(entries.length === sent.length, `${entries.length} journal entries for ${sent.length} recognitions`);
+      await mine();
+      const offsets: number[] = [];
+      for (const entry of entries) {
+        const receipt = await ethers.provider.getTransactionReceipt(entry.hashes[entry.hashes.length - 1]);
+        check(receipt !== null, `recognition ${entry.id} not included in the block after the crash`);
+        check(receipt.status === 1, `recognition ${entry.id} reverted`);
+        offsets.push(receipt.blockNumber - crashBlock);
+        row.gasPerTransaction.push(Number(receipt.gasUsed));
+        row.gasPerAccount.push(Number(receipt.gasUsed) / (entry.accounts?.length ?? 1));
+      }
+      const verification = await measuredTick(keeper);
+      const statuses = verification.report.recognitionChecks.map((entry) => entry.status);
+      check(
+        statuses.length === entries.length && statuses.every((status) => status === "verified"),
+        `recognitions not verified against the model: ${statuses.join(", ")}`,
+      );
+      row.insolvent.push(report.liquidatable);
+      row.recognized.push(recognized);
+      row.transactions.push(sent.length);
+      row.tickMs.push(report.durationMs);
+      row.rpcCalls.push(report.rpcCalls);
+      row.blocksToInclusion.push(...offsets);
+      row.includedInNextBlock.push(offsets.filter((offset) => offset === 1).length);
+      row.verifyTickMs.push(verification.report.durationMs);
+      row.verifyRpcCalls.push(verification.report.rpcCalls);
+      row.verified.push(`${statuses.length}/${entries.length}`);
+    } finally {
+      await send("evm_setAutomine", [true]);
+      await send("evm_revert", [snapshot]);
+    }
+  }
+  return row;
+}
+
 function machineTable(): string {
   const cpus = os.cpus();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -475,10 +591,52 @@ function crashTable(rows: CrashRow[]): string {
   return table.toString();
 }
 
+function recognitionTable(rows: RecognitionRow[]): string {
+  const table = new Table({
+    head: [
+      "accounts",
+      "lens batch",
+      "insolvent at B",
+      "recognized in tick on B",
+      "recognizeLosses txs",
+      "tick on B ms",
+      "RPC calls",
+      "included in B+1",
+      "blocks price move → recognition",
+      "gas / tx",
+      "gas / account",
+      "verify tick on B+1 ms",
+      "verify RPC calls",
+      "verified",
+    ],
+    style: PLAIN,
+  });
+  for (const row of rows) {
+    table.push([
+      formatInt(row.accounts),
+      formatInt(row.lensBatchSize),
+      formatRange(row.insolvent),
+      formatRange(row.recognized),
+      formatRange(row.transactions),
+      formatMs(row.tickMs),
+      formatRange(row.rpcCalls),
+      row.includedInNextBlock.map((count, index) => `${count}/${row.transactions[index]}`).join(", "),
+      formatRange(row.blocksToInclusion),
+      formatInt(median(row.gasPerTransaction)),
+      formatInt(median(row.gasPerAccount)),
+      formatMs(row.verifyTickMs),
+      formatRange(row.verifyRpcCalls),
+      row.verified.join(", "),
+    ]);
+  }
+  return table.toString();
+}
+
 interface SizeResult {
   setup: SetupRow;
   scans: ScanRow[];
   crash: CrashRow;
+  recognition: RecognitionRow;
 }
 
 /** One size in this process: a fresh pool, its positions, the scans and the crash. */
@@ -502,7 +660,9 @@ async function benchmarkSize(accountCount: number): Promise<SizeResult> {
   // The crash runs the keeper as it is, with the largest batch size measured: the fewest calls.
   const crash = await measureCrash(bench, accountCount, crashKeeper, crashBatchSize);
   console.log(crashTable([crash]));
-  return { setup: { strategy: SETUP_STRATEGY, accounts: accountCount, ms }, scans, crash };
+  const recognition = await measureRecognitionCrash(bench, accountCount, crashKeeper, crashBatchSize);
+  console.log(recognitionTable([recognition]));
+  return { setup: { strategy: SETUP_STRATEGY, accounts: accountCount, ms }, scans, crash, recognition };
 }
 
 /**
@@ -544,6 +704,7 @@ async function main(): Promise<void> {
   );
   console.log(scanTable(results.flatMap((result) => result.scans)));
   console.log(crashTable(results.map((result) => result.crash)));
+  console.log(recognitionTable(results.map((result) => result.recognition)));
 }
 
 main().catch((error: unknown) => {

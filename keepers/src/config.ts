@@ -7,6 +7,7 @@ import { parseUnits } from "ethers";
 import path from "node:path";
 import { z } from "zod";
 import { readDeployment } from "./deployments";
+import { DEFAULT_RECOGNITION_BATCH_SIZE, DEFAULT_RECOGNITION_THRESHOLD, isRecognitionThreshold } from "./recognition";
 
 /** How each setting is given: its CLI flag and environment variable. Error messages quote these. */
 export const SETTINGS = {
@@ -131,6 +132,19 @@ export const SETTINGS = {
     env: "KEEPER_FULL_SCAN_EVERY_BLOCKS",
     help: "blocks between lens confirmations of every account (default 100)",
   },
+  recognitionThreshold: {
+    flag: "--recognition-threshold <loan units|Nbps>",
+    env: "KEEPER_RECOGNITION_THRESHOLD",
+    help:
+      "refresh an account's recorded shortfall (recognizeLosses) when its live shortfall differs from it by more " +
+      "than this, either way: loan-asset units (2.5) or basis points of its debt (10bps); 0 = any change " +
+      `(default ${DEFAULT_RECOGNITION_THRESHOLD})`,
+  },
+  recognitionBatchSize: {
+    flag: "--recognition-batch-size <n>",
+    env: "KEEPER_RECOGNITION_BATCH_SIZE",
+    help: `most accounts per recognizeLosses transaction; more are split, same block (default ${DEFAULT_RECOGNITION_BATCH_SIZE})`,
+  },
   logLevel: {
     flag: "--log-level <level>",
     env: "KEEPER_LOG_LEVEL",
@@ -180,6 +194,12 @@ const configSchema = z.object({
   lensBatchSize: integer(1).default(500),
   watchHealthFactor: decimal.default("1.05"),
   fullScanEveryBlocks: integer(1).default(100),
+  recognitionThreshold: z
+    .string()
+    .trim()
+    .refine(isRecognitionThreshold, "must be loan-asset units (2.5) or basis points of the debt (10bps)")
+    .default(DEFAULT_RECOGNITION_THRESHOLD),
+  recognitionBatchSize: integer(1).default(DEFAULT_RECOGNITION_BATCH_SIZE),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   pretty: flag.default(false),
 });
@@ -284,7 +304,8 @@ export function resolveConfig(flags: RawSettings, env: NodeJS.ProcessEnv, cwd = 
 export function commandLine(): Command {
   const command = new Command("keeper")
     .description(
-      "Mutual Pools keeper: finds unhealthy accounts, liquidates them profitably and socializes residual bad debt.",
+      "Mutual Pools keeper: finds unhealthy accounts, liquidates them profitably, closes insolvent ones in one call, " +
+        "socializes residual bad debt, and recognizes every material change of an account's shortfall the next block.",
     )
     .allowExcessArguments(false)
     .showHelpAfterError();

@@ -1,9 +1,10 @@
 /**
  * Discovery and positions: indexes every event that changes a position (`SupplyCollateral`, `WithdrawCollateral`,
- * `Borrow`, `Repay`, `Liquidate`, `BadDebtRealized`, `DustCollateralSwept`) and, with a factory, `PoolCreated`, from
- * the start block on, in bounded `eth_getLogs` ranges. The result is an exact mirror of each account's borrow shares
- * and collateral balances, so the health of every account can be computed with the pool model without one call per
- * account.
+ * `Borrow`, `Repay`, `Liquidate`, `InsolventAccountClosed`, `CollateralSeized`, `BadDebtRealized`,
+ * `DustCollateralSwept`, `ShortfallUpdated`) and, with a factory, `PoolCreated`, from the start block on, in bounded
+ * `eth_getLogs` ranges. The result is an exact mirror of each account's borrow shares, collateral balances and
+ * recognized shortfall, so the health and the live shortfall of every account can be computed with the pool model
+ * without one call per account.
  *
  * Reorgs: the hash of every processed block is kept until it is deeper than the confirmation depth, with the accounts
  * each non-final block touched. When a kept hash no longer matches the chain, discovery goes back to the newest block
@@ -25,6 +26,9 @@ const POSITION_EVENTS = [
   "Liquidate",
   "BadDebtRealized",
   "DustCollateralSwept",
+  "InsolventAccountClosed",
+  "CollateralSeized",
+  "ShortfallUpdated",
 ] as const;
 const POSITION_TOPICS = POSITION_EVENTS.map((name) => poolInterface.getEvent(name).topicHash);
 const BAD_DEBT_TOPIC = poolInterface.getEvent("BadDebtRealized").topicHash;
@@ -50,16 +54,24 @@ export interface SyncResult {
   rewoundTo?: number;
 }
 
-/** An account's position as indexed: borrow shares and collateral balances by collateral address. */
+/** An account's position as indexed: borrow shares, collateral balances by collateral address, recorded shortfall. */
 export interface Position {
   borrowShares: bigint;
   collateral: Map<string, bigint>;
+  /** The shortfall the pool has recognized for it (`recognizedShortfall`), as last recorded. */
+  recognizedShortfall: bigint;
 }
 
 /** An event's uint256 argument. */
 const amount = (value: unknown): bigint => value as bigint;
 
 const topicAddress = (topic: string): string => getAddress(`0x${topic.slice(26)}`);
+
+/** Records a recognized shortfall; 0 is stored as absent (the usual case, and the state file stays small). */
+function setShortfall(tracked: TrackedAccount, shortfall: bigint): void {
+  if (shortfall === 0n) delete tracked.shortfall;
+  else tracked.shortfall = shortfall.toString();
+}
 
 export class AccountDiscovery {
   /** Accounts whose mirrored position went negative (an event was missed): re-read them from the chain. */
@@ -85,10 +97,10 @@ export class AccountDiscovery {
     return Object.keys(this.state.pools);
   }
 
-  /** Accounts that owe borrow shares in a pool. */
+  /** Accounts that owe borrow shares in a pool, or (which no pool call should leave) a recorded shortfall without debt. */
   accounts(pool: string): string[] {
     return Object.entries(this.state.pools[pool]?.accounts ?? {})
-      .filter(([, tracked]) => tracked.borrowShares !== "0")
+      .filter(([, tracked]) => tracked.borrowShares !== "0" || tracked.shortfall !== undefined)
       .map(([account]) => account);
   }
 
@@ -98,6 +110,7 @@ export class AccountDiscovery {
     return {
       borrowShares: BigInt(tracked?.borrowShares ?? "0"),
       collateral: new Map(Object.entries(tracked?.collateral ?? {}).map(([token, amount]) => [token, BigInt(amount)])),
+      recognizedShortfall: BigInt(tracked?.shortfall ?? "0"),
     };
   }
 
@@ -123,12 +136,14 @@ export class AccountDiscovery {
     const collaterals = await contract.collaterals({ blockTag });
     await Promise.all(
       accounts.map(async (account) => {
-        const [borrowShares, ...balances] = await Promise.all([
+        const [borrowShares, shortfall, ...balances] = await Promise.all([
           contract.borrowSharesOf(account, { blockTag }),
+          contract.recognizedShortfall(account, { blockTag }),
           ...collaterals.map((collateral) => contract.collateralOf(account, collateral, { blockTag })),
         ]);
         const tracked = this.tracked(pool, account, blockTag);
         tracked.borrowShares = borrowShares.toString();
+        setShortfall(tracked, shortfall);
         tracked.collateral = {};
         collaterals.forEach((collateral, index) => {
           if (balances[index] > 0n) tracked.collateral[getAddress(collateral)] = balances[index].toString();
@@ -228,7 +243,8 @@ export class AccountDiscovery {
 
   /**
    * Applies position events in chain order. Within a transaction, `BadDebtRealized` (which clears the borrower's
-   * shares) is applied after the others: the pool emits it before the `Liquidate` event of the same call.
+   * shares) is applied after the others: the pool emits it before the `Liquidate` or `InsolventAccountClosed` event of
+   * the same call.
    */
   private applyLogs(logs: readonly Log[]): void {
     for (let start = 0; start < logs.length;) {
@@ -274,8 +290,16 @@ export class AccountDiscovery {
         this.dropIfEmpty(pool, args.borrower);
         break;
       case "DustCollateralSwept":
+      case "CollateralSeized":
         this.addCollateral(pool, args.borrower, args.collateral, -amount(args.assets), block);
         if (args.creditedInPool) this.addCollateral(pool, args.receiver, args.collateral, args.assets, block);
+        break;
+      case "InsolventAccountClosed":
+        this.addShares(pool, args.borrower, -amount(args.repaidShares), block);
+        break;
+      case "ShortfallUpdated":
+        setShortfall(this.tracked(pool, args.account, block), amount(args.shortfallAfter));
+        this.dropIfEmpty(pool, args.account);
         break;
     }
   }
@@ -323,7 +347,12 @@ export class AccountDiscovery {
 
   private dropIfEmpty(pool: string, account: string): void {
     const tracked = this.state.pools[pool]?.accounts[account];
-    if (tracked !== undefined && tracked.borrowShares === "0" && Object.keys(tracked.collateral).length === 0) {
+    if (
+      tracked !== undefined &&
+      tracked.borrowShares === "0" &&
+      tracked.shortfall === undefined &&
+      Object.keys(tracked.collateral).length === 0
+    ) {
       delete this.state.pools[pool].accounts[account];
     }
   }

@@ -1,15 +1,17 @@
 /**
  * Execution: simulates every call (eth_call against the pending block) before signing, signs EIP-1559 transactions
  * with its own nonce counter, journals each signed transaction before broadcasting it, bumps the fee of a stuck one
- * (same nonce, so never two sends), and never lets the fee exceed what the liquidation earns.
+ * (same nonce, so never two sends), and never lets the fee exceed what a liquidation or a close earns. Socializations
+ * and loss recognitions earn nothing: their fee is capped by --max-gas-price-gwei only.
  */
 import { Transaction, type BrowserProvider, type TransactionReceipt, type Wallet } from "ethers";
 import { IPool__factory } from "../../typechain-types";
 import type { Logger } from "./logger";
 import type { AttemptResult, KeeperMetrics } from "./metrics";
 import { zeroFloorSub } from "./model/poolMath";
+import type { RecognitionPlan } from "./recognition";
 import type { JournalEntry, KeeperState } from "./state";
-import { loanAssetsInWei, type LiquidationPlan, type SocializePlan } from "./strategy";
+import { loanAssetsInWei, type ClosePlan, type LiquidationPlan, type SocializePlan } from "./strategy";
 
 const poolInterface = IPool__factory.createInterface();
 
@@ -70,19 +72,42 @@ function findRevertData(error: unknown): string | undefined {
   return undefined;
 }
 
-type Plan = LiquidationPlan | SocializePlan;
+export type Plan = LiquidationPlan | SocializePlan | ClosePlan | RecognitionPlan;
 
 /** Calldata of a plan's pool call; the liquidator's seized collateral goes to the keeper's own address. */
 function calldataOf(plan: Plan, receiver: string): string {
-  return plan.kind === "liquidate"
-    ? poolInterface.encodeFunctionData("liquidate", [
+  switch (plan.kind) {
+    case "liquidate":
+      return poolInterface.encodeFunctionData("liquidate", [
         plan.borrower,
         plan.collateral,
         plan.repayAssets,
         plan.minSeizedCollateral,
         receiver,
-      ])
-    : poolInterface.encodeFunctionData("socializeBadDebt", [plan.borrower]);
+      ]);
+    case "close":
+      return poolInterface.encodeFunctionData("closeInsolventAccount", [plan.borrower, plan.minSeizedValue, receiver]);
+    case "socialize":
+      return poolInterface.encodeFunctionData("socializeBadDebt", [plan.borrower]);
+    case "recognize":
+      return poolInterface.encodeFunctionData("recognizeLosses", [plan.accounts]);
+  }
+}
+
+/** The account a plan acts on; empty for a recognition (many accounts). */
+const borrowerOf = (plan: Plan): string => (plan.kind === "recognize" ? "" : plan.borrower);
+
+/** Bad debt the plan's call realizes, as the model expects it at the scan (0 when none). */
+function expectedBadDebt(plan: Plan): bigint | undefined {
+  switch (plan.kind) {
+    case "socialize":
+      return plan.expectedBadDebtAssets;
+    case "liquidate":
+    case "close":
+      return plan.quote.realizesBadDebt ? plan.quote.badDebtAssets : undefined;
+    case "recognize":
+      return undefined;
+  }
 }
 
 const ceilPercent = (value: bigint, percent: number): bigint => (value * BigInt(100 + percent) + 99n) / 100n;
@@ -126,6 +151,15 @@ export class Executor {
     return this.pending().some((entry) => entry.pool === pool && entry.borrower === borrower);
   }
 
+  /** Accounts of `pool` in a recognition that is signed and not yet included. */
+  recognitionsInFlight(pool: string): Set<string> {
+    return new Set(
+      this.pending()
+        .filter((entry) => entry.pool === pool && entry.action === "recognize")
+        .flatMap((entry) => entry.accounts ?? []),
+    );
+  }
+
   /** Simulates, prices and sends one plan. */
   async submit(plan: Plan, context: SubmitContext): Promise<SubmitOutcome> {
     const [outcome] = await this.submitAll([plan], context);
@@ -141,7 +175,9 @@ export class Executor {
     const outcomes: SubmitOutcome[] = new Array<SubmitOutcome>(plans.length);
     const simulations = await Promise.all(
       plans.map(async (plan) => {
-        if (this.inFlight(plan.pool, plan.borrower)) return { result: "skipped_in_flight" } as SubmitOutcome;
+        if (plan.kind !== "recognize" && this.inFlight(plan.pool, plan.borrower)) {
+          return { result: "skipped_in_flight" } as SubmitOutcome;
+        }
         const call = {
           to: plan.pool,
           from: this.wallet.address,
@@ -180,7 +216,8 @@ export class Executor {
         this.logger.info(
           {
             pool: plan.pool,
-            borrower: plan.borrower,
+            borrower: plan.kind === "recognize" ? undefined : plan.borrower,
+            accounts: plan.kind === "recognize" ? plan.accounts.length : undefined,
             action: plan.kind,
             gasEstimate: simulation.gasEstimate,
             ...fees,
@@ -200,13 +237,17 @@ export class Executor {
         fees.maxFeePerGas,
         fees.maxPriorityFeePerGas,
       );
+      const badDebt = expectedBadDebt(plan);
       signed.push({
-        id: `${plan.pool}:${plan.borrower}:${context.head.number}:${nonce}`,
+        id: `${plan.pool}:${plan.kind === "recognize" ? "recognize" : plan.borrower}:${context.head.number}:${nonce}`,
         pool: plan.pool,
-        borrower: plan.borrower,
+        borrower: borrowerOf(plan),
         action: plan.kind,
         collateral: plan.kind === "liquidate" ? plan.collateral : undefined,
         repayAssets: plan.kind === "liquidate" ? plan.repayAssets.toString() : undefined,
+        minSeizedValue: plan.kind === "close" ? plan.minSeizedValue.toString() : undefined,
+        accounts: plan.kind === "recognize" ? [...plan.accounts] : undefined,
+        recordedAtScan: plan.kind === "recognize" ? plan.recordedAtScan.map(String) : undefined,
         nonce,
         rawTransactions: [raw],
         hashes: [Transaction.from(raw).hash as string],
@@ -219,11 +260,8 @@ export class Executor {
         firstSentBlock: context.head.number,
         sentBlock: context.head.number,
         bumps: 0,
-        expectsBadDebtRealization: plan.kind === "socialize" || plan.quote.realizesBadDebt,
-        expectedBadDebtAssets: (plan.kind === "socialize"
-          ? plan.expectedBadDebtAssets
-          : plan.quote.badDebtAssets
-        ).toString(),
+        expectsBadDebtRealization: badDebt !== undefined,
+        expectedBadDebtAssets: (badDebt ?? 0n).toString(),
         status: "pending",
       });
       signedIndexes.push(index);
@@ -256,22 +294,23 @@ export class Executor {
     const priorityFee = this.options.priorityFeeWei;
     let maxFeePerGas = head.baseFeePerGas * 2n + priorityFee;
     if (maxFeePerGas > this.options.maxGasPriceWei) maxFeePerGas = this.options.maxGasPriceWei;
-    // Liquidations: the fee never exceeds the bonus less the minimum profit. Socializations: only the gas price cap.
-    const feeBudgetWei =
-      plan.kind === "liquidate"
-        ? loanAssetsInWei(
-            zeroFloorSub(plan.quote.bonusValue, context.minProfitLoanAssets),
-            this.options.nativePriceE18,
-            context.loanDecimals,
-          )
-        : gasEstimate * this.options.maxGasPriceWei;
+    // Liquidations and closes: the fee never exceeds the bonus less the minimum profit. Socializations and
+    // recognitions (no bonus): only the gas price cap.
+    const earns = plan.kind === "liquidate" || plan.kind === "close";
+    const feeBudgetWei = earns
+      ? loanAssetsInWei(
+          zeroFloorSub(plan.quote.bonusValue, context.minProfitLoanAssets),
+          this.options.nativePriceE18,
+          context.loanDecimals,
+        )
+      : gasEstimate * this.options.maxGasPriceWei;
     if (gasEstimate * maxFeePerGas > feeBudgetWei) maxFeePerGas = feeBudgetWei / gasEstimate;
     if (maxFeePerGas < head.baseFeePerGas) {
       const detail =
         `fee budget ${feeBudgetWei} wei for ${gasEstimate} gas allows ${maxFeePerGas} wei/gas, ` +
         `below the base fee ${head.baseFeePerGas}`;
       return {
-        result: plan.kind === "liquidate" ? "skipped_unprofitable" : "skipped_fee_cap",
+        result: earns ? "skipped_unprofitable" : "skipped_fee_cap",
         detail,
       };
     }
@@ -328,12 +367,8 @@ export class Executor {
         entry.status = receipt.status === 1 ? "included" : "reverted";
         entry.includedBlock = receipt.blockNumber;
         entry.includedHash = receipt.hash;
-        this.metrics.liquidations.inc({
-          pool: entry.pool,
-          action: entry.action,
-          result: entry.status,
-        });
-        this.metrics.blocksToInclusion.observe(receipt.blockNumber - entry.detectedBlock);
+        this.metrics.countAttempt(entry.pool, entry.action, entry.status);
+        this.metrics.blocksToInclusion.observe({ action: entry.action }, receipt.blockNumber - entry.detectedBlock);
         const log = {
           id: entry.id,
           hash: receipt.hash,
@@ -348,21 +383,13 @@ export class Executor {
       const minedNonce = await this.provider.getTransactionCount(this.wallet.address, "latest");
       if (minedNonce > entry.nonce) {
         entry.status = "dropped";
-        this.metrics.liquidations.inc({
-          pool: entry.pool,
-          action: entry.action,
-          result: "dropped",
-        });
+        this.metrics.countAttempt(entry.pool, entry.action, "dropped");
         this.logger.error({ id: entry.id, nonce: entry.nonce }, "nonce used by a transaction not in the journal");
         continue;
       }
       if (head.number - entry.firstSentBlock >= this.options.receiptTimeoutBlocks) {
         entry.status = "timed_out";
-        this.metrics.liquidations.inc({
-          pool: entry.pool,
-          action: entry.action,
-          result: "timed_out",
-        });
+        this.metrics.countAttempt(entry.pool, entry.action, "timed_out");
         this.logger.error(
           {
             id: entry.id,

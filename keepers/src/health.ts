@@ -1,6 +1,7 @@
 /**
  * Health scan: reads every tracked account through `PoolLens.accounts` in batches (hundreds per eth_call, all batches
- * in parallel, pinned to one block), in the order given (the keeper passes the riskiest first). The call is encoded and decoded by `lensCodec.ts`.
+ * in parallel, pinned to one block), in the order given (the keeper passes the riskiest first). The call is encoded and
+ * decoded by `lensCodec.ts`.
  */
 import type { Provider } from "ethers";
 import { decodeAccountsResult, encodeAccountsCall } from "./lensCodec";
@@ -15,6 +16,12 @@ export interface AccountHealth {
   liquidatable: boolean;
   insolvent: boolean;
   priced: boolean;
+  /** What liquidating all its collateral would repay (a failed oracle's collateral at its last trusted price). */
+  recoveryValue: bigint;
+  /** The live shortfall, max(0, debt − recoveryValue): what a `recognizeLosses` in this block would record. */
+  shortfall: bigint;
+  /** The shortfall the pool has recorded for the account (deducted from exits). */
+  recognizedShortfall: bigint;
 }
 
 export class HealthScanner {
@@ -45,6 +52,9 @@ export class HealthScanner {
       liquidatable: view.liquidatable,
       insolvent: view.insolvent,
       priced: view.priced,
+      recoveryValue: view.recoveryValue,
+      shortfall: view.shortfall,
+      recognizedShortfall: view.recognizedShortfall,
     }));
   }
 }

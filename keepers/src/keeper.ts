@@ -1,21 +1,33 @@
 /**
- * The keeper loop. One `tick` per new block: check journaled transactions (and verify realizations), index new
- * position events, value every debtor with the model and confirm the risky ones through the lens, decide per
- * liquidatable account, simulate and send. State is saved after every tick and before every broadcast.
+ * The keeper loop. One `tick` per new block: check journaled transactions, index new position events, verify the
+ * included realizations and recognitions, value every debtor with the model (health and live shortfall) and confirm
+ * the risky and the stale ones through the lens, decide per account to act on (socialize, close, liquidate), then
+ * refresh every account whose recorded shortfall is materially stale with one batched `recognizeLosses`, simulate
+ * and send. State is saved after every tick and before every broadcast.
  */
-import { MaxUint256, parseUnits, type BrowserProvider, type Wallet } from "ethers";
+import { MaxUint256, getAddress, parseUnits, type BrowserProvider, type TransactionReceipt, type Wallet } from "ethers";
 import { IERC20__factory } from "../../typechain-types";
 import { AccountDiscovery, type Position } from "./discovery";
-import { Executor, type HeadBlock } from "./execution";
+import { Executor, type HeadBlock, type Plan } from "./execution";
 import { HealthScanner, type AccountHealth } from "./health";
 import type { Logger } from "./logger";
 import type { AttemptResult, KeeperMetrics } from "./metrics";
-import { PositionReader, liquidityOf, type AccountSnapshot, type PoolSnapshot } from "./positions";
+import { PositionReader, accountOf, type AccountSnapshot, type PoolSnapshot } from "./positions";
 import { healthFactorDown } from "./model/poolMath";
+import {
+  DEFAULT_RECOGNITION_BATCH_SIZE,
+  DEFAULT_RECOGNITION_THRESHOLD,
+  batches,
+  isMaterialChange,
+  parseRecognitionThreshold,
+  shortfallGap,
+  type RecognitionPlan,
+  type RecognitionThreshold,
+} from "./recognition";
 import type { RetryingTransport } from "./rpc";
-import { StateStore, emptyState, type KeeperState } from "./state";
-import { decide, type Decision, type LiquidationPlan, type SkipReason, type SocializePlan } from "./strategy";
-import { RealizationVerifier, type VerificationResult } from "./verification";
+import { StateStore, emptyState, type JournalEntry, type KeeperState } from "./state";
+import { decide, type Decision, type SkipReason } from "./strategy";
+import { Verifier, type PositionSource, type RecognitionVerification, type VerificationResult } from "./verification";
 
 /** The settings the loop needs (a subset of `KeeperConfig`, so tests can build one directly). */
 export interface KeeperSettings {
@@ -42,6 +54,13 @@ export interface KeeperSettings {
   watchHealthFactorE18: bigint;
   /** Every this many blocks, every account is confirmed through the lens (catches a drifted position mirror). */
   fullScanEveryBlocks: number;
+  /**
+   * How far an account's live shortfall may differ from its recorded one before the keeper refreshes it: loan-asset
+   * units ("2.5") or basis points of its debt ("10bps"); "0" refreshes any change. Default "10bps".
+   */
+  recognitionThreshold?: string;
+  /** Most accounts per `recognizeLosses` transaction; more are split into several in the same block. Default 200. */
+  recognitionBatchSize?: number;
 }
 
 export interface KeeperDependencies {
@@ -61,7 +80,7 @@ function compareHealth(a: bigint | undefined, b: bigint | undefined): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The metric result of each reason a liquidatable account is not liquidated. */
+/** The metric result of each reason an account to act on is not liquidated or closed. */
 const SKIP_RESULTS = {
   unprofitable: "skipped_unprofitable",
   insufficient_balance: "skipped_balance",
@@ -77,7 +96,10 @@ export interface TickReport {
   accountsScanned: number;
   /** Accounts read through the lens to confirm the model. */
   lensConfirmed: number;
+  /** Accounts to act on: liquidatable, or insolvent (recovery below debt), as the lens confirmed them. */
   liquidatable: number;
+  /** Accounts whose live shortfall the lens confirmed differs materially from the recorded one. */
+  staleShortfalls: number;
   decisions: Decision[];
   sends: {
     pool: string;
@@ -86,11 +108,24 @@ export interface TickReport {
     result: string;
     detail?: string;
   }[];
+  /** `recognizeLosses` transactions of this tick (one per pool, more when split), with the accounts of each. */
+  recognitions: {
+    pool: string;
+    accounts: string[];
+    result: string;
+    detail?: string;
+  }[];
   /** Bad debt realizations of this tick's included transactions, as the verifier judged them. */
   realizations: {
     pool: string;
     borrower: string;
     status: VerificationResult["status"] | "not_checked";
+  }[];
+  /** Included recognitions of the keeper, as the verifier judged them against the model. */
+  recognitionChecks: {
+    pool: string;
+    accounts: number;
+    status: RecognitionVerification["status"] | "not_checked";
   }[];
   rpcCalls: number;
   durationMs: number;
@@ -103,7 +138,9 @@ export class Keeper {
   private readonly discovery: AccountDiscovery;
   private readonly scanner: HealthScanner;
   private readonly reader: PositionReader;
-  private readonly verifier: RealizationVerifier;
+  private readonly verifier: Verifier;
+  private readonly recognitionThreshold: RecognitionThreshold;
+  private readonly recognitionBatchSize: number;
   private stopping = false;
   private running: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -128,7 +165,11 @@ export class Keeper {
     );
     this.scanner = new HealthScanner(provider, settings.lens, settings.lensBatchSize);
     this.reader = new PositionReader(provider);
-    this.verifier = new RealizationVerifier(provider, this.reader);
+    this.verifier = new Verifier(provider, this.reader);
+    this.recognitionThreshold = parseRecognitionThreshold(
+      settings.recognitionThreshold ?? DEFAULT_RECOGNITION_THRESHOLD,
+    );
+    this.recognitionBatchSize = settings.recognitionBatchSize ?? DEFAULT_RECOGNITION_BATCH_SIZE;
     this.executor = new Executor(
       provider,
       wallet,
@@ -179,9 +220,12 @@ export class Keeper {
       accountsScanned: 0,
       lensConfirmed: 0,
       liquidatable: 0,
+      staleShortfalls: 0,
       decisions: [],
       sends: [],
+      recognitions: [],
       realizations: [],
+      recognitionChecks: [],
       rpcCalls: 0,
       durationMs: 0,
     };
@@ -192,15 +236,21 @@ export class Keeper {
       return report;
     }
 
-    for (const completed of await this.executor.poll(head)) {
-      if (completed.receipt.status === 1 && completed.entry.expectsBadDebtRealization) {
-        const status = await this.verify(completed.entry, completed.receipt);
-        report.realizations.push({ pool: completed.entry.pool, borrower: completed.entry.borrower, status });
-      }
-    }
-
+    const completed = await this.executor.poll(head);
     const sync = await this.discovery.sync(head);
     report.rewoundTo = sync.rewoundTo;
+
+    // Verified after indexing, so that a recognition included in this block is checked on the mirror, not per call.
+    for (const { entry, receipt } of completed) {
+      if (receipt.status !== 1) continue;
+      if (entry.action === "recognize") {
+        const status = await this.verifyRecognition(entry, receipt, head);
+        report.recognitionChecks.push({ pool: entry.pool, accounts: entry.accounts?.length ?? 0, status });
+      } else if (entry.expectsBadDebtRealization) {
+        const status = await this.verify(entry, receipt);
+        report.realizations.push({ pool: entry.pool, borrower: entry.borrower, status });
+      }
+    }
 
     for (const pool of this.discovery.pools()) await this.scanPool(pool, head, report);
 
@@ -214,6 +264,7 @@ export class Keeper {
         block: head.number,
         scanned: report.accountsScanned,
         liquidatable: report.liquidatable,
+        staleShortfalls: report.staleShortfalls,
         rpcCalls: report.rpcCalls,
       },
       "block processed",
@@ -222,9 +273,12 @@ export class Keeper {
   }
 
   /**
-   * One pool at `head`: the model computes every debtor's health from the indexed positions and the pool's prices
-   * and totals; the lens confirms, in batches, every account below the watch health factor (all of them every
-   * `fullScanEveryBlocks` blocks, to catch a drifted mirror); liquidatable ones are acted on, riskiest first.
+   * One pool at `head`: the model computes every debtor's health and live shortfall from the indexed positions and the
+   * pool's prices and totals; the lens confirms, in batches, every account below the watch health factor, every
+   * account the model finds insolvent or with a materially stale recorded shortfall (and all of them every
+   * `fullScanEveryBlocks` blocks, to catch a drifted mirror). Accounts to act on are acted on, riskiest first; then
+   * every account whose stale shortfall the lens confirmed, and that no transaction of this tick already refreshes,
+   * is recognized in one batched `recognizeLosses`, whether or not liquidating it pays.
    */
   private async scanPool(pool: string, head: HeadBlock, report: TickReport): Promise<void> {
     const { logger, metrics, settings } = this.deps;
@@ -232,73 +286,123 @@ export class Keeper {
     metrics.accountsTracked.set({ pool }, debtors.length);
     if (debtors.length === 0) {
       metrics.unhealthyAccounts.set({ pool }, 0);
+      metrics.staleShortfallAccounts.set({ pool }, 0);
+      metrics.shortfallAssets.set({ pool, kind: "live" }, 0);
+      metrics.shortfallAssets.set({ pool, kind: "recognized" }, 0);
       return;
     }
     const drifted = debtors.filter((account) => this.discovery.drifted.has(`${pool}:${account}`));
     if (drifted.length > 0) await this.discovery.refresh(pool, drifted, head.number);
 
     const snapshot = await this.reader.poolSnapshot(pool, head.number);
-    const evaluated = new Map<string, { account: AccountSnapshot; healthFactorE18: bigint | undefined }>();
+    const threshold = this.recognitionThreshold;
+    const evaluated = new Map<
+      string,
+      { account: AccountSnapshot; healthFactorE18: bigint | undefined; staleShortfall: boolean }
+    >();
+    let liveShortfall = 0n;
+    let recordedShortfall = 0n;
+    let stale = 0;
     for (const account of this.discovery.accounts(pool)) {
-      const position = this.discovery.position(pool, account);
-      const balances = snapshot.collaterals.map((collateral) => position.collateral.get(collateral.address) ?? 0n);
-      const unpriced = snapshot.collaterals.some((collateral, index) => !collateral.priced && balances[index] > 0n);
-      const liquidity = liquidityOf(snapshot, position.borrowShares, balances);
+      const valued = this.mirroredAccount(snapshot, pool, account);
+      const unpriced = snapshot.collaterals.some(
+        (collateral, index) => !collateral.priced && valued.collateralBalances[index] > 0n,
+      );
+      const staleShortfall = isMaterialChange(
+        valued.shortfall,
+        valued.recognizedShortfall,
+        valued.liquidity.debt,
+        threshold,
+        snapshot.loanDecimals,
+      );
       evaluated.set(account, {
-        account: {
-          account,
-          borrowShares: position.borrowShares,
-          collateralBalances: balances,
-          liquidity,
-        },
-        healthFactorE18: unpriced ? undefined : healthFactorDown(liquidity.liquidationLimit, liquidity.debt),
+        account: valued,
+        healthFactorE18: unpriced
+          ? undefined
+          : healthFactorDown(valued.liquidity.liquidationLimit, valued.liquidity.debt),
+        staleShortfall,
       });
+      liveShortfall += valued.shortfall;
+      recordedShortfall += valued.recognizedShortfall;
+      if (staleShortfall) stale++;
     }
     report.accountsScanned += evaluated.size;
+    metrics.shortfallAssets.set({ pool, kind: "live" }, Number(liveShortfall));
+    metrics.shortfallAssets.set({ pool, kind: "recognized" }, Number(recordedShortfall));
+    metrics.staleShortfallAccounts.set({ pool }, stale);
 
     const fullScan = head.number % settings.fullScanEveryBlocks === 0;
     const toConfirm = [...evaluated.entries()]
       .filter(
         ([, entry]) =>
-          fullScan || entry.healthFactorE18 === undefined || entry.healthFactorE18 < settings.watchHealthFactorE18,
+          fullScan ||
+          entry.staleShortfall ||
+          entry.account.shortfall > 0n ||
+          entry.healthFactorE18 === undefined ||
+          entry.healthFactorE18 < settings.watchHealthFactorE18,
       )
       .sort(([, a], [, b]) => compareHealth(a.healthFactorE18, b.healthFactorE18))
       .map(([account]) => account);
     report.lensConfirmed += toConfirm.length;
     const views = toConfirm.length === 0 ? [] : await this.scanner.scan(pool, toConfirm, head.number);
 
-    const liquidatable: { view: AccountHealth; account: AccountSnapshot }[] = [];
+    const actionable: { view: AccountHealth; account: AccountSnapshot }[] = [];
+    const staleConfirmed: { view: AccountHealth; account: AccountSnapshot }[] = [];
     const diverged: string[] = [];
     for (const view of views) {
       const entry = evaluated.get(view.account);
-      if (!view.priced) {
-        logger.warn({ pool, account: view.account }, "account cannot be priced: an oracle reverts");
-        continue;
-      }
       if (entry === undefined || !this.modelMatchesLens(snapshot, entry.account, view)) {
         diverged.push(view.account);
         continue;
       }
-      if (view.debt > 0n && view.liquidatable) liquidatable.push({ view, account: entry.account });
+      if (isMaterialChange(view.shortfall, view.recognizedShortfall, view.debt, threshold, snapshot.loanDecimals)) {
+        staleConfirmed.push({ view, account: entry.account });
+      }
+      if (view.debt === 0n) continue;
+      // Insolvent (recovery below debt): closable even while an oracle fails, since the lens values that collateral
+      // at its last trusted price. Liquidatable but solvent: only with every oracle answering (the lens's health).
+      if (view.shortfall > 0n || (view.priced && view.liquidatable)) {
+        actionable.push({ view, account: entry.account });
+      } else if (!view.priced) {
+        logger.warn({ pool, account: view.account }, "account cannot be priced: an oracle reverts");
+      }
     }
     if (diverged.length > 0) {
       metrics.modelDivergence.inc({ pool }, diverged.length);
       await this.discovery.refresh(pool, diverged, head.number);
     }
-    metrics.unhealthyAccounts.set({ pool }, liquidatable.length);
-    report.liquidatable += liquidatable.length;
-    if (liquidatable.length > 0) await this.act(snapshot, liquidatable, head, report);
+    metrics.unhealthyAccounts.set({ pool }, actionable.length);
+    report.liquidatable += actionable.length;
+    report.staleShortfalls += staleConfirmed.length;
+    const handled = actionable.length > 0 ? await this.act(snapshot, actionable, head, report) : new Set<string>();
+
+    // A liquidation, close or socialization sent this tick refreshes or clears its account's shortfall itself; an
+    // account in a recognition still in flight waits for its receipt.
+    const inFlight = this.executor.recognitionsInFlight(pool);
+    const toRecognize = staleConfirmed.filter(({ view }) => !handled.has(view.account) && !inFlight.has(view.account));
+    if (toRecognize.length > 0) await this.recognize(snapshot, toRecognize, head, report);
   }
 
-  /** Decides and sends for the liquidatable accounts of one pool, riskiest first. */
+  /** The model's valuation of an account from its mirrored position. */
+  private mirroredAccount(snapshot: PoolSnapshot, pool: string, account: string): AccountSnapshot {
+    const position = this.discovery.position(pool, account);
+    const balances = snapshot.collaterals.map((collateral) => position.collateral.get(collateral.address) ?? 0n);
+    return accountOf(snapshot, account, position.borrowShares, balances, position.recognizedShortfall);
+  }
+
+  /**
+   * Decides and sends for the accounts of one pool to act on, riskiest first. Returns the accounts a transaction of
+   * this tick (or one still in flight) acts on.
+   */
   private async act(
     snapshot: PoolSnapshot,
-    liquidatable: { view: AccountHealth; account: AccountSnapshot }[],
+    actionable: { view: AccountHealth; account: AccountSnapshot }[],
     head: HeadBlock,
     report: TickReport,
-  ): Promise<void> {
+  ): Promise<Set<string>> {
     const { logger, metrics, settings, provider } = this.deps;
     const pool = snapshot.address;
+    const handled = new Set<string>();
     const loanToken = IERC20__factory.connect(snapshot.loanAsset, provider);
     let repayBudget: bigint = await loanToken.balanceOf(this.executor.address, {
       blockTag: head.number,
@@ -308,11 +412,8 @@ export class Keeper {
       gasPriceWei: head.baseFeePerGas + settings.priorityFeeWei,
       nativePriceE18: settings.nativePriceE18,
     };
-    const plans: {
-      plan: LiquidationPlan | SocializePlan;
-      view: AccountHealth;
-    }[] = [];
-    for (const { account, view } of liquidatable) {
+    const plans: { plan: Exclude<Plan, RecognitionPlan>; view: AccountHealth }[] = [];
+    for (const { account, view } of actionable) {
       const decision = decide(snapshot, account, {
         repayBudget,
         minProfitLoanAssets,
@@ -321,8 +422,8 @@ export class Keeper {
       report.decisions.push(decision);
       if (decision.kind !== "skip") {
         plans.push({ plan: decision, view });
-        // The pool may take a little more than quoted (interest until inclusion): keep 0.1% aside per liquidation.
-        if (decision.kind === "liquidate") {
+        // The pool may take a little more than quoted (interest until inclusion): keep 0.1% aside per repayment.
+        if (decision.kind === "liquidate" || decision.kind === "close") {
           const reserved = decision.quote.repaidAssets + decision.quote.repaidAssets / 1_000n;
           repayBudget = reserved < repayBudget ? repayBudget - reserved : 0n;
         }
@@ -330,25 +431,26 @@ export class Keeper {
       }
       if (decision.reason === "healthy") continue;
       const result = SKIP_RESULTS[decision.reason];
-      metrics.liquidations.inc({ pool, action: "liquidate", result });
+      metrics.liquidations.inc({ pool, action: decision.action, result });
       logger.info(
         {
           pool,
           borrower: account.account,
+          action: decision.action,
           reason: decision.reason,
           detail: decision.detail,
         },
-        "liquidation skipped",
+        decision.action === "close" ? "close skipped" : "liquidation skipped",
       );
       report.sends.push({
         pool,
         borrower: account.account,
-        action: "liquidate",
+        action: decision.action,
         result,
         detail: decision.detail,
       });
     }
-    if (plans.length === 0) return;
+    if (plans.length === 0) return handled;
 
     const outcomes = await this.executor.submitAll(
       plans.map(({ plan }) => plan),
@@ -356,11 +458,7 @@ export class Keeper {
     );
     for (const [index, { plan, view }] of plans.entries()) {
       const outcome = outcomes[index];
-      metrics.liquidations.inc({
-        pool,
-        action: plan.kind,
-        result: outcome.result,
-      });
+      metrics.countAttempt(pool, plan.kind, outcome.result);
       report.sends.push({
         pool,
         borrower: plan.borrower,
@@ -368,6 +466,8 @@ export class Keeper {
         result: outcome.result,
         detail: outcome.detail,
       });
+      const acted = outcome.result === "sent" || outcome.result === "dry_run";
+      if (acted || outcome.result === "skipped_in_flight") handled.add(plan.borrower);
       const logFields = {
         pool,
         borrower: plan.borrower,
@@ -375,29 +475,107 @@ export class Keeper {
         result: outcome.result,
         detail: outcome.detail,
         healthFactorE18: view.healthFactorE18,
-        expectedProfit: plan.kind === "liquidate" ? plan.expectedProfitLoanAssets : undefined,
-        expectedBadDebt: plan.kind === "liquidate" ? plan.quote.badDebtAssets : plan.expectedBadDebtAssets,
+        shortfall: view.shortfall,
+        recognizedShortfall: view.recognizedShortfall,
+        expectedProfit: plan.kind === "socialize" ? undefined : plan.expectedProfitLoanAssets,
+        minSeizedValue: plan.kind === "close" ? plan.minSeizedValue : undefined,
+        expectedBadDebt: plan.kind === "socialize" ? plan.expectedBadDebtAssets : plan.quote.badDebtAssets,
       };
-      const acted = outcome.result === "sent" || outcome.result === "dry_run";
       logger.info(logFields, acted ? "acting on account" : "account not acted on");
+    }
+    return handled;
+  }
+
+  /**
+   * Sends one `recognizeLosses` for the pool's stale accounts (largest change first; split into batches of
+   * `recognitionBatchSize`, all in this block). No profit is needed: the fee is capped by --max-gas-price-gwei only.
+   */
+  private async recognize(
+    snapshot: PoolSnapshot,
+    stale: { view: AccountHealth; account: AccountSnapshot }[],
+    head: HeadBlock,
+    report: TickReport,
+  ): Promise<void> {
+    const { logger, metrics } = this.deps;
+    const pool = snapshot.address;
+    const ordered = [...stale].sort((a, b) => {
+      const gapA = shortfallGap(a.view.shortfall, a.view.recognizedShortfall);
+      const gapB = shortfallGap(b.view.shortfall, b.view.recognizedShortfall);
+      return gapA > gapB ? -1 : gapA < gapB ? 1 : 0;
+    });
+    const plans: RecognitionPlan[] = batches(ordered, this.recognitionBatchSize).map((batch) => ({
+      kind: "recognize",
+      pool,
+      accounts: batch.map(({ view }) => view.account),
+      recordedAtScan: batch.map(({ view }) => view.recognizedShortfall),
+      expectedShortfallChange: batch.reduce((sum, { view }) => sum + view.shortfall - view.recognizedShortfall, 0n),
+    }));
+    for (const { view } of ordered) {
+      logger.debug(
+        {
+          pool,
+          account: view.account,
+          debt: view.debt,
+          recoveryValue: view.recoveryValue,
+          recordedShortfall: view.recognizedShortfall,
+          liveShortfall: view.shortfall,
+        },
+        view.shortfall > view.recognizedShortfall ? "shortfall to recognize" : "shortfall to release",
+      );
+    }
+    const liveShortfall = new Map(ordered.map(({ view }) => [view.account, view.shortfall]));
+    const outcomes = await this.executor.submitAll(plans, {
+      head,
+      loanDecimals: snapshot.loanDecimals,
+      minProfitLoanAssets: 0n,
+    });
+    for (const [index, plan] of plans.entries()) {
+      const outcome = outcomes[index];
+      metrics.countAttempt(pool, "recognize", outcome.result);
+      report.recognitions.push({ pool, accounts: plan.accounts, result: outcome.result, detail: outcome.detail });
+      const raised = plan.accounts.filter(
+        (account, position) => (liveShortfall.get(account) ?? 0n) > plan.recordedAtScan[position],
+      ).length;
+      const sent = outcome.result === "sent" || outcome.result === "dry_run";
+      logger[sent ? "info" : "warn"](
+        {
+          pool,
+          accounts: plan.accounts.length,
+          recognized: raised,
+          released: plan.accounts.length - raised,
+          shortfallChange: plan.expectedShortfallChange,
+          threshold: this.recognitionThreshold.text,
+          result: outcome.result,
+          detail: outcome.detail,
+        },
+        sent ? "recognizing losses" : "recognition not sent",
+      );
     }
   }
 
   /** The model must reproduce the lens's figures exactly; if not, the keeper does not act on that account. */
   private modelMatchesLens(pool: PoolSnapshot, account: AccountSnapshot, view: AccountHealth): boolean {
     const { liquidity } = account;
-    if (
+    const shortfallsMatch =
       liquidity.debt === view.debt &&
-      liquidity.collateralValue === view.collateralValue &&
-      liquidity.liquidationLimit === view.liquidationLimit
-    ) {
-      return true;
-    }
+      account.recoveryValue === view.recoveryValue &&
+      account.shortfall === view.shortfall &&
+      account.recognizedShortfall === view.recognizedShortfall;
+    // Without a price for every collateral the lens cannot value the account's health (it reports zeros).
+    const liquidityMatches =
+      !view.priced ||
+      (liquidity.collateralValue === view.collateralValue && liquidity.liquidationLimit === view.liquidationLimit);
+    if (shortfallsMatch && liquidityMatches) return true;
     this.deps.logger.error(
       {
         pool: pool.address,
         account: account.account,
-        model: liquidity,
+        model: {
+          ...liquidity,
+          recoveryValue: account.recoveryValue,
+          shortfall: account.shortfall,
+          recognizedShortfall: account.recognizedShortfall,
+        },
         lens: view,
       },
       "the model's account figures differ from the lens: not acting; update keepers/src/model/poolMath.ts",
@@ -405,16 +583,72 @@ export class Keeper {
     return false;
   }
 
+  /**
+   * Checks an included recognition against the model and logs the verdict; counts the accounts it raised or lowered.
+   * Positions at the inclusion block come from the mirror when it has indexed exactly that block.
+   */
+  private async verifyRecognition(
+    entry: JournalEntry,
+    receipt: TransactionReceipt,
+    head: HeadBlock,
+  ): Promise<RecognitionVerification["status"] | "not_checked"> {
+    const { logger, metrics } = this.deps;
+    const pool = entry.pool;
+    const fromMirror: PositionSource | undefined =
+      receipt.blockNumber === head.number && this.state.processedBlock === head.number
+        ? async (snapshot, accounts) =>
+            accounts.map((account) => this.mirroredAccount(snapshot, pool, getAddress(account)))
+        : undefined;
+    let result: RecognitionVerification;
+    try {
+      result = await this.verifier.verifyRecognition(entry, receipt, fromMirror);
+    } catch (error) {
+      metrics.verificationFailures.inc({ pool, kind: "recognition" });
+      logger.error(
+        { id: entry.id, hash: receipt.hash, err: error },
+        "recognition verification could not run (RPC failure?): check the transaction by hand",
+      );
+      return "not_checked";
+    }
+    const raised = result.events.filter((event) => event.shortfallAfter > event.shortfallBefore);
+    const lowered = result.events.filter((event) => event.shortfallAfter < event.shortfallBefore);
+    if (raised.length > 0) metrics.recognizedAccounts.inc({ pool, direction: "recognized" }, raised.length);
+    if (lowered.length > 0) metrics.recognizedAccounts.inc({ pool, direction: "released" }, lowered.length);
+    const base = {
+      id: entry.id,
+      pool,
+      hash: receipt.hash,
+      block: receipt.blockNumber,
+      accounts: entry.accounts?.length ?? 0,
+      recognized: raised.length,
+      released: lowered.length,
+      totalShortfall: result.events.at(-1)?.totalShortfall,
+    };
+    switch (result.status) {
+      case "verified":
+        logger.info(base, "losses recognized and verified: every ShortfallUpdated matches the model");
+        break;
+      case "mismatch":
+        metrics.verificationFailures.inc({ pool, kind: "recognition" });
+        logger.error({ ...base, problems: result.problems }, "recognition verification FAILED");
+        break;
+      case "inconclusive":
+        logger.warn({ ...base, reason: result.reason }, "recognition could not be checked exactly");
+        break;
+    }
+    return result.status;
+  }
+
   /** Replays a realization in the model and logs the verdict; "not_checked" when the replay could not run. */
   private async verify(
-    ...[entry, receipt]: Parameters<RealizationVerifier["verify"]>
+    ...[entry, receipt]: Parameters<Verifier["verify"]>
   ): Promise<VerificationResult["status"] | "not_checked"> {
     const { logger, metrics } = this.deps;
-    let result: Awaited<ReturnType<RealizationVerifier["verify"]>>;
+    let result: VerificationResult;
     try {
       result = await this.verifier.verify(entry, receipt);
     } catch (error) {
-      metrics.verificationFailures.inc({ pool: entry.pool });
+      metrics.verificationFailures.inc({ pool: entry.pool, kind: "realization" });
       logger.error(
         { id: entry.id, hash: receipt.hash, err: error },
         "realization verification could not run (RPC failure?): check the transaction by hand",
@@ -439,12 +673,12 @@ export class Keeper {
             sharePriceBefore: result.event.sharePriceBefore,
             sharePriceAfter: result.event.sharePriceAfter,
           },
-          "bad debt realized and verified: reserve + socialized = residual debt, share price fell by socialized / total assets",
+          "bad debt realized and verified: reserve + socialized = residual debt, exit share price as the model's",
         );
         break;
       case "mismatch":
         metrics.badDebtRealizedAssets.inc({ pool: entry.pool }, Number(result.event.badDebtAssets));
-        metrics.verificationFailures.inc({ pool: entry.pool });
+        metrics.verificationFailures.inc({ pool: entry.pool, kind: "realization" });
         logger.error(
           { ...base, problems: result.problems, expected: result.expected },
           "realization verification FAILED",
@@ -476,7 +710,7 @@ export class Keeper {
       if (balance === 0n) {
         logger.warn(
           { pool, loanAsset, signer: wallet.address },
-          "the signer holds none of the pool's loan asset: it can socialize dust accounts but not liquidate; fund it",
+          "the signer holds none of the pool's loan asset: it can socialize dust accounts and recognize losses, but not liquidate or close; fund it",
         );
       }
       if (allowance >= balance && allowance > 0n) continue;

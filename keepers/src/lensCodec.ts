@@ -1,8 +1,8 @@
 /**
  * Codec for `PoolLens.accounts(pool, address[])`, the keeper's hottest call. ethers' generic ABI coder spends ~0.5 ms
  * per returned `AccountView` (a `Result` proxy per struct, a checksum per address): 5 s of a 10,000-account scan,
- * more than the node spends computing it (measured by `npm run bench:keeper`). `AccountView` is a static tuple of 8
- * words, so the return data is `offset | length | length × 8 words` and each field is a fixed slice. The selector
+ * more than the node spends computing it (measured by `npm run bench:keeper`). `AccountView` is a static tuple of 11
+ * words, so the return data is `offset | length | length × 11 words` and each field is a fixed slice. The selector
  * comes from the typechain interface, and test/keeper/lensCodec.test.ts checks the codec against ethers' coder.
  */
 import { Interface } from "ethers";
@@ -11,7 +11,7 @@ import { IPoolLens__factory } from "../../typechain-types";
 const lensInterface: Interface = IPoolLens__factory.createInterface();
 const ACCOUNTS_SELECTOR = lensInterface.getFunction("accounts")?.selector ?? "";
 const WORD_HEX = 64;
-const VIEW_WORDS = 8;
+const VIEW_WORDS = 11;
 
 /** One `AccountView` as returned by the lens (fields in declaration order). */
 export interface RawAccountView {
@@ -23,6 +23,12 @@ export interface RawAccountView {
   liquidatable: boolean;
   insolvent: boolean;
   priced: boolean;
+  /** What liquidating all its collateral would repay (failed oracles at their last trusted price). */
+  recoveryValue: bigint;
+  /** max(0, debt − recoveryValue): what `recognizeLosses` would record now. */
+  shortfall: bigint;
+  /** The shortfall the pool has recorded for it. */
+  recognizedShortfall: bigint;
 }
 
 const addressWord = (address: string): string => address.slice(2).toLowerCase().padStart(WORD_HEX, "0");
@@ -65,6 +71,9 @@ export function decodeAccountsResult(data: string, accounts: readonly string[]):
       liquidatable: word(base + 5).endsWith("1"),
       insolvent: word(base + 6).endsWith("1"),
       priced: word(base + 7).endsWith("1"),
+      recoveryValue: BigInt(`0x${word(base + 8)}`),
+      shortfall: BigInt(`0x${word(base + 9)}`),
+      recognizedShortfall: BigInt(`0x${word(base + 10)}`),
     };
   }
   return views;

@@ -3,7 +3,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-/** Outcome of one liquidation or socialization attempt, the `result` label of `keeper_liquidations_total`. */
+/**
+ * Outcome of one liquidation, close, socialization or recognition attempt: the `result` label of
+ * `keeper_liquidations_total` and `keeper_recognitions_total`.
+ */
 export type AttemptResult =
   | "sent"
   | "included"
@@ -34,8 +37,32 @@ export class KeeperMetrics {
   });
   readonly liquidations = new Counter({
     name: "keeper_liquidations_total",
-    help: "Liquidation and socialization attempts by action and result",
+    help: "Liquidation, close and socialization attempts by action (liquidate, close, socialize) and result",
     labelNames: ["pool", "action", "result"] as const,
+    registers: [this.registry],
+  });
+  readonly recognitions = new Counter({
+    name: "keeper_recognitions_total",
+    help: "recognizeLosses transactions by result (one per pool per block, more when the batch is split)",
+    labelNames: ["pool", "result"] as const,
+    registers: [this.registry],
+  });
+  readonly recognizedAccounts = new Counter({
+    name: "keeper_recognized_accounts_total",
+    help: "Accounts whose recorded shortfall the keeper's included recognitions raised (recognized) or lowered (released)",
+    labelNames: ["pool", "direction"] as const,
+    registers: [this.registry],
+  });
+  readonly staleShortfallAccounts = new Gauge({
+    name: "keeper_stale_shortfall_accounts",
+    help: "Accounts whose live shortfall differed from the recorded one by more than --recognition-threshold at the last scan",
+    labelNames: ["pool"] as const,
+    registers: [this.registry],
+  });
+  readonly shortfallAssets = new Gauge({
+    name: "keeper_shortfall_assets",
+    help: "Sum over tracked accounts of the live shortfall (kind=live, model) and the recorded one (kind=recognized), in the loan asset's smallest unit",
+    labelNames: ["pool", "kind"] as const,
     registers: [this.registry],
   });
   readonly badDebtRealizedAssets = new Counter({
@@ -46,8 +73,8 @@ export class KeeperMetrics {
   });
   readonly verificationFailures = new Counter({
     name: "keeper_verification_failures_total",
-    help: "Realizations whose BadDebtRealized event did not match the keeper's model (alert on any increase)",
-    labelNames: ["pool"] as const,
+    help: "Realizations (BadDebtRealized) and recognitions (ShortfallUpdated) of the keeper's transactions that did not match its model (alert on any increase)",
+    labelNames: ["pool", "kind"] as const,
     registers: [this.registry],
   });
   readonly modelDivergence = new Counter({
@@ -81,7 +108,8 @@ export class KeeperMetrics {
   });
   readonly blocksToInclusion = new Histogram({
     name: "keeper_blocks_detection_to_inclusion",
-    help: "Blocks from the scan that found an account liquidatable to the block that included the keeper's transaction",
+    help: "Blocks from the scan that found an account to act on (or a shortfall to recognize) to the block that included the keeper's transaction, by action",
+    labelNames: ["action"] as const,
     buckets: [1, 2, 3, 5, 10, 20],
     registers: [this.registry],
   });
@@ -91,6 +119,12 @@ export class KeeperMetrics {
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts one attempt: recognitions in `keeper_recognitions_total`, the other actions in `keeper_liquidations_total`. */
+  countAttempt(pool: string, action: string, result: AttemptResult): void {
+    if (action === "recognize") this.recognitions.inc({ pool, result });
+    else this.liquidations.inc({ pool, action, result });
   }
 
   recordBlockProcessed(blockNumber: number, nowMs = Date.now()): void {

@@ -1,22 +1,33 @@
 /**
  * Reads the exact on-chain inputs of the pool's formulas at one block: a pool's collaterals, prices, risk parameters
- * and borrow totals, and an account's borrow shares and collateral balances. Strategy and verification feed these to
- * the model in `model/poolMath.ts`.
+ * and borrow totals, and an account's borrow shares, collateral balances and recognized shortfall. Strategy and
+ * verification feed these to the model in `model/poolMath.ts`.
+ *
+ * Prices are the ones the pool values with: the oracle's answer, or, when the oracle fails (reverts, or answers 0),
+ * the collateral's last trusted price (`lastTrustedPrice`), as `Pool._bookPrice` does. `priced` says which.
  */
 import type { BlockTag, Provider } from "ethers";
 import { IERC20Metadata__factory, IPool__factory, IPriceOracle__factory, type IPool } from "../../typechain-types";
 import {
   accountLiquidity,
+  bookPrice,
+  quoteClose,
   quoteLiquidation,
+  recoveryValue,
+  shortfallOf,
   type AccountLiquidity,
+  type ClosingCollateral,
+  type CloseQuote,
+  type CloseRefusal,
   type LiquidationParams,
   type LiquidationQuote,
 } from "./model/poolMath";
 
 export interface CollateralSnapshot {
   address: string;
-  /** 0 when the oracle reverted (`priced` false). */
+  /** The oracle's price, or the last trusted price when the oracle fails (`priced` false). */
   priceE36: bigint;
+  /** Whether the oracle answered with a nonzero price. */
   priced: boolean;
   ltvBps: bigint;
   liquidationThresholdBps: bigint;
@@ -40,7 +51,14 @@ export interface AccountSnapshot {
   borrowShares: bigint;
   /** Balance per collateral, in the order of `PoolSnapshot.collaterals`. */
   collateralBalances: bigint[];
+  /** Valued as the pool's liquidations value it: a failed oracle's collateral at its last trusted price. */
   liquidity: AccountLiquidity;
+  /** What liquidating all its collateral would repay (`Pool.accountShortfall`'s recovery value). */
+  recoveryValue: bigint;
+  /** The live shortfall: max(0, debt − recoveryValue). */
+  shortfall: bigint;
+  /** The shortfall the pool has recorded for it. */
+  recognizedShortfall: bigint;
 }
 
 /** Static facts of a pool read once: its loan asset and decimals. */
@@ -86,14 +104,17 @@ export class PositionReader {
     const collaterals = await Promise.all(
       collateralAddresses.map(async (collateral): Promise<CollateralSnapshot> => {
         const collateralParams = await pool.collateralParams(collateral, overrides);
-        // A reverting oracle leaves this collateral unpriced; accounts holding it go to the lens, which flags them.
-        const priceE36 = await IPriceOracle__factory.connect(collateralParams.oracle, this.provider)
+        // A failing oracle (revert, or 0) leaves this collateral unpriced: the pool then values it at its last trusted
+        // price; accounts holding it go to the lens, which flags them.
+        const answer = await IPriceOracle__factory.connect(collateralParams.oracle, this.provider)
           .price(overrides)
-          .catch(() => undefined);
+          .catch(() => null);
+        const trusted = answer === null || answer === 0n ? await pool.lastTrustedPrice(collateral, overrides) : 0n;
+        const { priceE36, live } = bookPrice(answer, trusted);
         return {
           address: collateral,
-          priceE36: priceE36 ?? 0n,
-          priced: priceE36 !== undefined,
+          priceE36,
+          priced: live,
           ltvBps: collateralParams.ltvBps,
           liquidationThresholdBps: collateralParams.liquidationThresholdBps,
           liquidationBonusBps: collateralParams.liquidationBonusBps,
@@ -116,20 +137,65 @@ export class PositionReader {
 
   async accountSnapshot(pool: PoolSnapshot, account: string, blockTag: BlockTag): Promise<AccountSnapshot> {
     const contract = this.pool(pool.address);
-    const [borrowShares, ...collateralBalances] = await Promise.all([
+    const [borrowShares, recognizedShortfall, ...collateralBalances] = await Promise.all([
       contract.borrowSharesOf(account, { blockTag }),
+      contract.recognizedShortfall(account, { blockTag }),
       ...pool.collaterals.map((collateral) => contract.collateralOf(account, collateral.address, { blockTag })),
     ]);
-    return {
-      account,
-      borrowShares,
-      collateralBalances,
-      liquidity: liquidityOf(pool, borrowShares, collateralBalances),
-    };
+    return accountOf(pool, account, borrowShares, collateralBalances, recognizedShortfall);
   }
 }
 
-/** The model's `accountLiquidity` over a snapshot. */
+/** An account valued by the model over a snapshot, from its position. */
+export function accountOf(
+  pool: PoolSnapshot,
+  account: string,
+  borrowShares: bigint,
+  collateralBalances: bigint[],
+  recognizedShortfall: bigint,
+): AccountSnapshot {
+  const liquidity = liquidityOf(pool, borrowShares, collateralBalances);
+  const recovery = recoveryValue(collateralsOf(pool, collateralBalances));
+  return {
+    account,
+    borrowShares,
+    collateralBalances,
+    liquidity,
+    recoveryValue: recovery,
+    shortfall: shortfallOf(liquidity.debt, recovery),
+    recognizedShortfall,
+  };
+}
+
+/** The account's collaterals as the model's close takes them, in listing order (`live` = the oracle answered). */
+export function collateralsOf(pool: PoolSnapshot, collateralBalances: readonly bigint[]): ClosingCollateral[] {
+  return pool.collaterals.map((collateral, index) => ({
+    balance: collateralBalances[index],
+    priceE36: collateral.priceE36,
+    ltvBps: collateral.ltvBps,
+    liquidationThresholdBps: collateral.liquidationThresholdBps,
+    liquidationBonusBps: collateral.liquidationBonusBps,
+    live: collateral.priced,
+  }));
+}
+
+/** poolMath's quote for `closeInsolventAccount(account, minSeizedValue, …)`, or the error the pool would revert with. */
+export function closeQuoteFor(
+  pool: PoolSnapshot,
+  account: AccountSnapshot,
+  minSeizedValue = 0n,
+): { refusal: CloseRefusal } | { quote: CloseQuote } {
+  return quoteClose(
+    collateralsOf(pool, account.collateralBalances),
+    account.borrowShares,
+    pool.totalBorrowAssets,
+    pool.totalBorrowShares,
+    pool.liquidationParams.dustThresholdAssets,
+    minSeizedValue,
+  );
+}
+
+/** The model's `accountLiquidity` over a snapshot (a failed oracle's collateral at its last trusted price). */
 export function liquidityOf(
   pool: PoolSnapshot,
   borrowShares: bigint,
@@ -159,6 +225,7 @@ export function quoteFor(
   const index = pool.collaterals.findIndex((listed) => listed.address.toLowerCase() === collateral.toLowerCase());
   if (index < 0) return null;
   const focus = pool.collaterals[index];
+  if (!focus.priced) return null; // the pool seizes only a collateral with a live price (`PriceUnavailable`)
   return quoteLiquidation({
     liquidity: account.liquidity,
     borrowShares: account.borrowShares,

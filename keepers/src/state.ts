@@ -6,7 +6,8 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import path from "node:path";
 
-export type ActionKind = "liquidate" | "socialize";
+/** `close` is `closeInsolventAccount`; `recognize` is one `recognizeLosses` batch (its accounts in `accounts`). */
+export type ActionKind = "liquidate" | "socialize" | "close" | "recognize";
 
 export type JournalStatus = "pending" | "included" | "reverted" | "dropped" | "timed_out";
 
@@ -14,11 +15,18 @@ export type JournalStatus = "pending" | "included" | "reverted" | "dropped" | "t
 export interface JournalEntry {
   id: string;
   pool: string;
+  /** The account acted on; empty for a recognition, whose accounts are in `accounts`. */
   borrower: string;
   action: ActionKind;
   collateral?: string;
   /** `repayAssets` argument of a liquidation. */
   repayAssets?: string;
+  /** `minSeizedValue` argument of a close. */
+  minSeizedValue?: string;
+  /** The accounts a recognition refreshes, in calldata order. */
+  accounts?: string[];
+  /** Their recorded shortfalls at the scan that decided the recognition (the lens's `recognizedShortfall`). */
+  recordedAtScan?: string[];
   nonce: number;
   /** Signed raw transactions, oldest first; the last is the current one. */
   rawTransactions: string[];
@@ -51,6 +59,8 @@ export interface TrackedAccount {
   borrowShares: string;
   /** Nonzero collateral balances by (checksummed) collateral address. */
   collateral: Record<string, string>;
+  /** Its recognized shortfall as last recorded by the pool (`ShortfallUpdated`); absent = 0. */
+  shortfall?: string;
 }
 
 export interface PoolState {

@@ -136,6 +136,9 @@ describe("keeper: indexed positions", function () {
     for (const account of [...fx.borrowers, fx.liquidator].map((signer) => signer.address)) {
       const position = keeper.position(pool, account);
       expect(position.borrowShares, `shares of ${account}`).to.equal(await fx.pool.borrowSharesOf(account));
+      expect(position.recognizedShortfall, `shortfall of ${account}`).to.equal(
+        await fx.pool.recognizedShortfall(account),
+      );
       for (const collateral of collaterals) {
         expect(position.collateral.get(collateral) ?? 0n, `${collateral} of ${account}`).to.equal(
           await fx.pool.collateralOf(account, collateral),
@@ -146,7 +149,12 @@ describe("keeper: indexed positions", function () {
 
   it("mirrors every position change from events: on-behalf supply, withdrawals, repayments, liquidations, realizations and dust sweeps", async function () {
     const fx = await loadFixture(busyPool);
-    const { keeper } = await createTestKeeper({ pool: await fx.pool.getAddress(), lens: await fx.lens.getAddress() });
+    // A dry run: the keeper's own transactions (a recognition of the crashed accounts) would land after its index.
+    const { keeper } = await createTestKeeper({
+      pool: await fx.pool.getAddress(),
+      lens: await fx.lens.getAddress(),
+      settings: { dryRun: true },
+    });
     await keeper.tick();
     await expectMirrorsChain(fx, keeper);
     // A partial liquidation of borrower0, then a crash that makes borrower1 dust: socialized, its dust swept.
@@ -160,6 +168,32 @@ describe("keeper: indexed positions", function () {
     await fx.pool.connect(fx.liquidator).socializeBadDebt(fx.borrowers[1].address);
     await keeper.tick();
     await expectMirrorsChain(fx, keeper);
+  });
+
+  it("mirrors recognitions, one-call closes (every collateral seized) and the shortfalls they record or clear", async function () {
+    const fx = await loadFixture(busyPool);
+    // A dry run: the keeper's own transactions (a recognition of the crashed accounts) would land after its index.
+    const { keeper } = await createTestKeeper({
+      pool: await fx.pool.getAddress(),
+      lens: await fx.lens.getAddress(),
+      settings: { dryRun: true },
+    });
+    await keeper.tick();
+    // borrower0: 4 COL0 (4,000) + 0.5 COL1 (7,500) against ~15,000; borrower1: 0.01 COL0 (10) against ~14.
+    await fx.collaterals[0].oracle.setPrice(priceE36(1_000, 6, 18));
+    await fx.collaterals[1].oracle.setPrice(priceE36(15_000, 6, 8));
+    const [first, second] = fx.borrowers.map((borrower) => borrower.address);
+    await fx.pool.connect(fx.liquidator).recognizeLosses([first, second]);
+    expect(await fx.pool.recognizedShortfall(first)).to.be.greaterThan(usd(3_000));
+    expect(await fx.pool.recognizedShortfall(second)).to.be.greaterThan(usd(4));
+    await fx.pool.connect(fx.liquidator).closeInsolventAccount(first, 0n, fx.liquidator.address);
+    expect(await fx.pool.recognizedShortfall(first)).to.equal(0n);
+    // A supply on borrower1's behalf re-values it: its recorded shortfall is released in part.
+    const col0 = await fx.collaterals[0].token.getAddress();
+    await fx.pool.connect(fx.borrowers[2]).supplyCollateral(col0, units("0.002", 18), second);
+    await keeper.tick();
+    await expectMirrorsChain(fx, keeper);
+    expect(keeper.tracked()[await fx.pool.getAddress()]).to.deep.equal([second]);
   });
 
   it("counts a drifted mirror as a model divergence, re-reads the account from the pool and acts on the truth", async function () {

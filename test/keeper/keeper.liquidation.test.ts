@@ -89,7 +89,7 @@ describe("keeper: liquidation strategy and execution", function () {
     }
   });
 
-  it("liquidates a multi-collateral insolvent account collateral by collateral, the last call realizing and verifying the bad debt", async function () {
+  it("closes a multi-collateral insolvent account in one call, seizing every collateral and realizing and verifying the bad debt", async function () {
     const fx = await loadFixture(multiCollateralBorrower);
     const poolAddress = await fx.pool.getAddress();
     const { keeper, wallet, logs, metrics } = await createTestKeeper({
@@ -101,25 +101,32 @@ describe("keeper: liquidation strategy and execution", function () {
     await fx.collaterals[0].oracle.setPrice(priceE36(1_000, LOAN_DECIMALS, 18));
     await fx.collaterals[1].oracle.setPrice(priceE36(15_000, LOAN_DECIMALS, 8));
 
-    const first = await keeper.tick(); // seizes COL1: the larger bonus
-    const second = await keeper.tick(); // seizes COL0: nothing left, the residual debt is realized
-    await keeper.tick(); // receipt of the second: verification
-    const collaterals = [await fx.collaterals[1].token.getAddress(), await fx.collaterals[0].token.getAddress()];
-    const plans = [...first.decisions, ...second.decisions].map((decision) =>
-      decision.kind === "liquidate" ? [decision.collateral, decision.quote.realizesBadDebt] : [decision.kind],
-    );
-    expect(plans).to.deep.equal([
-      [collaterals[0], false],
-      [collaterals[1], true],
+    const detection = await keeper.tick(); // one call: closeInsolventAccount
+    await keeper.tick(); // its receipt: verification
+    expect(detection.decisions.map((decision) => decision.kind)).to.deep.equal(["close"]);
+    const [plan] = detection.decisions;
+    if (plan.kind !== "close") throw new Error("expected a close");
+    expect(plan.quote.seizedValue).to.equal(usd(12_500));
+    expect(plan.minSeizedValue).to.equal(usd(12_500) - usd(12_500) / 200n); // 0.5% under the quote
+    // The keeper's close refreshes the account itself: no separate recognition.
+    expect(detection.recognitions).to.deep.equal([]);
+
+    const [closed] = await fx.pool.queryFilter(fx.pool.filters.InsolventAccountClosed(wallet.address));
+    expect(closed.args.borrower).to.equal(fx.borrowers[0].address);
+    expect(closed.args.seizedValue).to.equal(usd(12_500));
+    const seized = await fx.pool.queryFilter(fx.pool.filters.CollateralSeized(fx.borrowers[0].address));
+    expect(seized.map((event) => [event.args.collateral, event.args.assets, event.blockNumber])).to.deep.equal([
+      [await fx.collaterals[0].token.getAddress(), units(5, 18), closed.blockNumber],
+      [await fx.collaterals[1].token.getAddress(), units("0.5", 8), closed.blockNumber],
     ]);
-
-    const liquidations = await fx.pool.queryFilter(fx.pool.filters.Liquidate(wallet.address));
-    expect(liquidations.map((event) => event.args.collateral)).to.deep.equal(collaterals);
     const [realized] = await fx.pool.queryFilter(fx.pool.filters.BadDebtRealized(fx.borrowers[0].address));
-    expect(realized.blockNumber).to.equal(liquidations[1].blockNumber);
+    expect(realized.transactionHash).to.equal(closed.transactionHash);
+    expect(realized.args.badDebtAssets).to.equal(closed.args.badDebtAssets);
     expect(await fx.pool.debtOf(fx.borrowers[0].address)).to.equal(0n);
+    expect(await fx.pool.queryFilter(fx.pool.filters.Liquidate())).to.deep.equal([]);
 
-    // LPs lost exactly the socialized amount: total assets after = before − socialized, at the same share supply.
+    // LPs lost exactly the socialized amount: exit assets after = before − socialized, at the same share supply
+    // (nothing was recognized before, and the reserve covered part of it).
     const { badDebtAssets, coveredByReserve, socializedAssets, sharePriceBefore, sharePriceAfter } = realized.args;
     expect(coveredByReserve + socializedAssets).to.equal(badDebtAssets);
     expect(coveredByReserve).to.be.greaterThan(0n);
@@ -136,11 +143,9 @@ describe("keeper: liquidation strategy and execution", function () {
     expect(verified?.socialized).to.equal(socializedAssets.toString());
     expect(await metrics.valueOf("keeper_verification_failures_total")).to.equal(0);
     expect(await metrics.valueOf("keeper_bad_debt_realized_assets_total")).to.equal(Number(badDebtAssets));
-    expect(
-      await metrics.valueOf("keeper_liquidations_total", {
-        result: "included",
-      }),
-    ).to.equal(2);
+    expect(await metrics.valueOf("keeper_liquidations_total", { action: "close", result: "included" })).to.equal(1);
+    // The mirror followed the close's events: the account is gone.
+    expect(keeper.tracked()[poolAddress]).to.deep.equal([]);
   });
 
   it("reports a realization that does not match the model as an error and an alert metric", async function () {
@@ -152,13 +157,13 @@ describe("keeper: liquidation strategy and execution", function () {
     await keeper.tick();
     await fx.collaterals[0].oracle.setPrice(priceE36(1_000, LOAN_DECIMALS, 18));
     await fx.collaterals[1].oracle.setPrice(priceE36(15_000, LOAN_DECIMALS, 8));
-    await keeper.tick();
     await setAutomine(false);
     try {
       await mineBlock();
-      await keeper.tick(); // sends the realizing liquidation
+      await keeper.tick(); // sends the close
       // Corrupt the journal: the keeper now believes it sent a socialization, so the model expects the whole debt.
       const [entry] = keeper.executor.pending();
+      expect(entry.action).to.equal("close");
       expect(entry.expectsBadDebtRealization).to.equal(true);
       entry.action = "socialize";
       await mineBlock();
@@ -169,7 +174,7 @@ describe("keeper: liquidation strategy and execution", function () {
     const failure = logs.find((line) => line.msg === "realization verification FAILED");
     expect(failure?.level).to.equal(50); // pino "error"
     expect((failure?.problems as string[])[0]).to.match(/^badDebt \d+ != model \d+ \(±1\)$/);
-    expect(await metrics.valueOf("keeper_verification_failures_total")).to.equal(1);
+    expect(await metrics.valueOf("keeper_verification_failures_total", { kind: "realization" })).to.equal(1);
   });
 
   it("socializes a dust account even though no liquidation bonus pays for the gas", async function () {

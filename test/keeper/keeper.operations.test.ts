@@ -4,7 +4,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ConfigError, parseCommandLine, resolveConfig } from "../../keepers/src/config";
+import { ConfigError, commandLine, parseCommandLine, resolveConfig } from "../../keepers/src/config";
 import { startMetricsServer, serverPort } from "../../keepers/src/metrics";
 import { deployPool, priceE36, units, type PoolFixture } from "../helpers/fixtures";
 import { restoreChainAfterSuite, supplyAndBorrow } from "../helpers/setup";
@@ -105,7 +105,7 @@ describe("keeper: operations", function () {
       });
       const messages = logs.map((line) => line.msg);
       expect(messages).to.include(
-        "the signer holds none of the pool's loan asset: it can socialize dust accounts but not liquidate; fund it",
+        "the signer holds none of the pool's loan asset: it can socialize dust accounts and recognize losses, but not liquidate or close; fund it",
       );
       expect(messages).to.include(
         "the pool may not pull the signer's loan asset: restart with --approve or approve it yourself",
@@ -205,6 +205,40 @@ describe("keeper: operations", function () {
         "nativePrice: missing (set --native-price <loan units per native token> or KEEPER_NATIVE_PRICE)",
         "stateDir: missing (set --state-dir <dir> or KEEPER_STATE_DIR)",
       ]);
+    });
+
+    it("takes --recognition-threshold in loan-asset units or basis points, 10bps by default, and documents it in --help", function () {
+      const base = { KEEPER_PRIVATE_KEY: KEY, KEEPER_NATIVE_PRICE: "1" };
+      const flags = { network: "sepolia", rpcUrl: "http://127.0.0.1:8545", pools: POOL, lens: LENS, startBlock: "0" };
+      const defaults = resolveConfig(flags, base, tmpdir());
+      expect([defaults.recognitionThreshold, defaults.recognitionBatchSize]).to.deep.equal(["10bps", 200]);
+      const parsed = resolveConfig(
+        parseCommandLine(["--recognition-threshold", "2.5", "--recognition-batch-size", "50"]),
+        {
+          ...base,
+          KEEPER_NETWORK: "sepolia",
+          KEEPER_RPC_URL: "http://127.0.0.1:8545",
+          KEEPER_POOLS: POOL,
+          KEEPER_LENS: LENS,
+          KEEPER_START_BLOCK: "0",
+        },
+        tmpdir(),
+      );
+      expect([parsed.recognitionThreshold, parsed.recognitionBatchSize]).to.deep.equal(["2.5", 50]);
+      expect(
+        resolveConfig(flags, { ...base, KEEPER_RECOGNITION_THRESHOLD: "0" }, tmpdir()).recognitionThreshold,
+      ).to.equal("0");
+      expect(
+        configProblems(() => resolveConfig({ ...flags, recognitionThreshold: "1.5bps" }, base, tmpdir())),
+      ).to.deep.equal([
+        "recognitionThreshold: must be loan-asset units (2.5) or basis points of the debt (10bps) " +
+          "(set --recognition-threshold <loan units|Nbps> or KEEPER_RECOGNITION_THRESHOLD)",
+      ]);
+      const help = commandLine().helpInformation().replace(/\s+/g, " ");
+      expect(help).to.contain("--recognition-threshold <loan units|Nbps>");
+      expect(help).to.contain("basis points of its debt (10bps); 0 = any change (default 10bps)");
+      expect(help).to.contain("KEEPER_RECOGNITION_THRESHOLD");
+      expect(help).to.contain("--recognition-batch-size <n>");
     });
 
     it("rejects malformed values, naming the setting", function () {

@@ -18,6 +18,9 @@ const view = fc.record({
   liquidatable: fc.boolean(),
   insolvent: fc.boolean(),
   priced: fc.boolean(),
+  recoveryValue: uint256,
+  shortfall: uint256,
+  recognizedShortfall: uint256,
 });
 
 describe("keeper lens codec", function () {
@@ -60,6 +63,9 @@ describe("keeper lens codec", function () {
           liquidatable: true,
           insolvent: true,
           priced: true,
+          recoveryValue: 0n,
+          shortfall: 1n,
+          recognizedShortfall: 0n,
         },
       ],
     ]);

@@ -1,10 +1,23 @@
 import { expect } from "chai";
 import { ethers } from "ethers";
-import { WAD } from "../../keepers/src/model/poolMath";
-import type { PoolSnapshot } from "../../keepers/src/positions";
-import { liquidityOf } from "../../keepers/src/positions";
+import { WAD, bpsDown, repaidForSeizedDown, repaidForSeizedUp, valueDown } from "../../keepers/src/model/poolMath";
+import type { AccountSnapshot, PoolSnapshot } from "../../keepers/src/positions";
+import { accountOf } from "../../keepers/src/positions";
+import {
+  batches,
+  isMaterialChange,
+  isRecognitionThreshold,
+  parseRecognitionThreshold,
+  thresholdAssets,
+} from "../../keepers/src/recognition";
 import { isTransientRpcError } from "../../keepers/src/rpc";
-import { decide, gasCostInLoanAssets, loanAssetsInWei, GAS_UNITS_ESTIMATE } from "../../keepers/src/strategy";
+import {
+  CLOSE_SEIZED_VALUE_TOLERANCE_BPS,
+  decide,
+  gasCostInLoanAssets,
+  loanAssetsInWei,
+  GAS_UNITS_ESTIMATE,
+} from "../../keepers/src/strategy";
 
 const LOAN_DECIMALS = 6;
 const usd = (amount: string | number): bigint => ethers.parseUnits(String(amount), LOAN_DECIMALS);
@@ -47,14 +60,9 @@ function poolAt(prices: [number, number], dust = usd(5)): PoolSnapshot {
   };
 }
 
-function account(pool: PoolSnapshot, debtDollars: number, balances: [bigint, bigint]) {
+function account(pool: PoolSnapshot, debtDollars: number | string, balances: [bigint, bigint]): AccountSnapshot {
   const borrowShares = usd(debtDollars) * 10n ** 6n;
-  return {
-    account: "0x00000000000000000000000000000000000000cc",
-    borrowShares,
-    collateralBalances: balances,
-    liquidity: liquidityOf(pool, borrowShares, balances),
-  };
+  return accountOf(pool, "0x00000000000000000000000000000000000000cc", borrowShares, balances, 0n);
 }
 
 const cheapGas = {
@@ -112,12 +120,72 @@ describe("keeper strategy (pure, on the pool model)", function () {
     });
     expect(pricey).to.include({ kind: "skip", reason: "unprofitable" });
 
-    // 5.5 of collateral against 10 of debt: repaying 1 would leave 4.45 (≤ dust 5) behind, which the pool refuses;
-    // only a repayment that seizes everything (and realizes the rest) is allowed, and the budget is too small.
+    // 5.9 of collateral against 5.5 of debt (solvent: 5.9 / 1.05 = 5.62): repaying 1 would leave 4.85 (≤ dust 5)
+    // behind, which the pool refuses; only a repayment of the whole debt is allowed, and the budget is too small.
     const nearDust = poolAt([1_000, 30_000], usd(5));
-    const small = account(nearDust, 10, [ethers.parseUnits("0.0055", 18), 0n]);
+    const small = account(nearDust, "5.5", [ethers.parseUnits("0.0059", 18), 0n]);
     const broke = decide(nearDust, small, { ...inputs, repayBudget: usd(1) });
-    expect(broke).to.include({ kind: "skip", reason: "insufficient_balance" });
+    expect(broke).to.include({ kind: "skip", action: "liquidate", reason: "insufficient_balance" });
+    // 5.5 of collateral against 10 of debt is insolvent: its close repays 5.24, more than the budget.
+    const insolvent = decide(nearDust, account(nearDust, 10, [ethers.parseUnits("0.0055", 18), 0n]), {
+      ...inputs,
+      repayBudget: usd(1),
+    });
+    expect(insolvent).to.include({ kind: "skip", action: "close", reason: "insufficient_balance" });
+  });
+
+  it("closes an insolvent multi-collateral account in one call, each collateral at its bonus, minimum seized value 0.5% under the quote", function () {
+    const pool = poolAt([1_000, 10_000]);
+    const balances: [bigint, bigint] = [ethers.parseUnits("5", 18), ethers.parseUnits("0.5", 8)];
+    // 5,000 + 5,000 of collateral recovers 4,761.90 + 4,629.62 = 9,391.52 < 9,600 of debt.
+    const decision = decide(pool, account(pool, 9_600, balances), inputs);
+    expect(decision.kind).to.equal("close");
+    if (decision.kind !== "close") return;
+    const [a, b] = pool.collaterals;
+    const repaid = [
+      repaidForSeizedUp(balances[0], a.liquidationBonusBps, a.priceE36),
+      repaidForSeizedUp(balances[1], b.liquidationBonusBps, b.priceE36),
+    ];
+    expect(decision.quote.seized).to.deep.equal([
+      { assets: balances[0], repaidAssets: repaid[0] },
+      { assets: balances[1], repaidAssets: repaid[1] },
+    ]);
+    expect(decision.quote.repaidAssets).to.equal(repaid[0] + repaid[1]);
+    expect(decision.quote.seizedValue).to.equal(usd(10_000));
+    expect(decision.minSeizedValue).to.equal(usd(10_000) - bpsDown(usd(10_000), CLOSE_SEIZED_VALUE_TOLERANCE_BPS));
+    expect(decision.minSeizedValue).to.equal(usd(9_950));
+    expect(decision.quote.realizesBadDebt).to.equal(true);
+    expect(decision.quote.badDebtAssets).to.equal(usd(9_600) - repaid[0] - repaid[1]);
+    expect(decision.gasUnits).to.equal(GAS_UNITS_ESTIMATE.close + GAS_UNITS_ESTIMATE.closePerExtraCollateral);
+    expect(decision.expectedProfitLoanAssets).to.equal(decision.quote.bonusValue - decision.gasCostLoanAssets);
+
+    const pricey = decide(pool, account(pool, 9_600, balances), {
+      ...inputs,
+      fees: { ...cheapGas, gasPriceWei: ethers.parseUnits("1000000", "gwei") },
+    });
+    expect(pricey).to.include({ kind: "skip", action: "close", reason: "unprofitable" });
+  });
+
+  it("leaves a collateral whose oracle fails escrowed: the close seizes the others, a liquidation never picks it", function () {
+    const pool = poolAt([1_000, 10_000]);
+    pool.collaterals[1] = { ...pool.collaterals[1], priced: false }; // valued at its last trusted price, 10,000
+    const balances: [bigint, bigint] = [ethers.parseUnits("5", 18), ethers.parseUnits("0.5", 8)];
+    const close = decide(pool, account(pool, 9_600, balances), inputs);
+    expect(close.kind).to.equal("close");
+    if (close.kind !== "close") return;
+    expect(close.quote.seized.map((seized) => seized.assets)).to.deep.equal([balances[0], 0n]);
+    expect(close.quote.seizedValue).to.equal(usd(5_000));
+    // 5,000 of escrowed collateral is above dust: the debt left stays, with its shortfall recognized.
+    expect(close.quote.realizesBadDebt).to.equal(false);
+    const debtLeft = usd(9_600) - repaidForSeizedUp(balances[0], 500n, pool.collaterals[0].priceE36);
+    expect(close.quote.shortfallAfter).to.equal(
+      debtLeft - repaidForSeizedDown(balances[1], 800n, pool.collaterals[1].priceE36),
+    );
+
+    // Solvent and liquidatable: only the live collateral can be seized.
+    const liquidation = decide(pool, account(pool, 8_600, balances), inputs);
+    expect(liquidation).to.include({ kind: "liquidate", collateral: pool.collaterals[0].address });
+    expect(valueDown(balances[1], pool.collaterals[1].priceE36)).to.equal(usd(5_000));
   });
 
   it("converts gas to loan assets rounding up, and loan assets to wei rounding down", function () {
@@ -126,6 +194,33 @@ describe("keeper strategy (pure, on the pool model)", function () {
     expect(gasCostInLoanAssets(10n ** 12n, { gasPriceWei: 1n, nativePriceE18: WAD }, LOAN_DECIMALS)).to.equal(1n);
     expect(loanAssetsInWei(1n, WAD, LOAN_DECIMALS)).to.equal(10n ** 12n);
     expect(loanAssetsInWei(5n, 0n, LOAN_DECIMALS)).to.equal(0n);
+  });
+});
+
+describe("keeper recognition threshold", function () {
+  it("parses loan-asset units and basis points of the debt, and refuses anything else", function () {
+    expect(parseRecognitionThreshold("10bps")).to.deep.equal({ kind: "bps", bps: 10n, text: "10bps" });
+    expect(parseRecognitionThreshold("2.5")).to.deep.equal({ kind: "assets", wholeUnits: "2.5", text: "2.5" });
+    for (const bad of ["", "-1", "1.5bps", "ten", "10 %", "0x10"]) {
+      expect(isRecognitionThreshold(bad), bad).to.equal(false);
+      expect(() => parseRecognitionThreshold(bad), bad).to.throw(/give loan-asset units \(2\.5\) or basis points/);
+    }
+    expect(thresholdAssets(parseRecognitionThreshold("2.5"), usd(1_000), LOAN_DECIMALS)).to.equal(2_500_000n);
+    expect(thresholdAssets(parseRecognitionThreshold("0.0000009"), 0n, LOAN_DECIMALS)).to.equal(0n); // 6 decimals
+    expect(thresholdAssets(parseRecognitionThreshold("10bps"), usd(14_000), LOAN_DECIMALS)).to.equal(usd(14));
+  });
+
+  it("calls a change material only above the threshold, in both directions; 0 calls any change material", function () {
+    const bps = parseRecognitionThreshold("10bps");
+    const debt = usd(14_000); // threshold 14
+    expect(isMaterialChange(usd(14), 0n, debt, bps, LOAN_DECIMALS)).to.equal(false);
+    expect(isMaterialChange(usd(14) + 1n, 0n, debt, bps, LOAN_DECIMALS)).to.equal(true);
+    expect(isMaterialChange(0n, usd(14) + 1n, debt, bps, LOAN_DECIMALS)).to.equal(true); // a release
+    expect(isMaterialChange(usd(500), usd(490), debt, bps, LOAN_DECIMALS)).to.equal(false);
+    const zero = parseRecognitionThreshold("0");
+    expect(isMaterialChange(1n, 0n, debt, zero, LOAN_DECIMALS)).to.equal(true);
+    expect(isMaterialChange(7n, 7n, debt, zero, LOAN_DECIMALS)).to.equal(false);
+    expect(batches([1, 2, 3, 4, 5], 2)).to.deep.equal([[1, 2], [3, 4], [5]]);
   });
 });
 
