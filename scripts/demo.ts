@@ -1,8 +1,9 @@
 /**
  * `npm run demo`: the whole loss path in one command, on the in-process Hardhat network (no node, no internet).
- * Deploys LocalDevnet with Ignition, funds LPs and borrowers, lets interest accrue, crashes the collateral prices and
- * runs the real keeper block by block; then prints what every LP lost, how the loss was split between the reserve
- * and the LPs, and the checks. Exits 1 if a check fails.
+ * Deploys LocalDevnet with Ignition, funds LPs and borrowers, lets interest accrue, crashes the collateral prices, lets
+ * the real keeper recognize the shortfall, lets one LP run (redeem all) before the liquidations, then runs the keeper
+ * block by block; then prints what every LP lost (the one who ran included), how the loss was split between the
+ * reserve and the LPs, and the checks. Exits 1 if a check fails.
  *
  *   ts-node scripts/demo.ts [--lps 3] [--borrowers 6] [--crash 40] [--seed 4]
  */
@@ -22,11 +23,13 @@ import {
 /** Tables without a rule between rows. */
 const COMPACT = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
 
-/** The closing report: per-LP table, loss split, share price, keeper figures and the checks. */
+/** The closing report: per-LP table, loss split, exit price, keeper figures and the checks. */
 export function renderDemoResult(result: DemoResult): string {
   const loan = (amount: bigint): string => formatAmountFixed(amount, result.loanDecimals);
   const lines: string[] = [];
-  lines.push(`7. What each LP lost (${result.loanSymbol})`);
+  // The story's steps end at 8 with an LP who ran, at 7 without one.
+  const section = result.run === undefined ? 8 : 9;
+  lines.push(`${section}. What each LP lost (${result.loanSymbol})`);
   const table = new Table({
     chars: COMPACT,
     style: { head: [], border: [] },
@@ -35,7 +38,7 @@ export function renderDemoResult(result: DemoResult): string {
   });
   for (const [index, lp] of result.lps.entries()) {
     table.push([
-      String(index + 1),
+      `${index + 1}${lp.ran ? " (ran)" : ""}`,
       shortAddress(lp.account),
       loan(lp.deposited),
       loan(lp.valueBeforeCrash),
@@ -56,6 +59,13 @@ export function renderDemoResult(result: DemoResult): string {
     "",
   ]);
   lines.push(table.toString());
+  const { run } = result;
+  if (run !== undefined) {
+    lines.push(
+      `LP ${run.lpIndex + 1} ran: its value after is what its redemption paid at the exit price in block ${run.block}` +
+        `${run.sharesLeft > 0n ? ", plus the shares the idle cash left it" : ""}.`,
+    );
+  }
 
   const { totals } = result;
   // Rounded to the nearest 0.01%, so the two parts add up to 100.00% as often as rounding allows.
@@ -68,9 +78,17 @@ export function renderDemoResult(result: DemoResult): string {
       ? 0n
       : ((result.sharePriceBeforeCrash - result.sharePriceAfter) * 10n ** 18n) / result.sharePriceBeforeCrash;
   lines.push("");
-  lines.push("8. Who bore the bad debt");
+  lines.push(`${section + 1}. Who bore the bad debt`);
   const split = new Table({ chars: COMPACT, style: { head: [], border: [] }, colAligns: ["left", "right", "left"] });
+  const recognized = result.statusAtRecognition;
   split.push(
+    [
+      "recognized before the liquidations",
+      loan(recognized.totalShortfall),
+      recognized.totalShortfall === 0n
+        ? "no shortfall"
+        : `reserve ${loan(recognized.reserveCoveringShortfall)}, exits priced net of ${loan(recognized.shortfallDeductedFromExits)} from then on`,
+    ],
     [
       "bad debt realized",
       loan(totals.badDebtAssets),
@@ -83,21 +101,32 @@ export function renderDemoResult(result: DemoResult): string {
     ],
     ["socialized across all LPs", loan(totals.socializedAssets), shareOf(totals.socializedAssets)],
     [
-      "share price (per whole share)",
+      "exit price (per whole share)",
       `${formatSharePrice(result.sharePriceBeforeCrash, result.loanDecimals)} → ${formatSharePrice(result.sharePriceAfter, result.loanDecimals)}`,
-      `${formatLossPercent(priceDropE18)} lower`,
-    ],
-    [
-      "keeper's liquidation bonus",
-      loan(result.keeper.collateralValueSeized - result.keeper.loanAssetsSpent),
-      `${result.keeper.liquidations} liquidations, ${result.keeper.socializations} socializations: ` +
-        `repaid ${loan(result.keeper.loanAssetsSpent)} for ${loan(result.keeper.collateralValueSeized)} of collateral`,
+      `${formatLossPercent(priceDropE18)} lower; ${formatSharePrice(recognized.sharePrice, result.loanDecimals)} from the recognition on`,
     ],
   );
+  if (run !== undefined) {
+    const runner = result.lps[run.lpIndex];
+    split.push([
+      `LP ${run.lpIndex + 1} ran before the liquidations`,
+      loan(run.assets),
+      `for its shares at the exit price: it lost ${formatLossPercent(runner.lossE18)}, the others ` +
+        `${[...new Set(result.lps.filter((lp) => !lp.ran).map((lp) => formatLossPercent(lp.lossE18)))].join(", ")}`,
+    ]);
+  }
+  const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? "" : "s"}`;
+  split.push([
+    "keeper's liquidation bonus",
+    loan(result.keeper.collateralValueSeized - result.keeper.loanAssetsSpent),
+    `${plural(result.keeper.closes, "close")}, ${plural(result.keeper.liquidations, "liquidation")}, ` +
+      `${plural(result.keeper.socializations, "socialization")}: ` +
+      `repaid ${loan(result.keeper.loanAssetsSpent)} for ${loan(result.keeper.collateralValueSeized)} of collateral`,
+  ]);
   lines.push(split.toString());
 
   lines.push("");
-  lines.push("9. Checks");
+  lines.push(`${section + 2}. Checks`);
   for (const check of result.checks) lines.push(`   ${check.passed ? "PASS" : "FAIL"}  ${check.name}: ${check.detail}`);
   const failed = result.checks.filter((check) => !check.passed).length;
   lines.push("");
@@ -106,8 +135,9 @@ export function renderDemoResult(result: DemoResult): string {
       ? `${failed} of ${result.checks.length} checks FAILED.`
       : totals.badDebtAssets === 0n
         ? `No bad debt: every debt stayed backed by its collateral, and no LP lost anything. All ${result.checks.length} checks passed.`
-        : `The reserve paid first, then every LP lost the same fraction (${formatLossPercent(result.lps[0].lossE18)}). ` +
-          `All ${result.checks.length} checks passed.`,
+        : `The reserve paid first, then every LP lost the same fraction ` +
+          `(${formatLossPercent((result.lps.find((lp) => !lp.ran) ?? result.lps[0]).lossE18)})` +
+          `${run === undefined ? "" : `, LP ${run.lpIndex + 1} who ran included`}. All ${result.checks.length} checks passed.`,
   );
   return lines.join("\n");
 }
@@ -125,7 +155,7 @@ export function buildProgram(
   const program = new Command("demo")
     .description(
       "The loss path in one command, on the in-process Hardhat network: deposits, borrows, 30 days of interest, a price crash, " +
-        "the keeper's liquidations and the write-down every LP shares.",
+        "the keeper's loss recognition, an LP who runs, the keeper's closes and liquidations, and the write-down every LP shares.",
     )
     .addOption(
       new Option("--lps <n>", `number of LPs (${DEMO_LIMITS.lps.min}-${DEMO_LIMITS.lps.max})`).default(

@@ -14,7 +14,7 @@ import { Command, Option } from "commander";
 import { MaxUint256, parseUnits, type Signer } from "ethers";
 import { IERC20Metadata__factory, Pool__factory } from "../typechain-types";
 import type { Pool } from "../typechain-types";
-import { BPS, bpsDown, bpsUp } from "../keepers/src/model/poolMath";
+import { BPS, bpsDown, bpsUp, reserveCoveringShortfall } from "../keepers/src/model/poolMath";
 import {
   addConnectionOptions,
   addSignerOptions,
@@ -31,37 +31,60 @@ export const DEFAULT_SLIPPAGE_BPS = 50n;
 
 export interface LpPosition {
   account: string;
+  /** The block every figure was read at. */
+  blockNumber: number;
   shares: bigint;
   shareDecimals: number;
-  /** What redeeming every share pays now. */
+  /** What redeeming every share pays now: the exit value, net of the recognized shortfall. */
   redeemableAssets: bigint;
   maxWithdraw: bigint;
   maxRedeem: bigint;
   walletAssets: bigint;
   /** The account's part of all shares, in bps. */
   poolShareBps: bigint;
+  /** The exit price (`sharePrice()`): what a withdrawal or redemption pays per whole share. */
   sharePrice: bigint;
+  /** The entry price (`entrySharePrice()`): what a deposit pays per whole share. */
+  entrySharePrice: bigint;
+  /** The pool's recognized shortfall (`totalRecognizedShortfall()`). */
+  totalShortfall: bigint;
+  /** The reserve's part that covers it (first loss). */
+  reserveCoveringShortfall: bigint;
+  /** What exits are priced net of: the shortfall the reserve does not cover (`entryTotalAssets() − totalAssets()`). */
+  shortfallDeductedFromExits: bigint;
   loanDecimals: number;
   loanSymbol: string;
 }
 
+/** The account's position and the pool's prices, every figure read at one block. */
 export async function readPosition(pool: Pool, account: string): Promise<LpPosition> {
   const runner = pool.runner;
-  const loanToken = IERC20Metadata__factory.connect(await pool.asset(), runner);
-  const shares = await pool.balanceOf(account);
-  const totalSupply = await pool.totalSupply();
+  const provider = runner?.provider;
+  if (provider === null || provider === undefined) throw new Error("the pool contract has no provider");
+  const blockNumber = await provider.getBlockNumber();
+  const at = { blockTag: blockNumber };
+  const loanToken = IERC20Metadata__factory.connect(await pool.asset(at), runner);
+  const shares = await pool.balanceOf(account, at);
+  const totalSupply = await pool.totalSupply(at);
+  const reserve = await pool.reserveAssets(at);
+  const totalShortfall = await pool.totalRecognizedShortfall(at);
   return {
     account,
+    blockNumber,
     shares,
-    shareDecimals: Number(await pool.decimals()),
-    redeemableAssets: shares === 0n ? 0n : await pool.previewRedeem(shares),
-    maxWithdraw: await pool.maxWithdraw(account),
-    maxRedeem: await pool.maxRedeem(account),
-    walletAssets: await loanToken.balanceOf(account),
+    shareDecimals: Number(await pool.decimals(at)),
+    redeemableAssets: shares === 0n ? 0n : await pool.previewRedeem(shares, at),
+    maxWithdraw: await pool.maxWithdraw(account, at),
+    maxRedeem: await pool.maxRedeem(account, at),
+    walletAssets: await loanToken.balanceOf(account, at),
     poolShareBps: totalSupply === 0n ? 0n : (shares * BPS) / totalSupply,
-    sharePrice: await pool.sharePrice(),
-    loanDecimals: Number(await loanToken.decimals()),
-    loanSymbol: await loanToken.symbol(),
+    sharePrice: await pool.sharePrice(at),
+    entrySharePrice: await pool.entrySharePrice(at),
+    totalShortfall,
+    reserveCoveringShortfall: reserveCoveringShortfall(reserve, totalShortfall),
+    shortfallDeductedFromExits: (await pool.entryTotalAssets(at)) - (await pool.totalAssets(at)),
+    loanDecimals: Number(await loanToken.decimals(at)),
+    loanSymbol: await loanToken.symbol(at),
   };
 }
 
@@ -158,12 +181,18 @@ export function parseAmount(value: string, decimals: number, what: string): bigi
 
 export function renderPosition(position: LpPosition): string {
   const amount = (value: bigint): string => `${formatAmount(value, position.loanDecimals)} ${position.loanSymbol}`;
+  const price = (value: bigint): string => `${formatAmount(value, position.loanDecimals, 6)} ${position.loanSymbol}`;
   return [
     `account          ${position.account}`,
     `shares           ${formatAmount(position.shares, position.shareDecimals, 6)} (${formatAmount(position.poolShareBps * 100n, 4, 2)}% of the pool)`,
-    `value (redeem)   ${amount(position.redeemableAssets)}`,
+    `value (redeem)   ${amount(position.redeemableAssets)} at the exit price`,
     `max withdraw now ${amount(position.maxWithdraw)}`,
-    `share price      ${formatAmount(position.sharePrice, position.loanDecimals, 6)} ${position.loanSymbol}`,
+    `exit price       ${price(position.sharePrice)} per share: withdrawals and redemptions, net of recognized losses`,
+    `entry price      ${price(position.entrySharePrice)} per share: deposits`,
+    position.totalShortfall === 0n
+      ? `shortfall        none recognized`
+      : `shortfall        ${amount(position.totalShortfall)} recognized: the reserve covers ${amount(position.reserveCoveringShortfall)}, ` +
+        `exits are priced net of ${amount(position.shortfallDeductedFromExits)}`,
     `wallet           ${amount(position.walletAssets)}`,
   ].join("\n");
 }

@@ -1,7 +1,8 @@
 /**
- * `status`: one table per pool of a deployment: share price, total assets, reserve, cash, borrows, utilization,
- * rates, borrowers by health band (PoolLens over every account that ever borrowed, found from Borrow events) and
- * the bad debt realized so far (BadDebtRealized events).
+ * `status`: one table per pool of a deployment: the exit and entry share prices, total assets, the recognized
+ * shortfall and the reserve's part covering it, reserve, cash, borrows, utilization, rates, borrowers by health band
+ * (PoolLens over every account that ever borrowed, found from Borrow events), every borrower with a shortfall (live
+ * or recognized), and the bad debt realized so far (BadDebtRealized events).
  *
  *   ts-node scripts/status.ts [--network localhost] [--rpc-url URL] [--pool NAME|ADDRESS] [--json]
  */
@@ -12,14 +13,28 @@ import { addConnectionOptions, connect, runProgram, selectPool, type ConnectionO
 import { formatAmount, formatAprFromPerSecond, formatBps, formatPercentE18 } from "./lib/format";
 import { DEFAULT_LOG_CHUNK_BLOCKS, HEALTH_BANDS, readPoolStatus, type PoolStatus } from "./lib/poolStatus";
 
-/** The status as text: a table of the pool's figures and one of its borrowers by health band. */
+/** The status as text: a table of the pool's figures, one of its borrowers by health band, and its shortfalls. */
 export function renderPoolStatus(status: PoolStatus): string {
   const amount = (value: bigint): string => `${formatAmount(value, status.loanDecimals)} ${status.loanSymbol}`;
+  const price = (value: bigint): string => `${formatAmount(value, status.loanDecimals, 6)} ${status.loanSymbol} per share`;
   const figures = new Table({ style: { head: [], border: [] }, head: [`${status.name}`, `${status.address} @ block ${status.blockNumber}`] });
   figures.push(
-    ["share price", `${formatAmount(status.sharePrice, status.loanDecimals, 6)} ${status.loanSymbol} per share`],
-    ["total assets (LPs)", amount(status.totalAssets)],
-    ["reserve", amount(status.reserveAssets)],
+    ["share price (exit)", `${price(status.sharePrice)}: what a withdrawal or redemption pays, net of recognized losses`],
+    ["entry price", `${price(status.entrySharePrice)}: what a deposit pays`],
+    ["total assets (LPs)", `${amount(status.totalAssets)} at the exit price (${amount(status.entryTotalAssets)} before the shortfall)`],
+    [
+      "recognized shortfall",
+      status.totalShortfall === 0n
+        ? "none"
+        : `${amount(status.totalShortfall)}: the reserve covers ${amount(status.reserveCoveringShortfall)}, ` +
+          `exits are priced net of ${amount(status.shortfallDeductedFromExits)}`,
+    ],
+    [
+      "reserve",
+      status.reserveCoveringShortfall === 0n
+        ? amount(status.reserveAssets)
+        : `${amount(status.reserveAssets)} (${amount(status.reserveCoveringShortfall)} of it committed to the shortfall)`,
+    ],
     ["cash (idle)", amount(status.cash)],
     ["borrows", amount(status.totalBorrowAssets)],
     ["utilization", formatPercentE18(status.utilizationE18)],
@@ -37,7 +52,23 @@ export function renderPoolStatus(status: PoolStatus): string {
   );
   const bands = new Table({ style: { head: [], border: [] }, head: ["health band", "accounts"] });
   for (const band of HEALTH_BANDS) bands.push([band, String(status.bands[band])]);
-  return `${figures.toString()}\n${bands.toString()}`;
+  const short = status.accounts.filter((account) => account.shortfall > 0n || account.recognizedShortfall > 0n);
+  if (short.length === 0) return `${figures.toString()}\n${bands.toString()}`;
+  const shortfalls = new Table({
+    style: { head: [], border: [] },
+    head: ["borrower with a shortfall", "debt", "recovery value", "shortfall now", "recognized"],
+    colAligns: ["left", "right", "right", "right", "right"],
+  });
+  for (const account of short) {
+    shortfalls.push([
+      account.account,
+      amount(account.debt),
+      amount(account.recoveryValue),
+      amount(account.shortfall),
+      amount(account.recognizedShortfall),
+    ]);
+  }
+  return `${figures.toString()}\n${bands.toString()}\n${shortfalls.toString()}`;
 }
 
 /** JSON-safe copy of a status (bigints as decimal strings, no debt sentinel). */
@@ -57,7 +88,10 @@ interface StatusOptions extends ConnectionOptions {
 
 export function buildProgram(): Command {
   const program = new Command("status")
-    .description("Print each pool's share price, totals, rates, borrowers by health band and bad debt realized so far.")
+    .description(
+      "Print each pool's exit and entry share prices, totals, recognized shortfall, rates, borrowers by health band " +
+        "and by shortfall, and bad debt realized so far.",
+    )
     .option("-p, --pool <name|address>", "only this pool (default: every pool of the deployment)")
     .option("--json", "print JSON instead of tables")
     .addOption(new Option("--log-chunk <blocks>", "blocks per eth_getLogs request").default(DEFAULT_LOG_CHUNK_BLOCKS).argParser(Number));

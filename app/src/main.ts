@@ -133,7 +133,7 @@ async function computePreview(form: FormState): Promise<Pick<FormState, "preview
       const amount = parseAmountInput(form.amount, page.shareDecimals, "shares");
       const preview = await pool.previewRedeem(amount);
       return {
-        preview: `You receive ${assets(preview)}; at least ${assets(lowerBound(preview, toleranceBps))} or the redemption reverts.`,
+        preview: `You receive ${assets(preview)} at the exit price; at least ${assets(lowerBound(preview, toleranceBps))} or the redemption reverts.`,
         previewError: undefined,
       };
     }
@@ -141,13 +141,13 @@ async function computePreview(form: FormState): Promise<Pick<FormState, "preview
     if (form.action === "deposit") {
       const preview = await pool.previewDeposit(amount);
       return {
-        preview: `You receive ${shares(preview)}; at least ${shares(lowerBound(preview, toleranceBps))} or the deposit reverts.`,
+        preview: `You receive ${shares(preview)} at the entry price; at least ${shares(lowerBound(preview, toleranceBps))} or the deposit reverts.`,
         previewError: undefined,
       };
     }
     const preview = await pool.previewWithdraw(amount);
     return {
-      preview: `This burns ${shares(preview)}; at most ${shares(upperBound(preview, toleranceBps))} or the withdrawal reverts.`,
+      preview: `This burns ${shares(preview)} at the exit price; at most ${shares(upperBound(preview, toleranceBps))} or the withdrawal reverts.`,
       previewError: undefined,
     };
   } catch (error) {

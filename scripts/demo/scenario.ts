@@ -2,8 +2,11 @@
  * The demo's story, as a function the CLI (scripts/demo.ts) and the test (test/demo/) both run: on the in-process
  * Hardhat network, deploy `LocalDevnet` with Ignition, let LPs deposit and borrowers open two-collateral positions,
  * let 30 days of interest accrue, crash every collateral price, and run the real keeper (the modules of
- * `npm run keeper`) one block at a time until it has liquidated every unhealthy account and the bad debt is realized.
- * Then measure what every LP lost and check the loss rules.
+ * `npm run keeper`). Its loan tokens arrive only after its first block after the crash: in that block it cannot close
+ * or liquidate, but recognizes every shortfall, so exits are priced net of it. Then one LP (the smallest) runs: it
+ * redeems all its shares before the liquidations. Then the keeper is funded and works one block at a time until it has
+ * closed or liquidated every unhealthy account and the bad debt is realized. Then measure what every LP lost (the
+ * runner included) and check the loss rules.
  *
  * Every block is mined 12 s after the previous one (`SteppedClock`), and the plan comes from `--seed`, so two runs
  * with the same options print the same figures.
@@ -171,6 +174,30 @@ export interface LpOutcome {
   valueAfter: bigint;
   /** (before − after) / before, ×1e18 (negative: the LP gained). */
   lossE18: bigint;
+  /** Whether this LP ran: redeemed its shares after the recognition, before the liquidations. */
+  ran: boolean;
+  /** What its redemption paid (0 if it stayed); `valueAfter` is that plus the value of any shares it kept. */
+  received: bigint;
+}
+
+/** The LP who ran: its redemption after the recognition, and the pool's figures at that block (after it). */
+export interface RunOutcome {
+  /** Index in `lps`. */
+  lpIndex: number;
+  account: string;
+  block: number;
+  shares: bigint;
+  /** Shares it could not redeem (the idle cash was short); 0 when it redeemed all. */
+  sharesLeft: bigint;
+  /** What the redemption paid. */
+  assets: bigint;
+  sharePrice: bigint;
+  entrySharePrice: bigint;
+  totalShortfall: bigint;
+  entryTotalAssets: bigint;
+  reserveAssets: bigint;
+  /** The borrow rate the next accrual charges, after the run (its withdrawal raised utilization). */
+  borrowRatePerSecondE18: bigint;
 }
 
 export interface Realization {
@@ -185,9 +212,16 @@ export interface Realization {
   reserveAfter: bigint;
   /** The keeper's replay of it in the model: "verified" when it matched to the wei. */
   verification: VerificationResult["status"] | "not_checked" | "not_seen_by_keeper";
-  /** How it was realized: by the liquidation that took the last collateral, or by `socializeBadDebt`. */
-  realizedBy: "liquidate" | "socializeBadDebt";
+  /** How it was realized: by closing the account in one call, by the liquidation that took the last collateral, or
+   *  by `socializeBadDebt`. */
+  realizedBy: "close" | "liquidate" | "socializeBadDebt";
 }
+
+const REALIZED_BY: Record<Realization["realizedBy"], string> = {
+  close: "by closeInsolventAccount",
+  liquidate: "by the liquidation that took its last collateral",
+  socializeBadDebt: "by socializeBadDebt",
+};
 
 export interface DemoCheck {
   name: string;
@@ -207,10 +241,17 @@ export interface DemoResult {
   sharePriceAfter: bigint;
   reserveBeforeCrash: bigint;
   statusBeforeCrash: PoolStatus;
+  /** The pool right after the recognition that followed the crash (before the run). */
+  statusAtRecognition: PoolStatus;
+  /** Whether the keeper sent every recognition (else the demo sent one as a stand-in). */
+  recognizedByKeeper: boolean;
+  /** The LP who ran (none with a single LP). */
+  run?: RunOutcome;
   /** Blocks from the crash to the keeper's last tick. */
   blocksAfterCrash: number;
   keeper: {
     liquidations: number;
+    closes: number;
     socializations: number;
     loanAssetsSpent: bigint;
     collateralValueSeized: bigint;
@@ -292,13 +333,13 @@ async function runStory(
       `reserve ${loan(reserveAtStart)} → ${loan(statusAfterAccrual.reserveAssets)}; share price ${formatSharePrice(statusAfterAccrual.sharePrice, loanDecimals)}`,
   );
 
-  out(`4. The keeper starts (the modules of npm run keeper, in-process) and indexes the pool`);
+  out(
+    `4. The keeper starts (the modules of npm run keeper, in-process) and indexes the pool; the ${loanSymbol} it repays ` +
+      `debt with arrives only after the crash`,
+  );
   const keeperWallet = new Wallet(DEMO_KEEPER_KEY);
   await clock.request({ method: "hardhat_setBalance", params: [keeperWallet.address, toBeHex(parseUnits("100", 18))] });
   const keeperFunds = seeded.lps.reduce((sum, lp) => sum + lp.deposited, 0n);
-  await (
-    await MockERC20__factory.connect(await loanToken.getAddress(), owner).mint(keeperWallet.address, keeperFunds)
-  ).wait();
   const keeperLog: { level: number; msg: string }[] = [];
   const stateDir = path.join(rootDir, "keeper-state");
   const { keeper } = await assembleKeeper({
@@ -321,13 +362,12 @@ async function runStory(
   const statusBeforeCrash = await readPoolStatus(provider, deployment, poolAddress);
   const timestampBeforeCrash = await blockTimestamp(provider);
   const lpsBefore = await Promise.all(
-    seeded.lps.map(async (lp) => {
+    seeded.lps.map(async (lp, index) => {
       const shares = await pool.balanceOf(lp.account);
-      return { ...lp, shares, valueBeforeCrash: await pool.convertToAssets(shares) };
+      return { ...lp, accountIndex: plan.lps[index].accountIndex, shares, valueBeforeCrash: await pool.convertToAssets(shares) };
     }),
   );
   const collateralBalancesBefore = await collateralBalances(deployment, provider, keeperWallet.address);
-  const loanBalanceBefore = await loanToken.balanceOf(keeperWallet.address);
 
   out(`5. Every collateral price falls ${options.crashPercent}%`);
   let bands: PoolStatus["bands"] | undefined;
@@ -340,30 +380,139 @@ async function runStory(
       `   ${collateral.symbol}: ${formatAmountFixed(change.oldWholePriceE18, 18)} → ${formatAmountFixed(change.newWholePriceE18, 18)} ${loanSymbol}`,
     );
   }
+  const crashBlock = await provider.getBlockNumber();
+  const borrowerAccounts = seeded.borrowers.map((borrower) => borrower.account);
+  const liveShortfallAtCrash = sum((await lens.accounts(poolAddress, borrowerAccounts)).map((view) => view.shortfall));
   if (bands !== undefined) {
     out(
-      `   borrowers now: ${bands.insolvent} insolvent (debt above collateral value), ${bands.liquidatable} more liquidatable`,
+      `   borrowers now: ${bands.insolvent} insolvent (debt above collateral value), ${bands.liquidatable} more liquidatable; ` +
+        `shortfall ${loan(liveShortfallAtCrash)}`,
     );
   }
 
-  const crashBlock = await provider.getBlockNumber();
-  out(`6. The keeper works block by block (the node mines each of its transactions in a block of its own)`);
   const verification = new Map<string, Realization["verification"]>();
+  const recognitionVerifications: string[] = [];
   /** How each realizing transaction realized, by hash: read once, for the progress line and the result. */
   const realizedByHash = new Map<string, Realization["realizedBy"]>();
   let ticks = 0;
   let liquidations = 0;
+  let closes = 0;
   let socializations = 0;
-  let finished = false;
-  let lastEventBlock = crashBlock;
-  while (ticks < KEEPER_TICK_BUDGET && !finished) {
+  const tick = async (): Promise<TickReport> => {
     const report = await keeper.tick();
     ticks++;
     for (const realization of report.realizations)
       verification.set(realization.borrower.toLowerCase(), realization.status);
-    liquidations += report.sends.filter((send) => send.action === "liquidate" && send.result === "sent").length;
-    socializations += report.sends.filter((send) => send.action === "socialize" && send.result === "sent").length;
-    out(`   ${describeTick(report)}`);
+    for (const check of report.recognitionChecks) recognitionVerifications.push(check.status);
+    const sent = (action: string): number =>
+      report.sends.filter((send) => send.action === action && send.result === "sent").length;
+    liquidations += sent("liquidate");
+    closes += sent("close");
+    socializations += sent("socialize");
+    out(`   ${describeTick(report, loanSymbol)}`);
+    return report;
+  };
+
+  out(
+    `6. The keeper's first block after the crash: no ${loanSymbol} to close or liquidate with yet, but it recognizes ` +
+      `every shortfall`,
+  );
+  const recognitionTick = await tick();
+  // The node mines each sent transaction at once; with nothing sent, one empty block passes.
+  if ((await provider.getBlockNumber()) === recognitionTick.block) await clock.mine();
+  let recognitionEvents = await pool.queryFilter(pool.filters.ShortfallUpdated(), crashBlock + 1);
+  let recognizedByKeeper = true;
+  if (liveShortfallAtCrash > 0n && recognitionEvents.length === 0) {
+    // Only if the keeper did not do it: the same call, sent by the demo, so the rest of the story can be told.
+    recognizedByKeeper = false;
+    out(`   the keeper sent no recognizeLosses: the demo sends it itself (a stand-in, flagged in the checks)`);
+    await (await pool.recognizeLosses(borrowerAccounts)).wait();
+    recognitionEvents = await pool.queryFilter(pool.filters.ShortfallUpdated(), crashBlock + 1);
+  }
+  for (const event of recognitionEvents) {
+    const sender = (await provider.getTransaction(event.transactionHash))?.from ?? "";
+    if (sender.toLowerCase() !== keeperWallet.address.toLowerCase()) recognizedByKeeper = false;
+  }
+  const recognitionBlock = await provider.getBlockNumber();
+  const statusAtRecognition = await readPoolStatus(provider, deployment, poolAddress);
+  const viewsAtRecognition = await lens.accounts(poolAddress, borrowerAccounts);
+  if (recognitionEvents.length > 0) {
+    const raised = recognitionEvents.map(
+      (event) => `${shortAddress(event.args.account)} ${loan(event.args.shortfallAfter)}`,
+    );
+    out(`   block ${recognitionEvents[0].blockNumber}: recognizeLosses recorded ${raised.join(", ")}`);
+  } else {
+    out(`   no account's collateral falls short of its debt: nothing to recognize`);
+  }
+  out(
+    `   recognized shortfall ${loan(statusAtRecognition.totalShortfall)}: the reserve covers ` +
+      `${loan(statusAtRecognition.reserveCoveringShortfall)}, exits are priced net of ${loan(statusAtRecognition.shortfallDeductedFromExits)}`,
+  );
+  out(
+    `   exit price ${formatSharePrice(statusBeforeCrash.sharePrice, loanDecimals)} → ${formatSharePrice(statusAtRecognition.sharePrice, loanDecimals)} ${loanSymbol} per share; ` +
+      `entry price ${formatSharePrice(statusAtRecognition.entrySharePrice, loanDecimals)} (a deposit buys no share cheap)`,
+  );
+
+  // One LP tries to run before the liquidations: the one with the smallest deposit (the idle cash can pay it).
+  let run: RunOutcome | undefined;
+  if (lpsBefore.length > 1) {
+    const runnerIndex = lpsBefore.reduce((best, lp, index) => (lp.deposited < lpsBefore[best].deposited ? index : best), 0);
+    const runner = lpsBefore[runnerIndex];
+    out(`7. LP ${runnerIndex + 1} tries to run before the liquidations: it redeems all the shares it can`);
+    const runnerSigner = await signerAt(runner.accountIndex);
+    const shares = await pool.maxRedeem(runner.account);
+    if (shares === 0n) throw new Error(`LP ${runnerIndex + 1} can redeem nothing: the pool has no idle cash`);
+    const preview = await pool.previewRedeem(shares);
+    const receipt = await (
+      await pool.connect(runnerSigner).redeemWithMinAssets(shares, runner.account, runner.account, preview)
+    ).wait();
+    const withdrawal = receipt?.logs
+      .map((log) => pool.interface.parseLog(log))
+      .find((parsed) => parsed?.name === "Withdraw");
+    if (receipt === null || receipt === undefined || withdrawal === undefined || withdrawal === null) {
+      throw new Error("the runner's redemption emitted no Withdraw event");
+    }
+    const assets = withdrawal.args.assets as bigint;
+    run = {
+      lpIndex: runnerIndex,
+      account: runner.account,
+      block: receipt.blockNumber,
+      shares,
+      sharesLeft: runner.shares - shares,
+      assets,
+      sharePrice: await pool.sharePrice({ blockTag: receipt.blockNumber }),
+      entrySharePrice: await pool.entrySharePrice({ blockTag: receipt.blockNumber }),
+      totalShortfall: await pool.totalRecognizedShortfall({ blockTag: receipt.blockNumber }),
+      entryTotalAssets: await pool.entryTotalAssets({ blockTag: receipt.blockNumber }),
+      reserveAssets: await pool.reserveAssets({ blockTag: receipt.blockNumber }),
+      borrowRatePerSecondE18: await pool.borrowRatePerSecond({ blockTag: receipt.blockNumber }),
+    };
+    const shareDecimals = Number(await pool.decimals());
+    const formatShares = (value: bigint): string => formatAmountFixed(value, shareDecimals);
+    const which =
+      shares === runner.shares
+        ? `all its ${formatShares(shares)} shares`
+        : `${formatShares(shares)} of its ${formatShares(runner.shares)} shares (the idle cash allowed no more)`;
+    const redeemedValueBefore = mulDivDown(runner.valueBeforeCrash, shares, runner.shares);
+    out(
+      `   block ${receipt.blockNumber}: LP ${runnerIndex + 1} (${shortAddress(runner.account)}) redeemed ${which} for ${loan(assets)} ` +
+        `at the exit price ${formatSharePrice(run.sharePrice, loanDecimals)}: ` +
+        `${formatLossPercent(((redeemedValueBefore - assets) * WAD) / redeemedValueBefore)} less than before the crash`,
+    );
+  }
+
+  await (
+    await MockERC20__factory.connect(await loanToken.getAddress(), owner).mint(keeperWallet.address, keeperFunds)
+  ).wait();
+  const loanBalanceBefore = await loanToken.balanceOf(keeperWallet.address);
+  out(
+    `${run === undefined ? 7 : 8}. The keeper receives ${loan(keeperFunds)} and works block by block ` +
+      `(each of its transactions mined in a block of its own)`,
+  );
+  let finished = false;
+  let lastEventBlock = await provider.getBlockNumber();
+  while (ticks < KEEPER_TICK_BUDGET && !finished) {
+    const report = await tick();
     finished = report.liquidatable === 0 && keeper.executor.pending().length === 0;
     if (finished) break;
     // The node mines each sent transaction at once; with nothing sent, one empty block passes.
@@ -371,14 +520,10 @@ async function runStory(
     const head = await provider.getBlockNumber();
     for (const event of await pool.queryFilter(pool.filters.BadDebtRealized(), lastEventBlock + 1, head)) {
       realizedByHash.set(event.transactionHash, await realizedBy(pool, event.transactionHash));
-      const how =
-        realizedByHash.get(event.transactionHash) === "liquidate"
-          ? "by the liquidation that took its last collateral"
-          : "by socializeBadDebt";
       out(
-        `     block ${event.blockNumber}: bad debt of ${shortAddress(event.args.borrower)} realized ${how}: ` +
+        `     block ${event.blockNumber}: bad debt of ${shortAddress(event.args.borrower)} realized ${REALIZED_BY[realizedByHash.get(event.transactionHash) ?? "socializeBadDebt"]}: ` +
           `${loan(event.args.badDebtAssets)} (reserve ${loan(event.args.coveredByReserve)}, LPs ${loan(event.args.socializedAssets)}); ` +
-          `share price ${formatSharePrice(event.args.sharePriceBefore, loanDecimals)} → ${formatSharePrice(event.args.sharePriceAfter, loanDecimals)}`,
+          `exit price ${formatSharePrice(event.args.sharePriceBefore, loanDecimals)} → ${formatSharePrice(event.args.sharePriceAfter, loanDecimals)}`,
       );
     }
     lastEventBlock = head;
@@ -387,8 +532,10 @@ async function runStory(
   // Measure.
   const blocksAfterCrash = (await provider.getBlockNumber()) - crashBlock;
   const lps: LpOutcome[] = [];
-  for (const lp of lpsBefore) {
-    const valueAfter = await pool.convertToAssets(lp.shares);
+  for (const [index, lp] of lpsBefore.entries()) {
+    const ran = run?.lpIndex === index;
+    const received = ran ? (run?.assets ?? 0n) : 0n;
+    const valueAfter = received + (await pool.convertToAssets(await pool.balanceOf(lp.account)));
     lps.push({
       account: lp.account,
       deposited: lp.deposited,
@@ -396,6 +543,8 @@ async function runStory(
       valueBeforeCrash: lp.valueBeforeCrash,
       valueAfter,
       lossE18: ((lp.valueBeforeCrash - valueAfter) * WAD) / lp.valueBeforeCrash,
+      ran,
+      received,
     });
   }
   const realizations: Realization[] = [];
@@ -418,10 +567,7 @@ async function runStory(
     coveredByReserve: sum(realizations.map((r) => r.coveredByReserve)),
     socializedAssets: sum(realizations.map((r) => r.socializedAssets)),
   };
-  const borrowerViews = await lens.accounts(
-    poolAddress,
-    seeded.borrowers.map((borrower) => borrower.account),
-  );
+  const borrowerViews = await lens.accounts(poolAddress, borrowerAccounts);
   const collateralBalancesAfter = await collateralBalances(deployment, provider, keeperWallet.address);
   let collateralValueSeized = 0n;
   for (const [index, collateral] of collateralBalancesAfter.entries()) {
@@ -433,16 +579,43 @@ async function runStory(
     );
   }
 
+  const totalAssetsAfter = await pool.totalAssets();
+  // The pool's interest (LPs' part and reserve's part) from the run to the end: LP assets and the reserve moved by it
+  // and by the bad debt realized meanwhile, and by nothing else (no deposit, withdrawal or donation after the run).
+  let interestSinceRun = 0n;
+  if (run !== undefined) {
+    const runBlock = run.block;
+    const badDebtSinceRun = sum(realizations.filter((r) => r.block > runBlock).map((r) => r.badDebtAssets));
+    interestSinceRun =
+      (await pool.entryTotalAssets()) -
+      run.entryTotalAssets +
+      ((await pool.reserveAssets()) - run.reserveAssets) +
+      badDebtSinceRun;
+  }
   const checks = demoChecks({
     finished,
     blocksAfterCrash,
-    totalAssetsDrop: statusBeforeCrash.totalAssets - (await pool.totalAssets()),
+    totalAssetsDrop: statusBeforeCrash.totalAssets - (totalAssetsAfter + (run?.assets ?? 0n)),
     secondsSinceBeforeCrash: (await blockTimestamp(provider)) - timestampBeforeCrash,
+    borrowsBeforeCrash: statusBeforeCrash.totalBorrowAssets,
+    maxBorrowRatePerSecondE18:
+      run !== undefined && run.borrowRatePerSecondE18 > statusBeforeCrash.borrowRatePerSecondE18
+        ? run.borrowRatePerSecondE18
+        : statusBeforeCrash.borrowRatePerSecondE18,
     loanDecimals,
     lps,
     realizations,
     borrowerViews,
     keeperErrors: keeperLog.filter((line) => line.level >= 50).map((line) => line.msg),
+    recognition: {
+      liveShortfallAtCrash,
+      block: recognitionBlock,
+      byKeeper: recognizedByKeeper,
+      views: viewsAtRecognition,
+      verifications: recognitionVerifications,
+      beforeFirstAction: realizations.every((r) => r.block > recognitionBlock),
+    },
+    interestSinceRun,
   });
   return {
     options,
@@ -456,9 +629,13 @@ async function runStory(
     sharePriceAfter: await pool.sharePrice(),
     reserveBeforeCrash: statusBeforeCrash.reserveAssets,
     statusBeforeCrash,
+    statusAtRecognition,
+    recognizedByKeeper,
+    run,
     blocksAfterCrash,
     keeper: {
       liquidations,
+      closes,
       socializations,
       loanAssetsSpent: loanBalanceBefore - (await loanToken.balanceOf(keeperWallet.address)),
       collateralValueSeized,
@@ -475,12 +652,15 @@ async function blockTimestamp(provider: BrowserProvider): Promise<number> {
   return head.timestamp;
 }
 
-/** Whether the transaction `hash` realized bad debt in a liquidation (it also emitted Liquidate) or by socializeBadDebt. */
+/** Whether the transaction `hash` realized bad debt in a close (it also emitted InsolventAccountClosed), a liquidation
+ *  (Liquidate) or by socializeBadDebt. */
 async function realizedBy(pool: Pool, hash: string): Promise<Realization["realizedBy"]> {
   const receipt = await pool.runner?.provider?.getTransactionReceipt(hash);
   if (receipt === null || receipt === undefined) throw new Error(`no receipt for ${hash}`);
-  const liquidateTopic = pool.interface.getEvent("Liquidate").topicHash;
-  return receipt.logs.some((log) => log.topics[0] === liquidateTopic) ? "liquidate" : "socializeBadDebt";
+  const emitted = (name: "InsolventAccountClosed" | "Liquidate"): boolean =>
+    receipt.logs.some((log) => log.topics[0] === pool.interface.getEvent(name).topicHash);
+  if (emitted("InsolventAccountClosed")) return "close";
+  return emitted("Liquidate") ? "liquidate" : "socializeBadDebt";
 }
 
 /** The keeper's settings for the demo: every block final at once (one in-process node), the CLI's defaults otherwise. */
@@ -529,24 +709,42 @@ async function collateralBalances(
 }
 
 /** One progress line per keeper tick. */
-function describeTick(report: TickReport): string {
+function describeTick(report: TickReport, loanSymbol: string): string {
+  const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? "" : "s"}`;
   const count = (action: string, result: string): number =>
     report.sends.filter((send) => send.action === action && send.result === result).length;
-  const parts = [`block ${report.block}: ${report.liquidatable} liquidatable`];
+  const parts = [`block ${report.block}: ${report.liquidatable} to close or liquidate`];
   const sent = [
+    [count("close", "sent"), "close"],
     [count("liquidate", "sent"), "liquidation"],
     [count("socialize", "sent"), "socialization"],
-  ].filter(([n]) => (n as number) > 0);
-  if (sent.length > 0) parts.push(`sent ${sent.map(([n, what]) => `${n} ${what}${n === 1 ? "" : "s"}`).join(" and ")}`);
-  const skipped = report.sends.filter((send) => send.result !== "sent").length;
-  if (skipped > 0)
+  ] as const;
+  const sentParts = sent.filter(([n]) => n > 0).map(([n, what]) => plural(n, what));
+  if (sentParts.length > 0) parts.push(`sent ${sentParts.join(" and ")}`);
+  const unfunded = report.sends.filter((send) => send.result === "skipped_balance").length;
+  if (unfunded > 0) parts.push(`${unfunded} not sent (no ${loanSymbol} to repay with)`);
+  const skipped = report.sends.filter((send) => send.result !== "sent" && send.result !== "skipped_balance");
+  if (skipped.length > 0) parts.push(`${skipped.length} not sent (${[...new Set(skipped.map((send) => send.result))].join(", ")})`);
+  for (const recognition of report.recognitions) {
     parts.push(
-      `${skipped} not sent (${[...new Set(report.sends.filter((send) => send.result !== "sent").map((send) => send.result))].join(", ")})`,
+      recognition.result === "sent"
+        ? `sent recognizeLosses for ${plural(recognition.accounts.length, "account")}`
+        : `recognizeLosses not sent (${recognition.result})`,
     );
+  }
   const verified = report.realizations.filter((realization) => realization.status === "verified").length;
   if (report.realizations.length > 0)
-    parts.push(`${verified} of ${report.realizations.length} realizations matched the model to the wei`);
-  if (report.liquidatable === 0 && report.sends.length === 0 && report.realizations.length === 0)
+    parts.push(`${verified} of ${plural(report.realizations.length, "realization")} matched the model to the wei`);
+  const recognitionsVerified = report.recognitionChecks.filter((check) => check.status === "verified").length;
+  if (report.recognitionChecks.length > 0)
+    parts.push(`${recognitionsVerified} of ${plural(report.recognitionChecks.length, "recognition")} matched the model to the wei`);
+  if (
+    report.liquidatable === 0 &&
+    report.sends.length === 0 &&
+    report.recognitions.length === 0 &&
+    report.realizations.length === 0 &&
+    report.recognitionChecks.length === 0
+  )
     parts.push("nothing left to do");
   return parts.join("; ");
 }
@@ -566,21 +764,56 @@ interface CheckInputs {
   totalAssetsDrop: bigint;
   /** Seconds from the block the "before the crash" figures were read at to the keeper's last tick. */
   secondsSinceBeforeCrash: number;
+  /** Total borrows right before the crash. */
+  borrowsBeforeCrash: bigint;
+  /**
+   * The highest borrow rate of the story after the crash: before the crash or right after the run (the runner's
+   * withdrawal raises utilization; interest and liquidations only lower it afterwards).
+   */
+  maxBorrowRatePerSecondE18: bigint;
   loanDecimals: number;
   lps: LpOutcome[];
   realizations: Realization[];
   borrowerViews: readonly { account: string; debt: bigint; collateralValue: bigint; liquidatable: boolean }[];
   keeperErrors: string[];
+  /** The recognition that followed the crash. */
+  recognition: {
+    /** Σ of the borrowers' live shortfalls right after the crash: what there was to recognize. */
+    liveShortfallAtCrash: bigint;
+    /** The block the borrowers were read at, right after the recognition. */
+    block: number;
+    /** Whether the keeper sent every recognition. */
+    byKeeper: boolean;
+    /** Every borrower at `block`: its live and its recognized shortfall. */
+    views: readonly { account: string; shortfall: bigint; recognizedShortfall: bigint }[];
+    /** The keeper's model replay of each of its recognitions. */
+    verifications: readonly string[];
+    /** No bad debt was realized before the recognition. */
+    beforeFirstAction: boolean;
+  };
+  /**
+   * The pool's interest (LPs' and reserve's parts) from the run to the end: what may move the runner's loss from the
+   * others' (it earned none of it; the shortfall it paid for grew by some of it before being realized).
+   */
+  interestSinceRun: bigint;
 }
 
 /**
  * The loss rules the demo checks.
+ * - The keeper recognized every shortfall the crash opened (each account's recognized shortfall equals its live one
+ *   in the block after), before any of it was realized, and its model replay matched every recognition.
  * - LP values are floored to a unit (`convertToAssets`), so two LPs' loss fractions may differ by up to about
  *   1 unit / value for each: the tolerance is 3 units over the smallest value before.
- * - The LPs (the only shareholders, besides the pool's 10**6 virtual shares) lose together what `totalAssets()` lost,
- *   to a unit per LP; that is the socialized amount less the interest the borrows paid during the liquidations. That
- *   interest must be at most twice the LPs' 30-day interest pro rata to the seconds since the "before" figures
- *   (liquidations only lower the borrows, so the rate cannot double).
+ * - The LP who ran was paid at the exit price, net of the shortfall the reserve did not cover. Its loss fraction
+ *   differs from the stayers' by (I − (S − D)) / V: I the LPs' interest after it left (it earned none), S − D what was
+ *   socialized beyond the deduction it paid (the shortfall's growth by interest, less the reserve's), V the stayers'
+ *   value before the crash. Both terms are at most the pool's interest since the run, so the tolerance is the
+ *   rounding one plus 2 × that interest (+ a few units) over V. Had it escaped the loss, the gap would be the whole
+ *   loss fraction.
+ * - The LPs (the only shareholders, besides the pool's 10**6 virtual shares) lose together what `totalAssets()` lost
+ *   (what the runner took out counted in), to a unit per LP; that is the socialized amount less the interest the
+ *   borrows paid since the "before" figures. That interest must be at most what the borrows before the crash pay in
+ *   that time at the highest borrow rate of the story (the LPs get it less the reserve's cut, which covers compounding).
  */
 export function demoChecks(inputs: CheckInputs): DemoCheck[] {
   const { lps, realizations } = inputs;
@@ -601,6 +834,29 @@ export function demoChecks(inputs: CheckInputs): DemoCheck[] {
       insolventLeft.length === 0
         ? "every remaining debt is below its collateral's value"
         : `${insolventLeft.length} accounts owe more than their collateral`,
+  });
+  const { recognition } = inputs;
+  const unrecognized = recognition.views.filter((view) => view.recognizedShortfall !== view.shortfall);
+  const recognizedTotal = sum(recognition.views.map((view) => view.recognizedShortfall));
+  const unverifiedRecognitions = recognition.verifications.filter((status) => status !== "verified");
+  const nothingToRecognize = recognition.liveShortfallAtCrash === 0n;
+  checks.push({
+    name: "the keeper recognized every shortfall before the liquidations",
+    passed:
+      recognition.byKeeper &&
+      recognition.beforeFirstAction &&
+      unrecognized.length === 0 &&
+      unverifiedRecognitions.length === 0 &&
+      (nothingToRecognize || recognition.verifications.length > 0),
+    detail: !recognition.byKeeper
+      ? "the keeper sent no recognizeLosses: the demo sent it"
+      : unrecognized.length > 0
+        ? `${unrecognized.length} accounts' recognized shortfall differs from the live one at block ${recognition.block}`
+        : nothingToRecognize
+          ? "the crash left no shortfall to recognize"
+          : `${formatAmountFixed(recognizedTotal, inputs.loanDecimals)} recognized at block ${recognition.block}, every account to the wei; ` +
+            `${recognition.verifications.length - unverifiedRecognitions.length} of ${recognition.verifications.length} ` +
+            `recognitions matched the model${recognition.beforeFirstAction ? "" : "; but bad debt was realized before it"}`,
   });
   const unbalanced = realizations.filter((r) => r.coveredByReserve + r.socializedAssets !== r.badDebtAssets);
   checks.push({
@@ -623,21 +879,43 @@ export function demoChecks(inputs: CheckInputs): DemoCheck[] {
         ? `${realizations.length} verified`
         : unverified.map((r) => `${shortAddress(r.borrower)}: ${r.verification}`).join(", "),
   });
-  const losses = lps.map((lp) => lp.lossE18);
+  const stayers = lps.filter((lp) => !lp.ran);
+  const losses = stayers.map((lp) => lp.lossE18);
   const spread = losses.length === 0 ? 0n : bigMax(losses) - bigMin(losses);
   const smallestValue = bigMin(lps.map((lp) => lp.valueBeforeCrash));
   const tolerance = (3n * WAD) / smallestValue + 2n;
   checks.push({
-    name: "every LP lost the same fraction",
+    name: "every LP who stayed lost the same fraction",
     passed: spread <= tolerance,
     detail: `losses ${[...new Set(losses.map((loss) => formatLossPercent(loss)))].join(", ")}; spread ${spread} × 1e-18 (rounding allows ${tolerance})`,
   });
+  const runner = lps.find((lp) => lp.ran);
+  if (runner === undefined || stayers.length === 0) {
+    checks.push({
+      name: "the LP who ran bore the same fraction as those who stayed",
+      passed: lps.length === 1,
+      detail: lps.length === 1 ? "a single LP: nobody to run from" : "no LP ran",
+    });
+  } else {
+    const stayersValue = sum(stayers.map((lp) => lp.valueBeforeCrash));
+    const gaps = stayers.map((lp) => (runner.lossE18 > lp.lossE18 ? runner.lossE18 - lp.lossE18 : lp.lossE18 - runner.lossE18));
+    const gap = bigMax(gaps);
+    const runnerTolerance =
+      tolerance + ((2n * inputs.interestSinceRun + 4n + 2n * BigInt(realizations.length)) * WAD) / stayersValue + 1n;
+    checks.push({
+      name: "the LP who ran bore the same fraction as those who stayed",
+      passed: gap <= runnerTolerance,
+      detail:
+        `it lost ${formatLossPercent(runner.lossE18)}, the others ${[...new Set(losses.map((loss) => formatLossPercent(loss)))].join(", ")}; ` +
+        `gap ${gap} × 1e-18 (rounding and the ${formatAmountFixed(inputs.interestSinceRun, inputs.loanDecimals, inputs.loanDecimals)} ` +
+        `of interest since it left allow ${runnerTolerance})`,
+    });
+  }
   const lpLoss = sum(lps.map((lp) => lp.valueBeforeCrash - lp.valueAfter));
   const socialized = sum(realizations.map((r) => r.socializedAssets));
   const interestMeanwhile = socialized - inputs.totalAssetsDrop;
-  const lpInterest30Days = sum(lps.map((lp) => lp.valueBeforeCrash - lp.deposited));
   const interestCap =
-    (2n * lpInterest30Days * BigInt(inputs.secondsSinceBeforeCrash)) / BigInt(ACCRUAL_DAYS * 86_400) + 1n;
+    (inputs.borrowsBeforeCrash * inputs.maxBorrowRatePerSecondE18 * BigInt(inputs.secondsSinceBeforeCrash)) / WAD + 1n;
   const lpLossGap = lpLoss - inputs.totalAssetsDrop;
   const exact = (amount: bigint): string => formatAmountFixed(amount, inputs.loanDecimals, inputs.loanDecimals);
   checks.push({

@@ -1,6 +1,7 @@
 /**
- * The figures of a pool that the `status` script, the demo and the LP app show: PoolLens state, every borrower's
- * health band, and the bad debt realized so far. Plain ethers and typechain, so it runs in Node and in a browser.
+ * The figures of a pool that the `status` script, the demo and the LP app show: PoolLens state (the exit and entry
+ * prices, the recognized shortfall and the reserve's part covering it), every borrower's health band and shortfall,
+ * and the bad debt realized so far. Plain ethers and typechain, so it runs in Node and in a browser.
  */
 import type { Provider } from "ethers";
 import { IERC20Metadata__factory } from "../../typechain-types/factories/@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata__factory";
@@ -9,7 +10,7 @@ import { Pool__factory } from "../../typechain-types/factories/contracts/Pool__f
 import type { Pool } from "../../typechain-types";
 import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from "../../typechain-types/common";
 import type { Deployment } from "../../keepers/src/deploymentSchema";
-import { WAD } from "../../keepers/src/model/poolMath";
+import { WAD, reserveCoveringShortfall } from "../../keepers/src/model/poolMath";
 import type { RealizationEvent } from "../../keepers/src/verification";
 
 /** Where a pool's figures come from: the lens, and the block its events start at. A `Deployment` is one. */
@@ -60,6 +61,20 @@ export interface BadDebtTotals {
   socializedAssets: bigint;
 }
 
+/** A borrower as the status lists it: its band, and its shortfall live and as the pool recorded it. */
+export interface AccountStatus {
+  account: string;
+  band: HealthBand;
+  debt: bigint;
+  healthFactor: bigint;
+  /** What liquidating all its collateral would repay (a failed oracle's collateral at its last trusted price). */
+  recoveryValue: bigint;
+  /** max(0, debt − recovery value) now: what a `recognizeLosses` would record. */
+  shortfall: bigint;
+  /** The shortfall the pool has recognized for it (deducted from exits, less what the reserve covers). */
+  recognizedShortfall: bigint;
+}
+
 export interface PoolStatus {
   name: string;
   address: string;
@@ -67,9 +82,21 @@ export interface PoolStatus {
   loanSymbol: string;
   loanDecimals: number;
   blockNumber: number;
+  /** The exit figure (`totalAssets()`): LP assets net of the recognized shortfall the reserve does not cover. */
   totalAssets: bigint;
+  /** The entry figure (`entryTotalAssets()`): LP assets before the recognized shortfall; deposits are priced at it. */
+  entryTotalAssets: bigint;
   totalSupply: bigint;
+  /** The exit price (`sharePrice()`): what a redemption pays per 10**decimals shares. */
   sharePrice: bigint;
+  /** The entry price (`entrySharePrice()`): what a mint costs per 10**decimals shares. */
+  entrySharePrice: bigint;
+  /** Σ of the accounts' recognized shortfalls (`totalRecognizedShortfall()`). */
+  totalShortfall: bigint;
+  /** The reserve's part that covers the recognized shortfall (first loss): it cannot be withdrawn. */
+  reserveCoveringShortfall: bigint;
+  /** What exits are priced net of: the recognized shortfall the reserve does not cover (entry − exit figure). */
+  shortfallDeductedFromExits: bigint;
   reserveAssets: bigint;
   cash: bigint;
   totalBorrowAssets: bigint;
@@ -78,8 +105,8 @@ export interface PoolStatus {
   supplyRatePerSecondE18: bigint;
   reserveFactorBps: bigint;
   paused: boolean;
-  /** Every account that ever borrowed, with its band now. */
-  accounts: { account: string; band: HealthBand; debt: bigint; healthFactor: bigint }[];
+  /** Every account that ever borrowed, with its band and shortfall now. */
+  accounts: AccountStatus[];
   bands: Record<HealthBand, number>;
   badDebt: BadDebtTotals;
   /** Every BadDebtRealized of the pool, oldest first. */
@@ -134,7 +161,15 @@ export async function readPoolStatus(
     for (const view of await lens.accounts(poolAddress, borrowers.slice(start, start + LENS_BATCH), at)) {
       const band = healthBand(view);
       bands[band] += 1;
-      accounts.push({ account: view.account, band, debt: view.debt, healthFactor: view.healthFactor });
+      accounts.push({
+        account: view.account,
+        band,
+        debt: view.debt,
+        healthFactor: view.healthFactor,
+        recoveryValue: view.recoveryValue,
+        shortfall: view.shortfall,
+        recognizedShortfall: view.recognizedShortfall,
+      });
     }
   }
 
@@ -176,8 +211,13 @@ export async function readPoolStatus(
     loanDecimals: Number(await loanToken.decimals(at)),
     blockNumber,
     totalAssets: state.totalAssets,
+    entryTotalAssets: state.entryTotalAssets,
     totalSupply: state.totalSupply,
     sharePrice: state.sharePrice,
+    entrySharePrice: state.entrySharePrice,
+    totalShortfall: state.totalShortfall,
+    reserveCoveringShortfall: reserveCoveringShortfall(state.reserveAssets, state.totalShortfall),
+    shortfallDeductedFromExits: state.entryTotalAssets - state.totalAssets,
     reserveAssets: state.reserveAssets,
     cash: state.cash,
     totalBorrowAssets: state.totalBorrowAssets,

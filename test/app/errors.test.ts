@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { deployPool, units, type PoolFixture } from "../helpers/fixtures";
+import { deployPool, priceE36, units, type PoolFixture } from "../helpers/fixtures";
 import {
   decodeRevert,
   explainError,
@@ -112,6 +112,61 @@ describe("app: custom errors in sentences (app/src/lib/errors.ts)", function () 
     );
   });
 
+  it("words the loss-recognition errors from real reverts: reserve committed, the one-call close, no price", async function () {
+    const { pool, owner, borrowers, liquidator, collaterals } = await loadFixture(lentOutFixture);
+    const borrower = borrowers[0].address;
+    const collateral = await collaterals[0].token.getAddress();
+    const oracle = collaterals[0].oracle;
+    const short = (address: string): string => `${address.slice(0, 6)}…${address.slice(-4)}`;
+    await pool.connect(owner).donateToReserve(units(200, 6));
+
+    // A healthy account: 1 collateral at 2,000 would repay 2,000 / 1.05 = 1,904.76 of its 600 debt.
+    const healthy = await thrown(() => pool.connect(liquidator).closeInsolventAccount(borrower, 0n, liquidator.address));
+    expect(decodeRevert(healthy)?.name).to.equal("AccountNotInsolvent");
+    expect(explainError(healthy, CONTEXT)).to.equal(
+      `${short(borrower)} is not insolvent: liquidating all its collateral would repay 1,904.76 mUSDC of its 600 mUSDC ` +
+        "debt, so it cannot be closed in one call; liquidate it instead if it is unhealthy.",
+    );
+
+    // The price falls to 500: recovery 476.19, a shortfall of 123.80 once recognized, all of it on the reserve of 200.
+    await oracle.setPrice(priceE36(500, 6, 18));
+    await pool.recognizeLosses([borrower]);
+    const [shortfall] = await pool.accountShortfall(borrower);
+    expect(shortfall).to.equal(units(600, 6) - 476_190_476n);
+    const committed = await thrown(() => pool.connect(owner).withdrawReserve(units(100, 6), owner.address));
+    expect(decodeRevert(committed)?.args).to.deep.equal([units(100, 6), units(200, 6) - shortfall, shortfall]);
+    expect(explainError(committed, CONTEXT)).to.equal(
+      "The reserve can pay out at most 76.19 mUSDC now: the recognized shortfall of 123.8 mUSDC needs the rest of it " +
+        "as first loss. Withdraw ≤ 76.19 mUSDC, or wait until the shortfall is realized or released.",
+    );
+
+    const greedy = await thrown(() =>
+      pool.connect(liquidator).closeInsolventAccount(borrower, units(600, 6), liquidator.address),
+    );
+    expect(decodeRevert(greedy)?.args).to.deep.equal([units(500, 6), units(600, 6)]);
+    expect(explainError(greedy, CONTEXT)).to.equal(
+      "The close would now seize collateral worth 500 mUSDC, less than the 600 mUSDC you asked for: a price moved or " +
+        "someone liquidated part of it first. Quote the close again.",
+    );
+
+    // The oracle fails: the collateral stays escrowed at its last trusted price (500), so nothing can be seized.
+    await oracle.setReverting(true);
+    const unpriced = await thrown(() =>
+      pool.connect(liquidator).liquidate(borrower, collateral, units(100, 6), 0n, liquidator.address),
+    );
+    expect(decodeRevert(unpriced)).to.deep.equal({ name: "PriceUnavailable", args: [collateral] });
+    expect(explainError(unpriced, CONTEXT)).to.equal(
+      `The oracle of collateral ${short(collateral)} gives no price now (it reverts or returns 0): the pool neither ` +
+        "seizes nor lists it until the oracle answers again.",
+    );
+    const nothing = await thrown(() => pool.connect(liquidator).closeInsolventAccount(borrower, 0n, liquidator.address));
+    expect(decodeRevert(nothing)).to.deep.equal({ name: "NothingToClose", args: [borrower] });
+    expect(explainError(nothing, CONTEXT)).to.equal(
+      `Nothing to close on ${short(borrower)}: none of its collateral has a live price now (it stays escrowed at its ` +
+        "last trusted price), so no debt can be repaid. Try again once its oracle answers.",
+    );
+  });
+
   it("decodes raw revert data however deep a wallet's provider nests it", function () {
     const iface = Pool__factory.createInterface();
     const data = iface.encodeErrorResult("InsufficientCash", [500_000_000n, 400_000_000n]);
@@ -142,7 +197,7 @@ describe("app: custom errors in sentences (app/src/lib/errors.ts)", function () 
     expect(explainError("weird", CONTEXT)).to.equal("The transaction failed: weird");
   });
 
-  it("has a sentence for every error an LP's deposit, withdrawal or redemption can raise", function () {
+  it("has a sentence for every error an LP's deposit, withdrawal or redemption can raise, and the recognition ones", function () {
     const lpErrors = [
       "InsufficientCash",
       "ERC4626ExceededMaxWithdraw",
@@ -164,6 +219,12 @@ describe("app: custom errors in sentences (app/src/lib/errors.ts)", function () 
       "ERC20InsufficientBalance",
       "ERC20InsufficientAllowance",
       "FeeOnTransferNotSupported",
+      // Loss recognition and the one-call close.
+      "ReserveCommittedToShortfall",
+      "AccountNotInsolvent",
+      "SeizedValueBelowMinimum",
+      "NothingToClose",
+      "PriceUnavailable",
     ];
     const iface = Pool__factory.createInterface();
     for (const name of lpErrors) {

@@ -40,6 +40,22 @@ async function writeDownFixture() {
   return { ...fx, target };
 }
 
+/** lp0 deposits 10,000 and lp1 5,000; a reserve of 100; a borrower's 1,400 debt on 1 collateral whose price halves,
+ *  and its shortfall is recognized (not yet realized). */
+async function recognizedFixture() {
+  const fx = await deployPool({ loanDecimals: 6 });
+  const [lp0, lp1] = fx.lps;
+  await fx.pool.connect(lp0).deposit(units(10_000, 6), lp0.address);
+  await fx.pool.connect(lp1).deposit(units(5_000, 6), lp1.address);
+  await fx.pool.connect(fx.owner).donateToReserve(units(100, 6));
+  const borrower = fx.borrowers[0];
+  await supplyAndBorrow(fx, borrower, units(1, 18), units(1_400, 6));
+  await fx.collaterals[0].oracle.setPrice(priceE36(1_000, 6, 18));
+  await fx.pool.recognizeLosses([borrower.address]);
+  const target = await appTargetFor(fx, "Mutual Pool LUSD");
+  return { ...fx, target, borrower };
+}
+
 /** A provider that, like a node without state history, refuses every call at a past block. */
 function withoutHistory(provider: Provider, head: number): Provider {
   return new Proxy(provider, {
@@ -84,6 +100,54 @@ describe("app: chain reads of the pool page (app/src/chain/reads.ts)", function 
     });
     // The liquidated borrower has no debt left: nobody is at risk.
     expect(page.status.bands["no debt"]).to.equal(1);
+  });
+
+  it("a recognized shortfall: exit and entry prices, the reserve's part, the account's shortfall, the exit value", async function () {
+    const { pool, lens, lps, target, borrower } = await loadFixture(recognizedFixture);
+    const page = await readPoolPage(ethers.provider, target, await pool.getAddress());
+    const s = page.status;
+    // Debt 1,400 against a recovery of 1,000 / 1.05 = 952.380952: a shortfall of 447.619048, 100 of it on the reserve.
+    const shortfall = units(1_400, 6) - 952_380_952n;
+    expect(await pool.recognizedShortfall(borrower.address)).to.equal(shortfall);
+    expect([s.totalShortfall, s.reserveCoveringShortfall, s.shortfallDeductedFromExits]).to.deep.equal([
+      shortfall,
+      units(100, 6),
+      shortfall - units(100, 6),
+    ]);
+    const state = await lens.poolState(await pool.getAddress());
+    expect([s.totalAssets, s.entryTotalAssets, s.sharePrice, s.entrySharePrice]).to.deep.equal([
+      state.totalAssets,
+      state.entryTotalAssets,
+      state.sharePrice,
+      state.entrySharePrice,
+    ]);
+    expect(s.entryTotalAssets - s.totalAssets).to.equal(shortfall - units(100, 6));
+    expect(s.sharePrice).to.be.lessThan(s.entrySharePrice);
+    const [summary] = await readPoolList(ethers.provider, target, page);
+    expect(summary).to.deep.include({
+      sharePrice: s.sharePrice,
+      entrySharePrice: s.entrySharePrice,
+      totalShortfall: shortfall,
+    });
+    // The borrower is listed at risk with its shortfall, live and recognized.
+    expect(s.accounts).to.have.length(1);
+    expect(s.accounts[0]).to.deep.include({
+      account: borrower.address,
+      band: "insolvent",
+      shortfall,
+      recognizedShortfall: shortfall,
+      recoveryValue: 952_380_952n,
+    });
+
+    // The position is worth its exit value: 2/3 of the LP assets less 2/3 of the uncovered shortfall.
+    const account = await readAccount(ethers.provider, target, page, lps[1].address);
+    expect(account.position.value).to.equal(await pool.previewRedeem(account.position.shares));
+    expect(account.position.value).to.equal(await pool.convertToAssets(account.position.shares));
+    expect(account.position.value).to.be.lessThan(await pool.previewMint(account.position.shares));
+    expect(account.maxWithdraw).to.equal(account.position.value);
+    const exact = units(5_000, 6) - ((shortfall - units(100, 6)) * 5_000n) / 15_000n;
+    expect(account.position.value - exact).to.be.within(-2n, 0n);
+    expect(account.position.gain).to.equal(account.position.value - units(5_000, 6));
   });
 
   it("the position and the loss history: cost = shares held then × the share-price drop", async function () {

@@ -5,10 +5,19 @@ import * as pm from "../../keepers/src/model/poolMath";
 import { priceE36FromWhole } from "../../deploy/lib/units";
 import { requireLocalChain, resolveRpcUrl, selectPool, UsageError } from "../../scripts/lib/connect";
 import { DEFAULT_SEED_PLAN, seedLocal } from "../../scripts/seed-local";
-import { buildProgram as statusProgram } from "../../scripts/status";
+import { buildProgram as statusProgram, renderPoolStatus } from "../../scripts/status";
 import { healthBand, readPoolStatus } from "../../scripts/lib/poolStatus";
 import { setMockPrice, targetPriceE36 } from "../../scripts/set-price";
-import { buildProgram as lpProgram, lpDeposit, lpRedeem, lpWithdraw, parseAmount, readPosition } from "../../scripts/lp";
+import {
+  buildProgram as lpProgram,
+  lpDeposit,
+  lpRedeem,
+  lpWithdraw,
+  parseAmount,
+  readPosition,
+  renderPosition,
+} from "../../scripts/lp";
+import { formatAmount } from "../../scripts/lib/format";
 import { deployLocalDevnet } from "./fixture";
 
 async function seededDevnet() {
@@ -59,6 +68,77 @@ describe("deploy: operator scripts' core functions", function () {
       // Health 2, 1.4, 1.15, 1.08 and the WETH LTV limit 1.0625.
       expect(status.bands).to.include({ "safe (≥1.50)": 1, "watch (<1.50)": 2, "at risk (<1.10)": 2, liquidatable: 0, insolvent: 0 });
       expect(status.badDebt).to.deep.equal({ events: 0, badDebtAssets: 0n, coveredByReserve: 0n, socializedAssets: 0n });
+      // Nothing recognized: the exit and entry figures are the same, and no borrower is listed with a shortfall.
+      expect([status.entryTotalAssets, status.entrySharePrice]).to.deep.equal([status.totalAssets, status.sharePrice]);
+      expect([status.totalShortfall, status.reserveCoveringShortfall, status.shortfallDeductedFromExits]).to.deep.equal([0n, 0n, 0n]);
+      const text = renderPoolStatus(status);
+      expect(text).to.match(/recognized shortfall\s*│\s*none/);
+      expect(text).not.to.contain("borrower with a shortfall");
+    });
+
+    it("shows the recognized shortfall, the reserve's part covering it, the exit and entry prices, per account too", async function () {
+      const { deployment, seeded, signers } = await loadFixture(seededDevnet);
+      const [owner] = signers;
+      const pool = await ethers.getContractAt("Pool", deployment.pools[0].address);
+      const usdc = await ethers.getContractAt("MockERC20", (deployment.tokens as Record<string, { address: string }>).mUSDC.address);
+      // A reserve of 100 mUSDC, then borrower #7 (0.5 mWBTC only) turns insolvent and its shortfall is recognized.
+      await usdc.connect(owner).approve(await pool.getAddress(), ethers.MaxUint256);
+      await pool.connect(owner).donateToReserve(100n * 10n ** 6n);
+      await setMockPrice(deployment, owner, ethers.provider, "mWBTC", { changePercent: "-50" });
+      const insolvent = seeded.borrowers[3].account;
+      await pool.recognizeLosses(seeded.borrowers.map((borrower) => borrower.account));
+
+      const status = await readPoolStatus(ethers.provider, deployment, await pool.getAddress());
+      const [shortfall, debt, recoveryValue] = await pool.accountShortfall(insolvent);
+      expect(shortfall).to.be.greaterThan(100n * 10n ** 6n);
+      expect(status.totalShortfall).to.equal(shortfall);
+      expect(status.totalShortfall).to.equal(await pool.totalRecognizedShortfall());
+      expect(status.reserveAssets).to.equal(await pool.reserveAssets());
+      // The reserve covers its first 100 mUSDC; exits are priced net of the rest; entries are not.
+      expect(status.reserveCoveringShortfall).to.equal(status.reserveAssets);
+      expect(status.shortfallDeductedFromExits).to.equal(shortfall - status.reserveAssets);
+      expect(status.entryTotalAssets - status.totalAssets).to.equal(shortfall - status.reserveAssets);
+      expect([status.totalAssets, status.entryTotalAssets, status.sharePrice, status.entrySharePrice]).to.deep.equal([
+        await pool.totalAssets(),
+        await pool.entryTotalAssets(),
+        await pool.sharePrice(),
+        await pool.entrySharePrice(),
+      ]);
+      expect(status.sharePrice).to.be.lessThan(status.entrySharePrice);
+      const listed = status.accounts.find((entry) => entry.account === insolvent);
+      expect(listed).to.deep.include({ debt, recoveryValue, shortfall, recognizedShortfall: shortfall, band: "insolvent" });
+      expect(status.accounts.filter((entry) => entry.recognizedShortfall > 0n)).to.have.length(1);
+
+      const text = renderPoolStatus(status);
+      const amount = (value: bigint): string => `${formatAmount(value, 6)} mUSDC`;
+      expect(text).to.contain(
+        `${amount(shortfall)}: the reserve covers ${amount(status.reserveAssets)}, exits are priced net of ${amount(shortfall - status.reserveAssets)}`,
+      );
+      expect(text).to.contain(`${formatAmount(status.sharePrice, 6, 6)} mUSDC per share: what a withdrawal or redemption pays`);
+      expect(text).to.contain(`${formatAmount(status.entrySharePrice, 6, 6)} mUSDC per share: what a deposit pays`);
+      expect(text).to.contain(`(${amount(status.reserveAssets)} of it committed to the shortfall)`);
+      expect(text).to.match(new RegExp(`${insolvent}\\s*│\\s*${amount(debt)}\\s*│\\s*${amount(recoveryValue)}\\s*│\\s*${amount(shortfall)}\\s*│\\s*${amount(shortfall)}`));
+
+      // npm run lp shows the same prices and shortfall to an LP, and its value at the exit price.
+      const lp = signers[1];
+      const position = await readPosition(pool.connect(lp), lp.address);
+      expect(position).to.deep.include({
+        sharePrice: status.sharePrice,
+        entrySharePrice: status.entrySharePrice,
+        totalShortfall: shortfall,
+        reserveCoveringShortfall: status.reserveAssets,
+        shortfallDeductedFromExits: shortfall - status.reserveAssets,
+      });
+      expect(position.redeemableAssets).to.equal(await pool.previewRedeem(position.shares));
+      expect(position.redeemableAssets).to.be.lessThan(await pool.previewMint(position.shares));
+      const rendered = renderPosition(position);
+      expect(rendered).to.contain(`value (redeem)   ${amount(position.redeemableAssets)} at the exit price`);
+      expect(rendered).to.contain(`exit price       ${formatAmount(status.sharePrice, 6, 6)} mUSDC per share`);
+      expect(rendered).to.contain(`entry price      ${formatAmount(status.entrySharePrice, 6, 6)} mUSDC per share: deposits`);
+      expect(rendered).to.contain(
+        `shortfall        ${amount(shortfall)} recognized: the reserve covers ${amount(status.reserveAssets)}, ` +
+          `exits are priced net of ${amount(shortfall - status.reserveAssets)}`,
+      );
     });
 
     it("bands accounts from the lens flags", function () {

@@ -5,7 +5,8 @@
  *
  * The story: LPs and borrowers are seeded over JSON-RPC; the test LP deposits through the page (with a permit,
  * then with an approval), asks to withdraw more than it may (the page explains the pool's error), the prices crash,
- * the keeper realizes the bad debt, and the page's loss history and position must equal the chain. A screenshot of
+ * the shortfall is recognized (the page shows it, the exit and the entry price), the keeper realizes the bad debt,
+ * and the page's loss history and position must equal the chain. A screenshot of
  * the pool page after the loss is saved to test-artifacts/ (not committed). A wallet on another chain is refused, and
  * the dev server of `npm run app` serves the same page from source.
  */
@@ -263,9 +264,56 @@ describe("LP app in a real browser: deposit through the page, crash, keeper, los
       `${formatAmount(reserveBeforeCrash, LOAN_DECIMALS)} mUSDC`,
     );
 
-    // 4. The prices crash 40% and the keeper (its own process) liquidates and realizes the bad debt.
+    const figureText = async (testId: string, part: string) =>
+      (await page.getByTestId(testId).locator(part).textContent())?.replace(/\s+/g, " ").trim();
+    // Nothing recognized yet: the exit and entry prices are the same, and the page says how each is priced.
+    expect(await figureText("recognized-shortfall", ".value")).to.equal("0 mUSDC");
+    expect(await figureText("share-price", ".value")).to.equal(await figureText("entry-share-price", ".value"));
+    expect((await page.getByTestId("pricing-note").textContent())?.replace(/\s+/g, " ").trim()).to.match(
+      /^Withdrawals and redemptions are priced net of recognized losses: .* Deposits are priced at the entry price, /,
+    );
+
+    // 4. The prices crash 40%; anyone may recognize the shortfall (here the test, before the keeper runs): from that
+    //    block the page shows it, and the exit price net of what the reserve does not cover.
     for (const collateral of ["mWETH", "mWBTC"])
       await setMockPrice(deployment, owner, rpc, collateral, { changePercent: "-40" });
+    const borrowers = [
+      ...new Set((await pool.queryFilter(pool.filters.Borrow(), deployment.deployBlock)).map((event) => event.args.account)),
+    ];
+    await (await pool.connect(owner).recognizeLosses(borrowers)).wait();
+    const recognitionBlock = await rpc.getBlockNumber();
+    await page.getByTestId("refresh").click();
+    await page.locator(`[data-testid="pool-page"][data-block="${recognitionBlock}"]`).waitFor();
+    const recognizedState = await lens.poolState(poolAddress, { blockTag: recognitionBlock });
+    expect(recognizedState.totalShortfall).to.be.greaterThan(recognizedState.reserveAssets);
+    const loan = (value: bigint): string => `${formatAmount(value, LOAN_DECIMALS)} mUSDC`;
+    expect(await figureText("recognized-shortfall", ".value")).to.equal(loan(recognizedState.totalShortfall));
+    expect(await figureText("recognized-shortfall", ".hint")).to.equal(
+      `the reserve covers ${loan(recognizedState.reserveAssets)}; exits are priced net of ` +
+        `${loan(recognizedState.totalShortfall - recognizedState.reserveAssets)}`,
+    );
+    expect(await figureText("share-price", ".value")).to.equal(`${formatSharePrice(recognizedState.sharePrice, LOAN_DECIMALS)} mUSDC`);
+    expect(await figureText("entry-share-price", ".value")).to.equal(
+      `${formatSharePrice(recognizedState.entrySharePrice, LOAN_DECIMALS)} mUSDC`,
+    );
+    expect(recognizedState.sharePrice).to.be.lessThan(recognizedState.entrySharePrice);
+    // Each borrower at risk with its recognized shortfall, as the lens has it.
+    const atRisk = page.getByTestId("account-at-risk");
+    const recognizedViews = (await lens.accounts(poolAddress, borrowers, { blockTag: recognitionBlock })).filter(
+      (view) => view.recognizedShortfall > 0n,
+    );
+    expect(recognizedViews.length).to.be.greaterThan(0);
+    for (const view of recognizedViews) {
+      const row = page.locator(`[data-testid="account-at-risk"][data-account="${view.account}"]`);
+      expect(await row.getAttribute("data-recognized")).to.equal(view.recognizedShortfall.toString());
+      expect(await row.getAttribute("data-shortfall")).to.equal(view.shortfall.toString());
+    }
+    expect(await atRisk.count()).to.be.at.least(recognizedViews.length);
+    // The position is worth its exit value.
+    const valueAtRecognition = await pool.previewRedeem(await pool.balanceOf(lp), { blockTag: recognitionBlock });
+    expect(await figureText("position-value", ".value")).to.equal(loan(valueAtRecognition));
+
+    //    Then the keeper (its own process) closes the insolvent accounts and realizes the bad debt.
     const keeper = await startKeeperProcess(started, env, { rpcUrl: local.rpcUrl, workDir, node: local.node });
     const realized = await waitFor(
       "the keeper to realize the bad debt and leave no liquidatable account",
@@ -296,6 +344,8 @@ describe("LP app in a real browser: deposit through the page, crash, keeper, los
     const rows = page.getByTestId("loss-row");
     await rows.nth(realized.length - 1).waitFor({ timeout: 30_000 });
     expect(await rows.count()).to.equal(realized.length);
+    const virtualShares = 10n ** ((await pool.decimals()) - BigInt(LOAN_DECIMALS));
+    let totalCost = 0n;
     for (const [i, event] of realized.entries()) {
       const row = rows.nth(i);
       const { borrower, badDebtAssets, coveredByReserve, socializedAssets, sharePriceBefore, sharePriceAfter } =
@@ -305,19 +355,12 @@ describe("LP app in a real browser: deposit through the page, crash, keeper, los
       const before = { blockTag: event.blockNumber - 1 };
       const sharesThen = await pool.balanceOf(lp, before);
       expect(sharesThen).to.equal(sharesBeforeCrash);
-      const virtualShares = 10n ** ((await pool.decimals()) - BigInt(LOAN_DECIMALS));
       const cost = (sharesThen * socializedAssets) / ((await pool.totalSupply(before)) + virtualShares);
       expect(cost).to.be.greaterThan(0n);
-      // It is what the LP's shares lost in value across the block, less the interest they earned between the two
-      // blocks' timestamps (at most value × supply rate × seconds), to a few units of rounding.
-      const valueBefore = await pool.previewRedeem(sharesThen, before);
-      const valueDrop = valueBefore - (await pool.previewRedeem(sharesThen, { blockTag: event.blockNumber }));
-      const seconds = BigInt(
-        ((await rpc.getBlock(event.blockNumber))?.timestamp ?? 0) -
-          ((await rpc.getBlock(event.blockNumber - 1))?.timestamp ?? 0),
-      );
-      const supplyRate = (await lens.poolState(poolAddress, before)).supplyRatePerSecondE18;
-      expect(cost - valueDrop).to.be.within(-3n, (valueBefore * supplyRate * seconds) / 10n ** 18n + 3n);
+      totalCost += cost;
+      // The loss was recognized before: the realization moves the exit price by at most a unit.
+      expect(event.blockNumber).to.be.greaterThan(recognitionBlock);
+      expect(sharePriceBefore - sharePriceAfter).to.be.within(0n, 1n);
       expect(await row.getAttribute("data-tx")).to.equal(event.transactionHash);
       expect(await row.getAttribute("data-borrower")).to.equal(borrower);
       expect(await row.getAttribute("data-bad-debt")).to.equal(badDebtAssets.toString());
@@ -339,6 +382,27 @@ describe("LP app in a real browser: deposit through the page, crash, keeper, los
         `${formatAmount(cost, LOAN_DECIMALS)} mUSDC`,
       ]);
     }
+    // Together the rows cost what the LP's shares lost in value from the block before the recognition to the last
+    // realization, less the interest they earned meanwhile (at most value × the highest supply rate × seconds), to a
+    // few units of rounding per row.
+    const lastRealization = realized[realized.length - 1].blockNumber;
+    const beforeRecognition = { blockTag: recognitionBlock - 1 };
+    const valueBeforeRecognition = await pool.previewRedeem(sharesBeforeCrash, beforeRecognition);
+    const valueDrop =
+      valueBeforeRecognition - (await pool.previewRedeem(sharesBeforeCrash, { blockTag: lastRealization }));
+    const seconds = BigInt(
+      ((await rpc.getBlock(lastRealization))?.timestamp ?? 0) - ((await rpc.getBlock(recognitionBlock - 1))?.timestamp ?? 0),
+    );
+    let supplyRate = 0n;
+    for (let block = recognitionBlock - 1; block < lastRealization; block += 1) {
+      const rate = (await lens.poolState(poolAddress, { blockTag: block })).supplyRatePerSecondE18;
+      if (rate > supplyRate) supplyRate = rate;
+    }
+    const rounding = 3n * BigInt(realized.length);
+    expect(totalCost - valueDrop).to.be.within(
+      -rounding,
+      (valueBeforeRecognition * supplyRate * seconds) / 10n ** 18n + rounding,
+    );
 
     // The position: what the shares redeem for at the page's block, as the chain computes it.
     const pageBlock = Number(await page.getByTestId("pool-page").getAttribute("data-block"));
@@ -351,8 +415,6 @@ describe("LP app in a real browser: deposit through the page, crash, keeper, los
       `${formatAmount(value, LOAN_DECIMALS)} mUSDC`,
     );
     // 55,000 went in; the write-down took more than the interest earned since.
-    const figureText = async (testId: string, part: string) =>
-      (await page.getByTestId(testId).locator(part).textContent())?.replace(/\s+/g, " ").trim();
     expect(await figureText("position-deposited", ".value")).to.equal("55,000 mUSDC");
     expect(await figureText("position-gain", ".label")).to.equal("Loss");
     expect(await figureText("position-gain", ".value")).to.equal(

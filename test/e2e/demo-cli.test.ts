@@ -21,7 +21,7 @@ describe("end to end: the demo CLI (npm run demo)", function () {
     await stopAll();
   });
 
-  it("prints the LP table, the loss split and the checks, and exits 0", async function () {
+  it("prints the recognition, the run, the LP table, the loss split and the checks, and exits 0", async function () {
     const demo = runDemoCli([]);
     const exitCode = await demo.exited;
     const output = demo.output();
@@ -29,8 +29,11 @@ describe("end to end: the demo CLI (npm run demo)", function () {
     expect(output).to.match(/Mutual Pools demo: 3 LPs, 6 borrowers, a 40% crash \(seed 4\)\./);
     expect(output).to.contain("value before crash");
     expect(output).to.contain("covered by the reserve (first loss)");
-    expect(output).to.match(/PASS {2}every LP lost the same fraction/);
-    expect(output).to.contain("All 8 checks passed.");
+    expect(output).to.match(/sent recognizeLosses for 2 accounts/);
+    expect(output).to.match(/PASS {2}the keeper recognized every shortfall before the liquidations/);
+    expect(output).to.match(/PASS {2}every LP who stayed lost the same fraction/);
+    expect(output).to.match(/PASS {2}the LP who ran bore the same fraction as those who stayed/);
+    expect(output).to.contain("All 10 checks passed.");
     expect(output).not.to.contain("FAIL");
   });
 

@@ -45,8 +45,13 @@ export interface PoolPage {
 export interface PoolSummary {
   name: string;
   address: string;
+  /** The exit price. */
   sharePrice: bigint;
+  /** The entry price. */
+  entrySharePrice: bigint;
+  /** The exit figure. */
   totalAssets: bigint;
+  totalShortfall: bigint;
   reserveAssets: bigint;
   utilizationE18: bigint;
   supplyRatePerSecondE18: bigint;
@@ -74,7 +79,13 @@ export async function readPoolList(provider: Provider, target: AppTarget, page: 
 
 type PoolFigures = Pick<
   PoolStatus,
-  "sharePrice" | "totalAssets" | "reserveAssets" | "utilizationE18" | "supplyRatePerSecondE18"
+  | "sharePrice"
+  | "entrySharePrice"
+  | "totalAssets"
+  | "totalShortfall"
+  | "reserveAssets"
+  | "utilizationE18"
+  | "supplyRatePerSecondE18"
 >;
 
 /** A list line from a pool's identity and figures (read by name: ethers' Result does not spread its names). */
@@ -89,7 +100,9 @@ function summaryOf(
     loanSymbol: pool.loanSymbol,
     loanDecimals: pool.loanDecimals,
     sharePrice: figures.sharePrice,
+    entrySharePrice: figures.entrySharePrice,
     totalAssets: figures.totalAssets,
+    totalShortfall: figures.totalShortfall,
     reserveAssets: figures.reserveAssets,
     utilizationE18: figures.utilizationE18,
     supplyRatePerSecondE18: figures.supplyRatePerSecondE18,

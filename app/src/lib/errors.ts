@@ -1,9 +1,11 @@
 /**
  * Failures of the app's calls, as sentences for the LP: the pool's custom errors (and the ERC-20/ERC-4626/EIP-2612
  * errors a pool or its loan asset raise) decoded with the Pool ABI and worded with the amounts in them, a wallet
- * rejection, or the wallet's or node's own message when nothing better is known.
+ * rejection, or the wallet's or node's own message when nothing better is known. The loss-recognition errors
+ * (reserve committed to a shortfall, the one-call close, a collateral without a price) are worded too, for anyone
+ * who calls those entries with the app's helpers.
  */
-import { formatAmount } from "../../../scripts/lib/format";
+import { formatAmount, shortAddress } from "../../../scripts/lib/format";
 import {
   decodeRevert,
   failureMessage,
@@ -91,6 +93,31 @@ export function explainRevert(revert: DecodedRevert, context: ErrorContext): str
         : `You hold ${shares(a[1])}; this needs ${shares(a[2])}.`;
     case "ERC20InsufficientAllowance":
       return `The pool may spend only ${assets(a[1])} of your ${context.assetSymbol}; approve at least ${assets(a[2])}, or use a permit.`;
+    case "ReserveCommittedToShortfall":
+      return (
+        `The reserve can pay out at most ${assets(a[1])} now: the recognized shortfall of ${assets(a[2])} needs the ` +
+        `rest of it as first loss. Withdraw ≤ ${assets(a[1])}, or wait until the shortfall is realized or released.`
+      );
+    case "AccountNotInsolvent":
+      return (
+        `${shortAddress(a[0] as string)} is not insolvent: liquidating all its collateral would repay ${assets(a[2])} ` +
+        `of its ${assets(a[1])} debt, so it cannot be closed in one call; liquidate it instead if it is unhealthy.`
+      );
+    case "SeizedValueBelowMinimum":
+      return (
+        `The close would now seize collateral worth ${assets(a[0])}, less than the ${assets(a[1])} you asked for: a ` +
+        `price moved or someone liquidated part of it first. Quote the close again.`
+      );
+    case "NothingToClose":
+      return (
+        `Nothing to close on ${shortAddress(a[0] as string)}: none of its collateral has a live price now (it stays ` +
+        `escrowed at its last trusted price), so no debt can be repaid. Try again once its oracle answers.`
+      );
+    case "PriceUnavailable":
+      return (
+        `The oracle of collateral ${shortAddress(a[0] as string)} gives no price now (it reverts or returns 0): the ` +
+        `pool neither seizes nor lists it until the oracle answers again.`
+      );
     case "FeeOnTransferNotSupported":
       return `The pool received ${assets(a[2])} instead of ${assets(a[1])}: the token takes a fee on transfers, which the pool refuses.`;
     default:

@@ -114,8 +114,10 @@ function poolList(state: ViewState): TemplateResult | typeof nothing {
       <thead>
         <tr>
           <th>Pool</th>
-          <th>Share price</th>
+          <th>Exit price</th>
+          <th>Entry price</th>
           <th>Total assets</th>
+          <th>Recognized shortfall</th>
           <th>Reserve</th>
           <th>Utilization</th>
           <th>Supply APR</th>
@@ -132,7 +134,9 @@ function poolList(state: ViewState): TemplateResult | typeof nothing {
                 >
               </td>
               <td>${formatSharePrice(pool.sharePrice, pool.loanDecimals)}</td>
+              <td>${formatSharePrice(pool.entrySharePrice, pool.loanDecimals)}</td>
               <td>${formatAmount(pool.totalAssets, pool.loanDecimals)} ${pool.loanSymbol}</td>
+              <td>${formatAmount(pool.totalShortfall, pool.loanDecimals)} ${pool.loanSymbol}</td>
               <td>${formatAmount(pool.reserveAssets, pool.loanDecimals)} ${pool.loanSymbol}</td>
               <td>${formatPercentE18(pool.utilizationE18)}</td>
               <td>${formatAprFromPerSecond(pool.supplyRatePerSecondE18)}</td>
@@ -169,9 +173,40 @@ function poolPage(page: PoolPage): TemplateResult {
     <h2>${s.name} <span class="muted">${shortAddress(s.address)} · block ${s.blockNumber}</span></h2>
     ${s.paused ? html`<p class="warn">Paused: deposits and borrows are off; withdrawals still work.</p>` : nothing}
     <div class="figures">
-      ${figure("Share price", `${formatSharePrice(s.sharePrice, s.loanDecimals)} ${s.loanSymbol}`, "share-price", `per ${page.shareSymbol} share`)}
-      ${figure("Total assets (LPs)", amount(s.totalAssets), "total-assets")}
-      ${figure("Reserve", amount(s.reserveAssets), "reserve", "first-loss buffer: bad debt hits it before LPs")}
+      ${figure(
+        "Exit share price",
+        `${formatSharePrice(s.sharePrice, s.loanDecimals)} ${s.loanSymbol}`,
+        "share-price",
+        `per ${page.shareSymbol} share: what a withdrawal or redemption pays, net of recognized losses`,
+      )}
+      ${figure(
+        "Entry share price",
+        `${formatSharePrice(s.entrySharePrice, s.loanDecimals)} ${s.loanSymbol}`,
+        "entry-share-price",
+        `per ${page.shareSymbol} share: what a deposit pays`,
+      )}
+      ${figure(
+        "Total assets (LPs)",
+        amount(s.totalAssets),
+        "total-assets",
+        `at the exit price; ${amount(s.entryTotalAssets)} before the recognized shortfall`,
+      )}
+      ${figure(
+        "Recognized shortfall",
+        amount(s.totalShortfall),
+        "recognized-shortfall",
+        s.totalShortfall === 0n
+          ? "none: exits and deposits are priced alike"
+          : `the reserve covers ${amount(s.reserveCoveringShortfall)}; exits are priced net of ${amount(s.shortfallDeductedFromExits)}`,
+      )}
+      ${figure(
+        "Reserve",
+        amount(s.reserveAssets),
+        "reserve",
+        s.reserveCoveringShortfall === 0n
+          ? "first-loss buffer: bad debt hits it before LPs"
+          : `first-loss buffer: ${amount(s.reserveCoveringShortfall)} of it covers the recognized shortfall`,
+      )}
       ${figure("Idle cash", amount(s.cash), "cash", "what LPs can withdraw now")}
       ${figure("Borrowed", amount(s.totalBorrowAssets), "borrowed")}
       ${figure("Utilization", formatPercentE18(s.utilizationE18), "utilization")}
@@ -179,6 +214,13 @@ function poolPage(page: PoolPage): TemplateResult {
       ${figure("Borrow APR", formatAprFromPerSecond(s.borrowRatePerSecondE18), "borrow-apr")}
       ${figure("Reserve factor", formatBps(s.reserveFactorBps), "reserve-factor", "share of interest kept as reserve")}
     </div>
+    <p class="muted" data-testid="pricing-note">
+      Withdrawals and redemptions are priced net of recognized losses: when an account's collateral would no longer
+      repay its debt, anyone may have the pool recognize the shortfall, and from that block the part the reserve does
+      not cover is deducted from what every share pays out, so leaving early dodges nothing. Deposits are priced at the
+      entry price, without that deduction, so nobody buys shares cheap from a loss that a price recovery may still
+      release.
+    </p>
     <h3>Collaterals</h3>
     <table data-testid="collaterals">
       <thead>
@@ -232,16 +274,25 @@ function poolPage(page: PoolPage): TemplateResult {
                 <th>Debt</th>
                 <th>Health factor</th>
                 <th>State</th>
+                <th>Shortfall now</th>
+                <th>Recognized shortfall</th>
               </tr>
             </thead>
             <tbody>
               ${atRisk.slice(0, 10).map(
                 (account) =>
-                  html`<tr>
+                  html`<tr
+                    data-testid="account-at-risk"
+                    data-account=${account.account}
+                    data-shortfall=${account.shortfall.toString()}
+                    data-recognized=${account.recognizedShortfall.toString()}
+                  >
                     <td title=${account.account}>${shortAddress(account.account)}</td>
                     <td>${amount(account.debt)}</td>
                     <td>${formatHealthFactor(account.healthFactor)}</td>
                     <td>${account.band}</td>
+                    <td>${amount(account.shortfall)}</td>
+                    <td>${amount(account.recognizedShortfall)}</td>
                   </tr>`,
               )}
             </tbody>
@@ -258,7 +309,7 @@ function position(page: PoolPage, account: AccountState): TemplateResult {
     <h2>Your position</h2>
     <div class="figures">
       ${figure("Shares", `${formatAmount(p.shares, page.shareDecimals, 6)} ${page.shareSymbol}`, "position-shares")}
-      ${figure("Value now", amount(p.value), "position-value", "what your shares redeem for")}
+      ${figure("Value now", amount(p.value), "position-value", "what your shares redeem for: the exit value, net of recognized losses")}
       ${figure("Deposited (net)", amount(p.netDeposited), "position-deposited", "deposits less withdrawals")}
       ${
         p.gain === null
@@ -371,7 +422,8 @@ function lossHistory(page: PoolPage, rows: readonly LossRow[], account?: Account
     <p class="muted">
       When a liquidation leaves debt that no collateral backs, the pool's reserve pays it first; the rest lowers the
       share price, so every LP loses the same fraction at once. Each row is one such write-down; "cost to you" is the
-      shares you held at that moment × the drop in the share price.
+      shares you held at that moment × the drop in the share price. A loss recognized before it is realized lowers the
+      exit price from the block it is recognized: its write-down then moves the exit price little or not at all.
     </p>
     ${
       rows.length === 0
@@ -455,7 +507,7 @@ function chart(page: PoolPage, series: SharePriceSeries): TemplateResult {
   const geometry = chartGeometry(series.points, CHART);
   const decimals = page.status.loanDecimals;
   return html`<section data-testid="share-price-chart">
-    <h2>Share price over time</h2>
+    <h2>Share price over time <span class="muted">(exit price: net of recognized losses)</span></h2>
     ${
       geometry.path === ""
         ? html`<p class="muted">No deposit yet.</p>`
