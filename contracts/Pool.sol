@@ -31,11 +31,13 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
     using SharesMath for uint256;
 
     /// @dev The collateral prices one call has read, by listing index: an oracle is called at most once per call;
-    ///      one that fails (reverts, returns 0 or no price) is replaced by its last trusted price (bit in `failed`).
+    ///      one that fails (reverts, returns 0 or no price) is replaced by its last trusted price (bit in `failed`),
+    ///      or, when that is older than `MAX_TRUSTED_PRICE_AGE`, by none (bit in `expired` too, price 0).
     struct PriceBook {
         uint256[MAX_COLLATERALS] pricesE36;
         uint256 loaded;
         uint256 failed;
+        uint256 expired;
     }
 
     /// @dev An account's collateral valued with a price book, in loan-asset units (each term rounded down).
@@ -43,6 +45,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         uint256 collateralValue;
         uint256 liquidationLimit;
         uint256 recoveryValue; // Σ value_c / (1 + bonus_c): what liquidating all of it repays
+        address unpricedCollateral; // a collateral it holds with neither a live nor a recent trusted price
     }
 
     /// @dev What `closeInsolventAccount` seizes, by listing index, and the totals (before the cap at the debt).
@@ -354,7 +357,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         _accrueInterest();
 
         PriceBook memory book;
-        Valuation memory valuation = _valueAccount(borrower, book);
+        Valuation memory valuation = _valuePricedAccount(borrower, book);
         uint256 priceE36 = _livePrice(book, collateral);
         uint256 accountShares = _positions[borrower].borrowShares;
         uint256 debt = accountShares.toAssetsUp(_totalBorrowAssets, _totalBorrowShares);
@@ -377,6 +380,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         _burnDebt(borrower, accountShares, repaidShares, repaidAssets);
         _collateralBalances[borrower][collateral] = collateralBalance - seizedCollateral;
         _collaterals[collateral].totalSupplied -= uint128(seizedCollateral);
+        _recordTrustedPrices(book);
         if (realizesBadDebt) badDebtAssets = _realizeBadDebt(borrower);
         else
             _refreshShortfall(
@@ -412,7 +416,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         uint256 accountShares = _positions[borrower].borrowShares;
         if (accountShares == 0) revert NoDebt(borrower);
         PriceBook memory book;
-        Valuation memory valuation = _valueAccount(borrower, book);
+        Valuation memory valuation = _valuePricedAccount(borrower, book);
         uint256 debt = accountShares.toAssetsUp(_totalBorrowAssets, _totalBorrowShares);
         if (valuation.recoveryValue >= debt) revert AccountNotInsolvent(borrower, debt, valuation.recoveryValue);
 
@@ -445,9 +449,10 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
             badDebtAssets
         );
 
-        // Interactions: the repayment first, then the seized collateral (a token that refuses the transfer is
-        // credited to `receiver` in the pool, so no collateral can block the close), then any escrowed dust.
+        // Interactions: the repayment first, then any escrowed dust, then the seized collateral (a token that refuses
+        // the transfer is credited to `receiver` in the pool, so no collateral can block the close).
         if (repaidAssets > 0) _pullExact(IERC20(asset()), msg.sender, repaidAssets);
+        if (badDebtAssets > 0) _sweepDustCollateral(borrower, receiver);
         uint256 count = _collateralCount;
         for (uint256 i; i < count; ++i) {
             uint256 assets = seizure.collateralAssets[i];
@@ -456,7 +461,6 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
             bool creditedInPool = _sendCollateral(collateral, receiver, assets);
             emit CollateralSeized(borrower, collateral, receiver, assets, seizure.repaidAssets[i], creditedInPool);
         }
-        if (badDebtAssets > 0) _sweepDustCollateral(borrower, receiver);
     }
 
     /// @inheritdoc IPool
@@ -465,13 +469,14 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         uint256 accountShares = _positions[borrower].borrowShares;
         if (accountShares == 0) revert NoDebt(borrower);
         PriceBook memory book;
-        Valuation memory valuation = _valueAccount(borrower, book);
+        Valuation memory valuation = _valuePricedAccount(borrower, book);
         uint256 debt = accountShares.toAssetsUp(_totalBorrowAssets, _totalBorrowShares);
         uint256 dust = _dustThresholdAssets;
         if (valuation.collateralValue > dust) revert CollateralAboveDust(borrower, valuation.collateralValue, dust);
         // Only debt its collateral cannot cover is bad: otherwise a borrower could write off a small solvent loan.
         if (valuation.collateralValue >= debt) revert CollateralCoversDebt(borrower, valuation.collateralValue, debt);
 
+        _recordTrustedPrices(book);
         badDebtAssets = _realizeBadDebt(borrower);
         _sweepDustCollateral(borrower, msg.sender);
     }
@@ -488,11 +493,20 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
                 continue;
             }
             Valuation memory valuation = _valueAccount(account, book);
+            if (valuation.unpricedCollateral != address(0)) continue; // nothing to value it at: left as it was
             uint256 debt = uint256(position.borrowShares).toAssetsUp(_totalBorrowAssets, _totalBorrowShares);
             _setShortfall(account, position.shortfallAssets, _zeroFloorSub(debt, valuation.recoveryValue));
         }
         _recordTrustedPrices(book);
         return _totalShortfallAssets;
+    }
+
+    /// @inheritdoc IPool
+    function refreshTrustedPrices() external nonReentrant {
+        PriceBook memory book;
+        uint256 count = _collateralCount;
+        for (uint256 i; i < count; ++i) _bookPrice(book, i, _collaterals[_collateralList[i]]);
+        _recordTrustedPrices(book);
     }
 
     // =================================================================== Reserve
@@ -543,8 +557,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         Collateral storage config = _collaterals[collateral];
         _storeCollateralParams(config, params);
         emit CollateralListed(collateral, params);
-        config.lastTrustedPriceE36 = priceE36;
-        emit LastTrustedPriceUpdated(collateral, priceE36);
+        _setTrustedPrice(config, collateral, priceE36);
     }
 
     /// @inheritdoc IPool
@@ -557,10 +570,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         emit CollateralParamsUpdated(collateral, oldParams, params);
         // A new oracle that answers refreshes the fallback price; one that fails keeps the last trusted price.
         (uint256 priceE36, bool live) = _tryPrice(params.oracle);
-        if (live && priceE36 != config.lastTrustedPriceE36) {
-            config.lastTrustedPriceE36 = priceE36;
-            emit LastTrustedPriceUpdated(collateral, priceE36);
-        }
+        if (live) _setTrustedPrice(config, collateral, priceE36);
     }
 
     /// @inheritdoc IPool
@@ -627,7 +637,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         (, , uint256 borrowAssets) = _accruedTotals();
         debtAssets = uint256(_positions[account].borrowShares).toAssetsUp(borrowAssets, _totalBorrowShares);
         PriceBook memory book;
-        recoveryValue = _valueAccount(account, book).recoveryValue;
+        recoveryValue = _valuePricedAccount(account, book).recoveryValue;
         shortfallAssets = _zeroFloorSub(debtAssets, recoveryValue);
     }
 
@@ -860,9 +870,10 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
     function _recognizeLoss(address account) internal {
         _accrueInterest();
         PriceBook memory book;
-        uint256 recoveryValue = _valueAccount(account, book).recoveryValue;
+        Valuation memory valuation = _valueAccount(account, book);
         _recordTrustedPrices(book);
-        _refreshShortfall(account, recoveryValue);
+        // A repay or a top-up is never refused for want of a price: the shortfall then waits for the next refresh.
+        if (valuation.unpricedCollateral == address(0)) _refreshShortfall(account, valuation.recoveryValue);
     }
 
     /// @dev Sets `account`'s recognized shortfall from `shortfallBefore` to `shortfallAfter` and the pool's total.
@@ -974,6 +985,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
             if (balance == 0) continue;
             Collateral storage config = _collaterals[collateral];
             uint256 priceE36 = _bookPrice(book, i, config);
+            if (book.expired & (1 << i) != 0) valuation.unpricedCollateral = collateral;
             uint256 value = RiskMath.valueDown(balance, priceE36);
             valuation.collateralValue += value;
             valuation.liquidationLimit += RiskMath.bpsDown(value, config.liquidationThresholdBps);
@@ -981,9 +993,19 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         }
     }
 
+    /// @dev `_valueAccount` for a decision that acts against the account: reverts unless every collateral it holds
+    ///      has a live price or a recent trusted one.
+    function _valuePricedAccount(
+        address account,
+        PriceBook memory book
+    ) internal view returns (Valuation memory valuation) {
+        valuation = _valueAccount(account, book);
+        if (valuation.unpricedCollateral != address(0)) revert PriceUnavailable(valuation.unpricedCollateral);
+    }
+
     /// @dev The price of the collateral at listing index `index`: the oracle's, or its last trusted price if the
-    ///      oracle fails (a healthy account is never made liquidatable by a broken feed, nor priced below its last
-    ///      trusted value).
+    ///      oracle fails and that price is at most `MAX_TRUSTED_PRICE_AGE` old (a healthy account is never made
+    ///      liquidatable by a broken feed, nor priced below a recent trusted value); else 0, marked `expired`.
     function _bookPrice(
         PriceBook memory book,
         uint256 index,
@@ -993,8 +1015,10 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         if (book.loaded & bit == 0) {
             (uint256 priceE36, bool live) = _tryPrice(config.oracle);
             if (!live) {
-                priceE36 = config.lastTrustedPriceE36;
                 book.failed |= bit;
+                if (block.timestamp - config.lastTrustedAt <= MAX_TRUSTED_PRICE_AGE)
+                    priceE36 = config.lastTrustedPriceE36;
+                else book.expired |= bit;
             }
             book.pricesE36[index] = priceE36;
             book.loaded |= bit;
@@ -1013,21 +1037,31 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         revert CollateralNotListed(collateral);
     }
 
-    /// @dev Stores as last trusted price every live price of `book` that differs from the stored one.
+    /// @dev Stores every live price of `book` as last trusted price, when it differs from the stored one or that is
+    ///      a quarter of `MAX_TRUSTED_PRICE_AGE` old (so an unchanged price is re-dated a few times a day, not every
+    ///      block).
     function _recordTrustedPrices(PriceBook memory book) internal {
         uint256 live = book.loaded & ~book.failed;
         for (uint256 i; live != 0; ++i) {
             if (live & (1 << i) == 0) continue;
             live &= ~(1 << i);
-            Collateral storage config = _collaterals[_collateralList[i]];
-            if (config.lastTrustedPriceE36 == book.pricesE36[i]) continue;
-            config.lastTrustedPriceE36 = book.pricesE36[i];
-            emit LastTrustedPriceUpdated(_collateralList[i], book.pricesE36[i]);
+            address collateral = _collateralList[i];
+            Collateral storage config = _collaterals[collateral];
+            bool recent = block.timestamp - config.lastTrustedAt < MAX_TRUSTED_PRICE_AGE / 4;
+            if (config.lastTrustedPriceE36 == book.pricesE36[i] && recent) continue;
+            _setTrustedPrice(config, collateral, book.pricesE36[i]);
         }
     }
 
-    /// @dev The oracle's price, and whether it gave one: a revert, a short answer or 0 all count as no price. Reads
-    ///      32 bytes at most, so an oracle cannot make the pool copy a large return.
+    /// @dev Stores `priceE36` (a live oracle answer) as `collateral`'s last trusted price, dated now.
+    function _setTrustedPrice(Collateral storage config, address collateral, uint256 priceE36) internal {
+        config.lastTrustedPriceE36 = uint192(priceE36); // _tryPrice answers at most type(uint192).max
+        config.lastTrustedAt = uint64(block.timestamp);
+        emit LastTrustedPriceUpdated(collateral, priceE36);
+    }
+
+    /// @dev The oracle's price, and whether it gave one: a revert, a short answer, 0 or above 2^192 count as none.
+    ///      Reads 32 bytes at most, so an oracle cannot make the pool copy a large return.
     function _tryPrice(IPriceOracle oracle) internal view returns (uint256 priceE36, bool live) {
         bytes4 selector = IPriceOracle.price.selector;
         // solhint-disable-next-line no-inline-assembly
@@ -1038,6 +1072,8 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
                 priceE36 := mload(0x00)
             }
         }
+        // A price beyond 2^192 (6e57) is no answer either: no real collateral has one, and the pool stores 192 bits.
+        if (priceE36 > type(uint192).max) priceE36 = 0;
         live = priceE36 != 0;
     }
 

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.27;
 
 import {Create2} from "@openzeppelin/contracts/utils/Create2.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IPoolFactory, PoolConfig} from "./interfaces/IPoolFactory.sol";
 
 /// @title PoolFactory
@@ -98,7 +99,13 @@ contract PoolFactory is IPoolFactory {
         assembly ("memory-safe") {
             mcopy(add(part, 0x20), add(add(code, 0x20), offset), length)
         }
-        bytes memory initCode = abi.encodePacked(hex"61", uint16(length + 1), hex"80600a3d393df3", hex"00", part);
+        bytes memory initCode = abi.encodePacked(
+            hex"61",
+            SafeCast.toUint16(length + 1), // PUSH2 takes the size: a store holds at most 65,534 bytes
+            hex"80600a3d393df3",
+            hex"00",
+            part
+        );
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             store := create(0, add(initCode, 0x20), mload(initCode))

@@ -23,10 +23,14 @@ abstract contract PoolStorage is IPool {
     uint256 public constant MAX_BORROW_RATE_PER_SECOND_E18 = 10e18 / uint256(365 days);
     /// @notice Virtual shares offset (10**6 virtual shares) against the first-depositor inflation attack.
     uint8 public constant DECIMALS_OFFSET = 6;
+    /// @notice Longest a collateral's last trusted price may stand in for its failing oracle: older, the collateral
+    ///         counts as unpriced and nothing that acts against its holder (liquidation, close, write-off) proceeds.
+    uint256 public constant MAX_TRUSTED_PRICE_AGE = 1 days;
 
     /// @dev Per-collateral configuration (three slots). Listed ⟺ it has an oracle (never zero once listed).
-    ///      `lastTrustedPriceE36` is the last price its oracle returned at listing, to a loss recognition or to a
-    ///      close: it values the collateral while the oracle fails, and is read only then.
+    ///      `lastTrustedPriceE36` is the last price its oracle returned to a listing, a liquidation, a close, a
+    ///      recognition or `refreshTrustedPrices`, at `lastTrustedAt`: it values the collateral while the oracle
+    ///      fails, for at most `MAX_TRUSTED_PRICE_AGE`, and is read only then.
     struct Collateral {
         IPriceOracle oracle;
         uint16 ltvBps;
@@ -35,7 +39,8 @@ abstract contract PoolStorage is IPool {
         bool enabled;
         uint128 supplyCap;
         uint128 totalSupplied;
-        uint256 lastTrustedPriceE36;
+        uint192 lastTrustedPriceE36;
+        uint64 lastTrustedAt;
     }
 
     /// @dev A borrower's debt and its recognized shortfall share one slot, so refreshing the shortfall costs no
@@ -100,8 +105,9 @@ abstract contract PoolStorage is IPool {
     }
 
     /// @inheritdoc IPool
-    function lastTrustedPrice(address collateral) external view returns (uint256) {
-        return _collaterals[collateral].lastTrustedPriceE36;
+    function lastTrustedPrice(address collateral) external view returns (uint256 priceE36, uint256 updatedAt) {
+        Collateral storage config = _collaterals[collateral];
+        return (config.lastTrustedPriceE36, config.lastTrustedAt);
     }
 
     /// @inheritdoc IPool

@@ -191,8 +191,8 @@ interface IPoolEvents {
         uint256 repaidAssets,
         bool creditedInPool
     );
-    /// @notice The price the pool falls back on while `collateral`'s oracle fails was updated to `priceE36`, the
-    ///         oracle's answer at listing, to a loss recognition or to `closeInsolventAccount`.
+    /// @notice The price the pool falls back on while `collateral`'s oracle fails was set to `priceE36`, the
+    ///         oracle's answer at this block (listing, liquidation, close, recognition or `refreshTrustedPrices`).
     event LastTrustedPriceUpdated(address indexed collateral, uint256 priceE36);
 }
 
@@ -355,10 +355,14 @@ interface IPool is IERC4626, IERC20Permit, IPoolErrors, IPoolEvents {
     /// @notice Recognizes losses: refreshes each account's recorded shortfall, `max(0, debt − Σ value_c / (1 +
     ///         bonus_c))`, in both directions (a recovered price releases it), so that exits are priced net of it from
     ///         this block on. Permissionless; never paused. An oracle that fails values its collateral at the last
-    ///         trusted price.
+    ///         trusted price; an account holding a collateral with neither is left as it was.
     /// @param accounts The accounts to refresh (any; accounts without debt get a shortfall of 0).
     /// @return totalShortfall The pool's total recognized shortfall afterwards.
     function recognizeLosses(address[] calldata accounts) external returns (uint256 totalShortfall);
+
+    /// @notice Stores every listed collateral's live oracle price as its last trusted price (the fallback while an
+    ///         oracle fails, usable for `MAX_TRUSTED_PRICE_AGE`). Permissionless; keepers call it periodically.
+    function refreshTrustedPrices() external;
 
     // ---------------------------------------------------------------- Reserve
 
@@ -522,10 +526,12 @@ interface IPool is IERC4626, IERC20Permit, IPoolErrors, IPoolEvents {
         address account
     ) external view returns (uint256 shortfallAssets, uint256 debtAssets, uint256 recoveryValue);
 
-    /// @notice The price the pool uses for a collateral while its oracle fails (reverts or returns 0).
+    /// @notice The price the pool uses for a collateral while its oracle fails (reverts or returns 0), for at most
+    ///         `MAX_TRUSTED_PRICE_AGE` after `updatedAt`.
     /// @param collateral The collateral asset.
     /// @return priceE36 Its last trusted price, scaled by 1e36.
-    function lastTrustedPrice(address collateral) external view returns (uint256 priceE36);
+    /// @return updatedAt When the pool last read it from the oracle (unix seconds).
+    function lastTrustedPrice(address collateral) external view returns (uint256 priceE36, uint256 updatedAt);
 
     /// @notice LP assets before the recognized shortfall: what entries (`deposit`, `mint` and their previews) are
     ///         priced at, so nobody buys shares cheap from a loss that may still be released.

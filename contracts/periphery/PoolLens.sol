@@ -29,7 +29,10 @@ contract PoolLens is IPoolLens {
             } catch {
                 entry.debt = pool.debtOf(account);
             }
-            (entry.shortfall, , entry.recoveryValue) = pool.accountShortfall(account);
+            // Reverts only while a collateral it holds has neither a live nor a recent trusted price.
+            try pool.accountShortfall(account) returns (uint256 shortfall, uint256, uint256 recoveryValue) {
+                (entry.shortfall, entry.recoveryValue) = (shortfall, recoveryValue);
+            } catch {}
             entry.recognizedShortfall = pool.recognizedShortfall(account);
         }
     }

@@ -164,17 +164,46 @@ export function recoveryValue(positions: readonly CollateralPosition[]): bigint 
 /** An account's shortfall as the pool records it: max(0, debt (rounded up) − recovery value (rounded down)). */
 export const shortfallOf = (debt: bigint, recovery: bigint): bigint => zeroFloorSub(debt, recovery);
 
+/** PoolStorage.MAX_TRUSTED_PRICE_AGE: how long a last trusted price may stand in for a failing oracle (1 day). */
+export const MAX_TRUSTED_PRICE_AGE = 86_400n;
+/** The largest oracle answer the pool takes as a price (it stores trusted prices in 192 bits). */
+export const MAX_PRICE_E36 = 2n ** 192n - 1n;
+
+/** A collateral's last trusted price as `Pool.lastTrustedPrice` returns it. */
+export interface TrustedPrice {
+  priceE36: bigint;
+  /** Unix seconds when the pool last stored it. */
+  updatedAt: bigint;
+}
+
 /**
  * Pool._bookPrice / _tryPrice: the price a tolerant valuation (liquidate, closeInsolventAccount, socializeBadDebt,
- * recognizeLosses, the refresh in repay and supplyCollateral, accountShortfall) gives a collateral. `oracleAnswer` is
- * what its oracle returned, null when it reverted or returned fewer than 32 bytes; an answer of 0 is no price either.
- * Without a price the collateral's last trusted price stands in and `live` is false: liquidate then refuses to seize
- * it (PriceUnavailable), closeInsolventAccount leaves it escrowed, and it is not stored as a new trusted price.
+ * recognizeLosses, the refresh in repay and supplyCollateral, accountShortfall) gives a collateral at `timestamp`.
+ * `oracleAnswer` is what its oracle returned, null when it reverted or returned fewer than 32 bytes; 0 or an answer
+ * above 2^192 is no price either. Without a price the last trusted price stands in (`live` false) while it is at most
+ * MAX_TRUSTED_PRICE_AGE old; older, the collateral is `expired` (price 0): liquidate, close and socialize revert
+ * PriceUnavailable for the account, recognizeLosses and the repay/top-up refresh leave its shortfall as it was.
  */
-export function bookPrice(oracleAnswer: bigint | null, lastTrustedPriceE36: bigint): { priceE36: bigint; live: boolean } {
-  if (oracleAnswer === null || oracleAnswer === 0n) return { priceE36: lastTrustedPriceE36, live: false };
-  return { priceE36: oracleAnswer, live: true };
+export function bookPrice(
+  oracleAnswer: bigint | null,
+  trusted: TrustedPrice,
+  timestamp: bigint,
+): { priceE36: bigint; live: boolean; expired: boolean } {
+  if (oracleAnswer !== null && oracleAnswer !== 0n && oracleAnswer <= MAX_PRICE_E36) {
+    return { priceE36: oracleAnswer, live: true, expired: false };
+  }
+  if (timestamp - trusted.updatedAt <= MAX_TRUSTED_PRICE_AGE) {
+    return { priceE36: trusted.priceE36, live: false, expired: false };
+  }
+  return { priceE36: 0n, live: false, expired: true };
 }
+
+/**
+ * Pool._recordTrustedPrices: whether a live price read at `timestamp` is stored as the new trusted price (it differs
+ * from the stored one, or that is a quarter of MAX_TRUSTED_PRICE_AGE old).
+ */
+export const recordsTrustedPrice = (livePriceE36: bigint, trusted: TrustedPrice, timestamp: bigint): boolean =>
+  livePriceE36 !== trusted.priceE36 || timestamp - trusted.updatedAt >= MAX_TRUSTED_PRICE_AGE / 4n;
 
 /** A collateral held by an account about to be closed, with whether its oracle answered (else: last trusted price). */
 export interface ClosingCollateral extends CollateralPosition {
