@@ -219,7 +219,7 @@ function poolPage(page: PoolPage): TemplateResult {
       repay its debt, anyone may have the pool recognize the shortfall, and from that block the part the reserve does
       not cover is deducted from what every share pays out, so leaving early dodges nothing. Deposits are priced at the
       entry price, without that deduction, so nobody buys shares cheap from a loss that a price recovery may still
-      release.
+      release; a deposit made while a shortfall is recognized takes its part of that loss if it is realized.
     </p>
     <h3>Collaterals</h3>
     <table data-testid="collaterals">
