@@ -144,12 +144,12 @@ describe("Adversarial 4: stale, zero, negative and incomplete oracle rounds", ()
       const [shortfall, debt, recovery] = await pool.accountShortfall(borrower.address);
       expect([shortfall, debt]).to.deep.equal([0n, units(14_000, DECIMALS)]);
       expect(recovery).to.equal(
-        poolMath.repaidForSeizedDown(units(10, DECIMALS), 500n, await pool.lastTrustedPrice(collateral)),
+        poolMath.repaidForSeizedDown(units(10, DECIMALS), 500n, (await pool.lastTrustedPrice(collateral)).priceE36),
       );
       await expect(pool.recognizeLosses([borrower.address]))
         .to.not.emit(pool, "ShortfallUpdated")
         .and.to.not.emit(pool, "LastTrustedPriceUpdated");
-      expect(await pool.lastTrustedPrice(collateral)).to.equal(TRUSTED_PRICE);
+      expect((await pool.lastTrustedPrice(collateral)).priceE36).to.equal(TRUSTED_PRICE);
       expect(await pool.recognizedShortfall(borrower.address)).to.equal(0n);
       await expect(
         pool.connect(debtFree).supplyCollateral(collateral, 1n, debtFree.address),
@@ -225,7 +225,7 @@ describe("Adversarial 4: stale, zero, negative and incomplete oracle rounds", ()
     await expect(pool.connect(owner).listCollateral(tokenAddress, params))
       .to.emit(pool, "LastTrustedPriceUpdated")
       .withArgs(tokenAddress, 10n * 10n ** 36n);
-    expect(await pool.lastTrustedPrice(tokenAddress)).to.equal(10n * 10n ** 36n);
+    expect((await pool.lastTrustedPrice(tokenAddress)).priceE36).to.equal(10n * 10n ** 36n);
 
     // Re-pointing collateral 0 at an oracle that fails keeps its last trusted price (and emits no update).
     await collateralFeed.setAnswer(0n);
@@ -240,6 +240,6 @@ describe("Adversarial 4: stale, zero, negative and incomplete oracle rounds", ()
         enabled: current.enabled,
       }),
     ).to.not.emit(pool, "LastTrustedPriceUpdated");
-    expect(await pool.lastTrustedPrice(collateral)).to.equal(TRUSTED_PRICE);
+    expect((await pool.lastTrustedPrice(collateral)).priceE36).to.equal(TRUSTED_PRICE);
   });
 });

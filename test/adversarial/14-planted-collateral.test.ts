@@ -218,7 +218,7 @@ describe("Adversarial 14: planted collateral cannot keep an insolvent account op
       const [, keeper] = others;
       const victim = borrowers[0].address;
       await plantThenStale(fx, 1n);
-      const trusted = await pool.lastTrustedPrice(collateral1);
+      const { priceE36: trusted } = await pool.lastTrustedPrice(collateral1);
       expect(trusted).to.equal(priceE36(1, LOAN, 18));
 
       // The stale collateral cannot be seized by a liquidation: the pool has no live price for it.
@@ -232,7 +232,7 @@ describe("Adversarial 14: planted collateral cannot keep an insolvent account op
       const recognition = pool.connect(keeper).recognizeLosses([victim]);
       await expect(recognition).to.emit(pool, "ShortfallUpdated").withArgs(victim, 0n, shortfall, shortfall);
       await expect(recognition).to.emit(pool, "LastTrustedPriceUpdated").withArgs(collateral0, priceE36(50, LOAN, 18));
-      expect(await pool.lastTrustedPrice(collateral1)).to.equal(trusted);
+      expect((await pool.lastTrustedPrice(collateral1)).priceE36).to.equal(trusted);
 
       // The close seizes COL0, leaves the unpriced wei escrowed (worth 0 ≤ dust), realizes the residual and sweeps
       // the wei to the liquidator.
@@ -345,7 +345,7 @@ describe("Adversarial 14: planted collateral cannot keep an insolvent account op
           .withArgs(holder, liquidity.collateralValue, DUST);
         await expect(pool.connect(attacker).recognizeLosses([holder])).to.not.emit(pool, "ShortfallUpdated");
         expect(await pool.recognizedShortfall(holder)).to.equal(0n);
-        expect(await pool.lastTrustedPrice(collateral0)).to.equal(trusted);
+        expect((await pool.lastTrustedPrice(collateral0)).priceE36).to.equal(trusted);
         expect(await pool.collateralOf(holder, collateral0)).to.equal(units(10, 18));
 
         // The other side: the feed comes back at the market's 1,400 (health 0.94): now COL0 is seized, at that live

@@ -11,7 +11,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { MockERC20, MockPriceOracle, MockRateModel, Pool } from "../../typechain-types";
 import * as poolMath from "../../keepers/src/model/poolMath";
 import type { LiquidationParams } from "../../keepers/src/model/poolMath";
-import { totalsOf } from "../helpers/chainReads";
+import { totalsOf, trustedPriceOf } from "../helpers/chainReads";
 import { DEFAULT_LIQUIDATION_PARAMS } from "../helpers/setup";
 
 export interface BarePool {
@@ -114,14 +114,18 @@ export async function mineInOneBlock(
 export interface HeldCollateral {
   collateral: string;
   position: poolMath.ClosingCollateral;
+  /** No live price and a last trusted price older than MAX_TRUSTED_PRICE_AGE: priced 0, the account is unpriced. */
+  expired: boolean;
 }
 
 /**
  * `account`'s holdings of every collateral listed on `pool` (listing order, zero balances included), each priced as
- * closeInsolventAccount, recognizeLosses and liquidate price it: the answer of the oracle the pool is configured with,
- * or, where that call reverts or answers 0, the collateral's last trusted price (`live` false).
+ * closeInsolventAccount, recognizeLosses and liquidate price it at `timestamp` (by default the latest block's): the
+ * answer of the oracle the pool is configured with, or, where that call reverts or answers no price, the collateral's
+ * last trusted price (`live` false) while it is at most MAX_TRUSTED_PRICE_AGE old (else 0, `expired`).
  */
-export async function heldCollateralOf(pool: Pool, account: string): Promise<HeldCollateral[]> {
+export async function heldCollateralOf(pool: Pool, account: string, timestamp?: bigint): Promise<HeldCollateral[]> {
+  const at = timestamp ?? BigInt(await time.latest());
   const held: HeldCollateral[] = [];
   for (const collateral of await pool.collaterals()) {
     const params = await pool.collateralParams(collateral);
@@ -134,9 +138,10 @@ export async function heldCollateralOf(pool: Pool, account: string): Promise<Hel
       if (!isError(error, "CALL_EXCEPTION") && !(error instanceof Error && error.message.includes("reverted"))) throw error;
       answer = null;
     }
-    const { priceE36, live } = poolMath.bookPrice(answer, await pool.lastTrustedPrice(collateral));
+    const { priceE36, live, expired } = poolMath.bookPrice(answer, await trustedPriceOf(pool, collateral), at);
     held.push({
       collateral,
+      expired,
       position: {
         balance: await pool.collateralOf(account, collateral),
         priceE36,
@@ -168,9 +173,12 @@ export async function expectClose(
   caller: HardhatEthersSigner,
   refusingCollaterals: readonly string[] = [],
 ): Promise<CheckedClose> {
-  await time.setNextBlockTimestamp((await time.latest()) + 1);
+  const timestamp = BigInt(await time.latest()) + 1n;
+  await time.setNextBlockTimestamp(timestamp);
   const totals = await totalsOf(pool, "pending");
-  const held = await heldCollateralOf(pool, borrower);
+  const held = await heldCollateralOf(pool, borrower, timestamp);
+  const unpriced = held.find((entry) => entry.expired && entry.position.balance > 0n);
+  if (unpriced !== undefined) throw new Error(`the close reverts PriceUnavailable(${unpriced.collateral})`);
   const borrowShares = await pool.borrowSharesOf(borrower);
   const recognizedBefore = await pool.recognizedShortfall(borrower);
   const result = poolMath.quoteClose(

@@ -5,6 +5,7 @@
  * a model figure (`liquidityOf`), it hands what it read to the poolMath function unchanged.
  */
 import { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Pool } from "../../typechain-types";
 import { PositionReader, quoteFor } from "../../keepers/src/positions";
 import {
@@ -21,6 +22,7 @@ import {
   type LiquidationQuote,
   type LiquidationParams,
   type PoolTotals,
+  type TrustedPrice,
 } from "../../keepers/src/model/poolMath";
 import type { CollateralSetup } from "./fixtures";
 
@@ -68,39 +70,51 @@ export async function positionsOf(
 }
 
 /**
- * `account`'s collateral positions as the pool's tolerant valuation prices them (recognizeLosses, accountShortfall,
- * liquidate's health check, closeInsolventAccount, socializeBadDebt): each mock oracle's answer, or the collateral's
- * last trusted price while the mock reverts (poolMath's `bookPrice`), with whether the price is live. One per entry of
- * `collaterals`, in that order (a zero balance included).
+ * `account`'s collateral positions as the pool's tolerant valuation prices them at `timestamp` (recognizeLosses,
+ * accountShortfall, liquidate's health check, closeInsolventAccount, socializeBadDebt): each mock oracle's answer, or
+ * the collateral's last trusted price while the mock reverts and that price is at most MAX_TRUSTED_PRICE_AGE old, else
+ * 0 (poolMath's `bookPrice`), with whether the price is live. One per entry of `collaterals`, in that order (a zero
+ * balance included). `timestamp` defaults to the latest block's (what a view at "latest" reads).
  */
 export async function bookPositionsOf(
   pool: Pool,
   account: string,
   collaterals: readonly CollateralSetup[],
+  timestamp?: bigint,
 ): Promise<ClosingCollateral[]> {
+  const at = timestamp ?? BigInt(await time.latest());
   const positions = await positionsOf(pool, account, collaterals);
   const booked: ClosingCollateral[] = [];
   for (const [index, collateral] of collaterals.entries()) {
     const answer = (await collateral.oracle.reverting()) ? null : await collateral.oracle.priceE36();
-    const { priceE36, live } = bookPrice(answer, await pool.lastTrustedPrice(await collateral.token.getAddress()));
+    const trusted = await trustedPriceOf(pool, await collateral.token.getAddress());
+    const { priceE36, live } = bookPrice(answer, trusted, at);
     booked.push({ ...positions[index], priceE36, live });
   }
   return booked;
 }
 
+/** `collateral`'s last trusted price as poolMath takes it (`Pool.lastTrustedPrice`). */
+export async function trustedPriceOf(pool: Pool, collateral: string): Promise<TrustedPrice> {
+  const { priceE36, updatedAt } = await pool.lastTrustedPrice(collateral);
+  return { priceE36, updatedAt };
+}
+
 /**
  * poolMath's shortfall of `account` as a refresh would record it now: its debt at `totals` (by default the views'
- * totals at the latest block) against the recovery value of `bookPositionsOf`.
+ * totals at the latest block) against the recovery value of `bookPositionsOf` at `timestamp` (by default the latest
+ * block's).
  */
 export async function shortfallFigures(
   pool: Pool,
   account: string,
   collaterals: readonly CollateralSetup[],
   totals?: PoolTotals,
+  timestamp?: bigint,
 ): Promise<{ shortfall: bigint; debt: bigint; recovery: bigint }> {
   const { totalBorrowAssets, totalBorrowShares } = totals ?? (await totalsOf(pool));
   const debt = toAssetsUp(await pool.borrowSharesOf(account), totalBorrowAssets, totalBorrowShares);
-  const recovery = recoveryValue(await bookPositionsOf(pool, account, collaterals));
+  const recovery = recoveryValue(await bookPositionsOf(pool, account, collaterals, timestamp));
   return { shortfall: shortfallOf(debt, recovery), debt, recovery };
 }
 
@@ -125,8 +139,8 @@ export async function liquidityOf(
 
 /**
  * poolMath's `quoteClose` for `closeInsolventAccount(account, minSeizedValue, …)` on the pool's state at `totals` (by
- * default the views' totals at the latest block): the positions as the tolerant valuation prices them, the account's
- * borrow shares and the pool's dust threshold.
+ * default the views' totals at the latest block): the positions as the tolerant valuation prices them at `timestamp`
+ * (by default the latest block's), the account's borrow shares and the pool's dust threshold.
  */
 export async function closeQuoteOf(
   pool: Pool,
@@ -134,10 +148,11 @@ export async function closeQuoteOf(
   collaterals: readonly CollateralSetup[],
   totals?: PoolTotals,
   minSeizedValue = 0n,
+  timestamp?: bigint,
 ): Promise<ReturnType<typeof quoteClose>> {
   const atTotals = totals ?? (await totalsOf(pool));
   return quoteClose(
-    await bookPositionsOf(pool, account, collaterals),
+    await bookPositionsOf(pool, account, collaterals, timestamp),
     await pool.borrowSharesOf(account),
     atTotals.totalBorrowAssets,
     atTotals.totalBorrowShares,

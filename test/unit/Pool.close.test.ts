@@ -415,7 +415,7 @@ describe("Pool — closeInsolventAccount", () => {
       expect(await pool.collateralOf(heavy.address, col0)).to.equal(0n);
       expect(await pool.collateralOf(heavy.address, col1)).to.equal(HEAVY_COLLATERAL[1]);
       expect(await pool.debtOf(heavy.address)).to.equal(debtLeft);
-      expect(await pool.lastTrustedPrice(col1)).to.equal(px1(30_000));
+      expect((await pool.lastTrustedPrice(col1)).priceE36).to.equal(px1(30_000));
       // Its feed back (at 12,000): the next close seizes it and realizes what is left.
       await collaterals[1].oracle.setReverting(false);
       const second = await mustQuote(pool, heavy.address, fx);

@@ -457,7 +457,9 @@ describe("Pool — liquidation and bad debt", () => {
       // 2,000, and never seizes at a price it cannot read.
       await oracle.setPrice(px("1400"));
       await oracle.setReverting(true);
-      expect(await pool.lastTrustedPrice(collateral)).to.equal(px("2000"));
+      expect((await pool.lastTrustedPrice(collateral)).priceE36).to.equal(
+        px("2000"),
+      );
       await expect(
         pool
           .connect(liquidator)
@@ -495,7 +497,7 @@ describe("Pool — liquidation and bad debt", () => {
       await seized.oracle.setPrice(px("1400"));
       await unrelated.oracle.setPrice(priceE36(60_000, 18, 8));
       await unrelated.oracle.setReverting(true);
-      const trusted = await pool.lastTrustedPrice(
+      const { priceE36: trusted } = await pool.lastTrustedPrice(
         await unrelated.token.getAddress(),
       );
       expect(trusted).to.equal(priceE36(30_000, 18, 8));
@@ -549,7 +551,9 @@ describe("Pool — liquidation and bad debt", () => {
       const positions = await positionsOf(pool, borrower, collaterals);
       positions[1] = {
         ...positions[1],
-        priceE36: await pool.lastTrustedPrice(await unrelated.token.getAddress()),
+        priceE36: (
+          await pool.lastTrustedPrice(await unrelated.token.getAddress())
+        ).priceE36,
       };
       const liquidity = pm.accountLiquidity(
         positions,
@@ -1436,6 +1440,14 @@ describe("Pool — liquidation and bad debt", () => {
       await expect(tx)
         .to.emit(pool, "DustCollateralSwept")
         .withArgs(borrower, collateral, caller.address, 1n, false);
+      // The write-off records the live price it valued the account at as the collateral's trusted price.
+      await expect(tx)
+        .to.emit(pool, "LastTrustedPriceUpdated")
+        .withArgs(collateral, px("1000"));
+      expect(await pool.lastTrustedPrice(collateral)).to.deep.equal([
+        px("1000"),
+        BigInt(await time.latest()),
+      ]);
       await expect(tx).to.changeTokenBalances(token, [pool, caller], [-1n, 1n]);
       expect(await totalsOf(pool)).to.deep.equal(realization.totalsAfter);
       expect(await pool.debtOf(borrower)).to.equal(0n);

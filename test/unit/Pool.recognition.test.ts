@@ -103,7 +103,7 @@ describe("Pool — loss recognition, exit and entry prices", () => {
       const fx = await loadFixture(crashed);
       const { pool, heavy, collateral } = fx;
       expect(await pool.recognizedShortfall(heavy)).to.equal(0n);
-      expect(await pool.lastTrustedPrice(collateral)).to.equal(px("2000"));
+      expect((await pool.lastTrustedPrice(collateral)).priceE36).to.equal(px("2000"));
       const figures = await shortfallFigures(pool, heavy, fx.collaterals);
       // 10 collateral at 1,400 recover 14,000 / 1.05; the debt is 15,000 (rate 0).
       expect(figures.debt).to.equal(units(15_000, 18));
@@ -119,7 +119,7 @@ describe("Pool — loss recognition, exit and entry prices", () => {
         .withArgs(collateral, px("1400"));
       expect(await pool.recognizedShortfall(heavy)).to.equal(figures.shortfall);
       expect(await pool.totalRecognizedShortfall()).to.equal(figures.shortfall);
-      expect(await pool.lastTrustedPrice(collateral)).to.equal(px("1400"));
+      expect((await pool.lastTrustedPrice(collateral)).priceE36).to.equal(px("1400"));
       expect((await totalsOf(pool)).totalShortfallAssets).to.equal(figures.shortfall);
     });
 
@@ -226,7 +226,7 @@ describe("Pool — loss recognition, exit and entry prices", () => {
         .withArgs(half, 0n, halfShortfall, recorded + halfShortfall)
         .and.to.not.emit(pool, "LastTrustedPriceUpdated");
       expect(await pool.recognizedShortfall(heavy)).to.equal(recorded);
-      expect(await pool.lastTrustedPrice(collateral)).to.equal(px("1400"));
+      expect((await pool.lastTrustedPrice(collateral)).priceE36).to.equal(px("1400"));
     });
   });
 
@@ -546,14 +546,15 @@ describe("Pool — loss recognition, exit and entry prices", () => {
     it("lastTrustedPrice: the listing price, then each live price a recognition or a new oracle gives", async () => {
       const fx = await loadFixture(beforeCrash);
       const { pool, owner, heavy, collaterals, collateral } = fx;
-      expect(await pool.lastTrustedPrice(collateral)).to.equal(px("2000"));
+      expect((await pool.lastTrustedPrice(collateral)).priceE36).to.equal(px("2000"));
       // A price that moved is not trusted until the pool reads it in a recognition.
       await collaterals[0].oracle.setPrice(px("1900"));
-      expect(await pool.lastTrustedPrice(collateral)).to.equal(px("2000"));
+      expect((await pool.lastTrustedPrice(collateral)).priceE36).to.equal(px("2000"));
       await expect(pool.recognizeLosses([heavy]))
         .to.emit(pool, "LastTrustedPriceUpdated")
         .withArgs(collateral, px("1900"));
-      // A new oracle that answers sets it; the same price again emits nothing.
+      // A new oracle that answers sets it, dated at its block; the owner's call stores a live answer even when the
+      // price is unchanged (re-dating it).
       const oracle = await ethers.deployContract("MockPriceOracle");
       await oracle.setPrice(px("1950"));
       const params = await pool.collateralParams(collateral);
@@ -568,17 +569,19 @@ describe("Pool — loss recognition, exit and entry prices", () => {
       await expect(pool.connect(owner).setCollateralParams(collateral, update))
         .to.emit(pool, "LastTrustedPriceUpdated")
         .withArgs(collateral, px("1950"));
-      await expect(pool.connect(owner).setCollateralParams(collateral, update)).to.not.emit(
-        pool,
-        "LastTrustedPriceUpdated",
-      );
-      // One that fails keeps it.
+      expect(await pool.lastTrustedPrice(collateral)).to.deep.equal([px("1950"), BigInt(await time.latest())]);
+      await expect(pool.connect(owner).setCollateralParams(collateral, update))
+        .to.emit(pool, "LastTrustedPriceUpdated")
+        .withArgs(collateral, px("1950"));
+      const redatedAt = BigInt(await time.latest());
+      expect(await pool.lastTrustedPrice(collateral)).to.deep.equal([px("1950"), redatedAt]);
+      // One that fails keeps it, with its date.
       await oracle.setReverting(true);
       await expect(pool.connect(owner).setCollateralParams(collateral, update)).to.not.emit(
         pool,
         "LastTrustedPriceUpdated",
       );
-      expect(await pool.lastTrustedPrice(collateral)).to.equal(px("1950"));
+      expect(await pool.lastTrustedPrice(collateral)).to.deep.equal([px("1950"), redatedAt]);
     });
   });
 });

@@ -272,10 +272,23 @@ describe("PoolLens", () => {
         pool.accountLiquidity(insolvent.address),
       ).to.be.revertedWithCustomError(collaterals[1].oracle, "OracleDown");
 
+      // Nothing has recorded a BTC price since its listing, ten days ago: the trusted price is older than
+      // MAX_TRUSTED_PRICE_AGE, so the BTC is unpriced and the pool's live shortfall view refuses to value the account.
+      const btc = await collaterals[1].token.getAddress();
+      const trusted = await pool.lastTrustedPrice(btc);
+      expect(trusted.priceE36).to.equal(priceE36(30_000, 18, 8));
+      expect(BigInt(await time.latest()) - trusted.updatedAt).to.be.gt(
+        pm.MAX_TRUSTED_PRICE_AGE,
+      );
+      await expect(pool.accountShortfall(insolvent.address))
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(btc);
+
       const list = [healthy.address, insolvent.address, liquidatable.address];
       const views = (await lens.accounts(await pool.getAddress(), list)).map(
         asPlain,
       );
+      // The lens still answers: the debt, and zero for every figure it cannot value.
       expect(views[1]).to.deep.equal({
         account: insolvent.address,
         debt: await pool.debtOf(insolvent.address),
@@ -285,14 +298,10 @@ describe("PoolLens", () => {
         liquidatable: false,
         insolvent: false,
         priced: false,
-        // The shortfall figures value the BTC at its last trusted price: the listing price, 30,000, since nothing has
-        // recorded the fall to 20,000. At 30,000 / 1.05 the account covers its debt.
-        ...(await shortfallView(pool, insolvent.address, collaterals)),
+        recoveryValue: 0n,
+        shortfall: 0n,
+        recognizedShortfall: 0n,
       });
-      expect(views[1].recoveryValue).to.equal(
-        pm.repaidForSeizedDown(100_000_000n, 500n, priceE36(30_000, 18, 8)),
-      );
-      expect(views[1].shortfall).to.equal(0n);
       expect(views[1].debt).to.be.gt(units(22_000, 18));
       expect(views[0]).to.deep.equal(
         await expectedView(pool, healthy.address, collaterals),
@@ -329,10 +338,14 @@ describe("PoolLens", () => {
       expect(healthyView.recognizedShortfall).to.equal(0n);
 
       // The BTC feed fails and a day passes: the recognition stored 20,000 as the trusted price, so the live figure
-      // keeps valuing the BTC at it; the debt (and so the live shortfall) grew by a day's interest; the record did not.
+      // keeps valuing the BTC at it for MAX_TRUSTED_PRICE_AGE; the debt (and so the live shortfall) grew by a day's
+      // interest; the record did not.
+      const btc = await collaterals[1].token.getAddress();
+      const trusted = await pool.lastTrustedPrice(btc);
+      expect(trusted.priceE36).to.equal(priceE36(20_000, 18, 8));
       await collaterals[1].oracle.setPrice(priceE36(90_000, 18, 8));
       await collaterals[1].oracle.setReverting(true);
-      await time.increase(24 * 3600);
+      await time.increaseTo(trusted.updatedAt + pm.MAX_TRUSTED_PRICE_AGE);
       const [later] = (
         await lens.accounts(poolAddress, [insolvent.address])
       ).map(asPlain);
@@ -350,6 +363,21 @@ describe("PoolLens", () => {
           await shortfallView(pool, insolvent.address, collaterals),
         ),
       );
+
+      // One second later the trusted price has expired: the lens gives 0 for both live figures, the record stays.
+      await time.increase(1);
+      const [expired] = (
+        await lens.accounts(poolAddress, [insolvent.address])
+      ).map(asPlain);
+      expect([
+        expired.priced,
+        expired.recoveryValue,
+        expired.shortfall,
+        expired.recognizedShortfall,
+      ]).to.deep.equal([false, 0n, 0n, view.recognizedShortfall]);
+      await expect(pool.accountShortfall(insolvent.address))
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(btc);
     });
 
     it("answers 500 accounts in one eth_call", async () => {

@@ -1,0 +1,720 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { ContractTransactionResponse } from "ethers";
+import type { Pool } from "../../typechain-types";
+import * as poolMath from "../../keepers/src/model/poolMath";
+import { deployPool, priceE36, units, type PoolFixture } from "../helpers/fixtures";
+import { bookPositionsOf, shortfallFigures, totalsOf, trustedPriceOf } from "../helpers/chainReads";
+import { expectClose } from "./poolSetup";
+
+/**
+ * Last trusted prices (the fallback while a collateral's oracle fails) carry their time and stand in for at most
+ * MAX_TRUSTED_PRICE_AGE; the pool records them wherever it reads a live price to act (listing, liquidate, the close,
+ * socializeBadDebt, recognizeLosses, the repay/top-up refresh and the permissionless refreshTrustedPrices).
+ *   F1: an outdated trusted price (here the listing price) can no longer make a healthy account closable or
+ *       liquidatable, nor let a borrower write off a debt its collateral covers: past the age limit the account is
+ *       unpriced (PriceUnavailable); a recent trusted price values it as the market last did.
+ *   F2: liquidate records the live price it acted on, so a feed failure right after cannot release the shortfall the
+ *       liquidation recognized.
+ *   F4: a self-close whose seized token refuses the transfer is not reported as a dust sweep.
+ * Loan asset of 6 decimals, collaterals of 18, LTV 75%, threshold 80%, bonus 5%, dust threshold 1.00, rate 0.
+ */
+describe("Adversarial 15: last trusted prices expire, and are recorded wherever the pool acts", () => {
+  const LOAN = 6;
+  const usd = (amount: number | string): bigint => units(amount, LOAN);
+  const px = (loanPerCollateral: number): bigint => priceE36(loanPerCollateral, LOAN, 18);
+  const DUST = usd(1);
+  const BONUS = 500n;
+  const MAX_AGE = poolMath.MAX_TRUSTED_PRICE_AGE;
+
+  /** Lets the last trusted price of `collateral` expire: the latest block is a minute past its age limit. */
+  async function expireTrustedPrice(pool: Pool, collateral: string): Promise<void> {
+    const { updatedAt } = await pool.lastTrustedPrice(collateral);
+    await time.increaseTo(updatedAt + MAX_AGE + 60n);
+  }
+
+  /** The pool's borrow totals (assets, shares) as the views report them at the latest block. */
+  async function borrowTotals(pool: Pool): Promise<[bigint, bigint]> {
+    const { totalBorrowAssets, totalBorrowShares } = await totalsOf(pool);
+    return [totalBorrowAssets, totalBorrowShares];
+  }
+
+  /** The LastTrustedPriceUpdated events of a mined transaction, as [collateral, priceE36], in log order. */
+  async function trustedPriceUpdates(pool: Pool, response: ContractTransactionResponse): Promise<[string, bigint][]> {
+    const receipt = await response.wait();
+    if (receipt === null) throw new Error("not mined");
+    const events = await pool.queryFilter(
+      pool.filters.LastTrustedPriceUpdated(),
+      receipt.blockNumber,
+      receipt.blockNumber,
+    );
+    return events
+      .filter((event) => event.transactionHash === receipt.hash)
+      .map((event): [string, bigint] => [event.args.collateral, event.args.priceE36]);
+  }
+
+  // ------------------------------------------------------------------ F1: an outdated trusted price
+
+  /** COL0 listed at 2,000 (its trusted price), market now 4,000; COL1 at 1. Holder: 1 COL0 + 1,000 COL1, owes 3,500. */
+  async function risenFixture() {
+    const fx = await deployPool({
+      loanDecimals: LOAN,
+      collateralDecimals: [18, 18],
+      collateralPrices: [2_000, 1],
+      dustThresholdAssets: DUST,
+    });
+    const { pool, lps, borrowers, collaterals } = fx;
+    const [col0, col1] = await Promise.all(collaterals.map((c) => c.token.getAddress()));
+    await pool.connect(lps[0]).deposit(usd(100_000), lps[0].address);
+    await collaterals[0].oracle.setPrice(px(4_000));
+    const holder = borrowers[0];
+    await pool.connect(holder).supplyCollateral(col0, units(1, 18), holder.address);
+    await pool.connect(holder).supplyCollateral(col1, units(1_000, 18), holder.address);
+    // Borrow limit at live prices: 0.75 × 5,000 = 3,750. Health at live prices: 0.8 × 5,000 / 3,500 = 1.14.
+    await pool.connect(holder).borrow(usd(3_500), holder.address);
+    return { ...fx, col0, col1, holder: holder.address };
+  }
+
+  /** COL0 re-pointed at a listing price of 0.0001 (a new token); its market is now 10. Holder: 1,000 COL0, owes 7,000. */
+  async function moonFixture() {
+    const fx = await deployPool({
+      loanDecimals: LOAN,
+      collateralDecimals: [18],
+      collateralPrices: [1],
+      dustThresholdAssets: DUST,
+    });
+    const { pool, owner, lps, borrowers, collaterals } = fx;
+    const col0 = await collaterals[0].token.getAddress();
+    // setCollateralParams with an answering oracle stores its price as trusted: 0.0001.
+    await collaterals[0].oracle.setPrice(px(1) / 10_000n);
+    const params = await pool.collateralParams(col0);
+    await pool.connect(owner).setCollateralParams(col0, {
+      oracle: params.oracle,
+      ltvBps: params.ltvBps,
+      liquidationThresholdBps: params.liquidationThresholdBps,
+      liquidationBonusBps: params.liquidationBonusBps,
+      supplyCap: params.supplyCap,
+      enabled: params.enabled,
+    });
+    await pool.connect(lps[0]).deposit(usd(100_000), lps[0].address);
+    await collaterals[0].oracle.setPrice(px(10));
+    const holder = borrowers[0];
+    await pool.connect(holder).supplyCollateral(col0, units(1_000, 18), holder.address);
+    await pool.connect(holder).borrow(usd(7_000), holder.address);
+    return { ...fx, col0, holder };
+  }
+
+  describe("F1: a trusted price older than MAX_TRUSTED_PRICE_AGE cannot act against an account", () => {
+    it("the holder of COL0 (market 4,000, listing-time trusted price 2,000, expired) is neither closed nor liquidated nor impaired: PriceUnavailable(COL0)", async () => {
+      const fx = await loadFixture(risenFixture);
+      const { pool, collaterals, liquidator, others, holder, col0, col1 } = fx;
+      expect((await pool.lastTrustedPrice(col0)).priceE36).to.equal(px(2_000));
+      await collaterals[0].oracle.setReverting(true); // the market is unchanged: 1 COL0 = 4,000
+      await expireTrustedPrice(pool, col0);
+
+      // At the outdated 2,000 the account would look insolvent: 2,000 / 1.05 + 1,000 / 1.05 = 2,857.14 < 3,500.
+      const atOutdatedPrice =
+        poolMath.repaidForSeizedDown(units(1, 18), BONUS, px(2_000)) +
+        poolMath.repaidForSeizedDown(units(1_000, 18), BONUS, px(1));
+      expect(atOutdatedPrice).to.equal(2_857_142_856n);
+      expect(atOutdatedPrice).to.be.lessThan(usd(3_500));
+      // The model agrees the collateral is expired (priced 0) rather than valued at 2,000.
+      const booked = await bookPositionsOf(pool, holder, collaterals);
+      expect(booked.map((position) => [position.priceE36, position.live])).to.deep.equal([
+        [0n, false],
+        [px(1), true],
+      ]);
+
+      const exitBefore = await pool.totalAssets();
+      await expect(pool.accountShortfall(holder))
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(col0);
+      await expect(pool.connect(liquidator).closeInsolventAccount(holder, 0n, liquidator.address))
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(col0);
+      for (const collateral of [col0, col1]) {
+        await expect(pool.connect(liquidator).liquidate(holder, collateral, ethers.MaxUint256, 0n, liquidator.address))
+          .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+          .withArgs(col0);
+      }
+      await expect(pool.connect(liquidator).socializeBadDebt(holder))
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(col0);
+      await expect(pool.connect(others[0]).recognizeLosses([holder])).to.not.emit(pool, "ShortfallUpdated");
+
+      // Nothing moved: no seizure, no spurious shortfall, no lower exit.
+      expect(await pool.collateralOf(holder, col0)).to.equal(units(1, 18));
+      expect(await pool.collateralOf(holder, col1)).to.equal(units(1_000, 18));
+      expect(await pool.debtOf(holder)).to.equal(usd(3_500));
+      expect(await pool.recognizedShortfall(holder)).to.equal(0n);
+      expect(await pool.totalAssets()).to.equal(exitBefore);
+    });
+
+    it("a borrower cannot write off its own covered debt at a trusted price 100,000x below the market once it has expired: socializeBadDebt and a self-close revert PriceUnavailable", async () => {
+      const fx = await loadFixture(moonFixture);
+      const { pool, collaterals, holder, col0 } = fx;
+      expect((await pool.lastTrustedPrice(col0)).priceE36).to.equal(px(1) / 10_000n);
+      await collaterals[0].oracle.setReverting(true);
+      await expireTrustedPrice(pool, col0);
+      const lpAssetsBefore = await pool.entryTotalAssets();
+
+      await expect(pool.connect(holder).socializeBadDebt(holder.address))
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(col0);
+      await expect(pool.connect(holder).closeInsolventAccount(holder.address, 0n, holder.address))
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(col0);
+
+      expect(await pool.debtOf(holder.address)).to.equal(usd(7_000));
+      expect(await pool.collateralOf(holder.address, col0)).to.equal(units(1_000, 18));
+      expect(await pool.entryTotalAssets()).to.equal(lpAssetsBefore);
+    });
+  });
+
+  describe("a recent trusted price values the account while the feed fails", () => {
+    it("refreshTrustedPrices records the risen 4,000; the feed then fails: the holder is healthy and solvent at 4,000, so no close, liquidation, write-off or shortfall", async () => {
+      const fx = await loadFixture(risenFixture);
+      const { pool, collaterals, liquidator, others, holder, col0 } = fx;
+      const refresh = await pool.connect(others[0]).refreshTrustedPrices();
+      // COL1's price (1) is unchanged and recorded less than MAX_TRUSTED_PRICE_AGE / 4 ago: not re-dated.
+      expect(await trustedPriceUpdates(pool, refresh)).to.deep.equal([[col0, px(4_000)]]);
+      await collaterals[0].oracle.setReverting(true);
+
+      const positions = await bookPositionsOf(pool, holder, collaterals);
+      expect(positions.map((position) => [position.priceE36, position.live])).to.deep.equal([
+        [px(4_000), false],
+        [px(1), true],
+      ]);
+      const debt = usd(3_500);
+      const recovery = poolMath.recoveryValue(positions);
+      // 4,000 / 1.05 + 1,000 / 1.05 = 4,761.90 ≥ 3,500.
+      expect(recovery).to.equal(4_761_904_761n);
+      expect(await pool.accountShortfall(holder)).to.deep.equal([0n, debt, recovery]);
+      const liquidity = poolMath.accountLiquidity(
+        positions,
+        await pool.borrowSharesOf(holder),
+        (await totalsOf(pool)).totalBorrowAssets,
+        await pool.totalBorrowShares(),
+      );
+      const health = poolMath.healthFactorDown(liquidity.liquidationLimit, liquidity.debt);
+      expect(health).to.be.greaterThan(poolMath.WAD);
+
+      await expect(pool.connect(liquidator).closeInsolventAccount(holder, 0n, liquidator.address))
+        .to.be.revertedWithCustomError(pool, "AccountNotInsolvent")
+        .withArgs(holder, debt, recovery);
+      await expect(pool.connect(liquidator).liquidate(holder, fx.col1, ethers.MaxUint256, 0n, liquidator.address))
+        .to.be.revertedWithCustomError(pool, "PositionHealthy")
+        .withArgs(holder, health);
+      await expect(pool.connect(liquidator).socializeBadDebt(holder))
+        .to.be.revertedWithCustomError(pool, "CollateralAboveDust")
+        .withArgs(holder, liquidity.collateralValue, DUST);
+      await expect(pool.connect(others[0]).recognizeLosses([holder])).to.not.emit(pool, "ShortfallUpdated");
+      expect(await pool.recognizedShortfall(holder)).to.equal(0n);
+    });
+
+    it("the trusted price stands in up to MAX_TRUSTED_PRICE_AGE after its record, and not one second more", async () => {
+      const fx = await loadFixture(risenFixture);
+      const { pool, collaterals, liquidator, others, holder, col0 } = fx;
+      await pool.connect(others[0]).refreshTrustedPrices();
+      const { updatedAt } = await pool.lastTrustedPrice(col0);
+      await collaterals[0].oracle.setReverting(true);
+
+      // At exactly updatedAt + MAX_TRUSTED_PRICE_AGE: valued at 4,000, the account is solvent.
+      const lastSecond = updatedAt + MAX_AGE;
+      const recovery = poolMath.recoveryValue(await bookPositionsOf(pool, holder, collaterals, lastSecond));
+      expect(recovery).to.equal(4_761_904_761n);
+      await time.setNextBlockTimestamp(lastSecond);
+      await expect(pool.connect(liquidator).closeInsolventAccount(holder, 0n, liquidator.address))
+        .to.be.revertedWithCustomError(pool, "AccountNotInsolvent")
+        .withArgs(holder, usd(3_500), recovery);
+
+      // One second later: expired.
+      const booked = await bookPositionsOf(pool, holder, collaterals, lastSecond + 1n);
+      expect(booked[0].priceE36).to.equal(0n);
+      await time.setNextBlockTimestamp(lastSecond + 1n);
+      await expect(pool.connect(liquidator).closeInsolventAccount(holder, 0n, liquidator.address))
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(col0);
+    });
+
+    it("refreshTrustedPrices after the moon: the feed fails, the covered debt cannot be written off (CollateralAboveDust) nor closed (AccountNotInsolvent)", async () => {
+      const fx = await loadFixture(moonFixture);
+      const { pool, collaterals, holder, col0, others } = fx;
+      const refresh = await pool.connect(others[0]).refreshTrustedPrices();
+      expect(await trustedPriceUpdates(pool, refresh)).to.deep.equal([[col0, px(10)]]);
+      await collaterals[0].oracle.setReverting(true);
+
+      // 1,000 COL0 at the trusted 10: 10,000, recovering 10,000 / 1.05 = 9,523.81 > 7,000.
+      await expect(pool.connect(holder).socializeBadDebt(holder.address))
+        .to.be.revertedWithCustomError(pool, "CollateralAboveDust")
+        .withArgs(holder.address, usd(10_000), DUST);
+      await expect(pool.connect(holder).closeInsolventAccount(holder.address, 0n, holder.address))
+        .to.be.revertedWithCustomError(pool, "AccountNotInsolvent")
+        .withArgs(holder.address, usd(7_000), poolMath.repaidForSeizedDown(units(1_000, 18), BONUS, px(10)));
+      expect(await pool.debtOf(holder.address)).to.equal(usd(7_000));
+    });
+  });
+
+  // ------------------------------------------------------------------ F2: liquidate records its live price
+
+  /** LP0 and LP1 deposit 1,000 each; the victim holds 10 COL0 (listed at 100) and owes 750; COL0 crashes to 50. */
+  async function crashedFixture() {
+    const fx = await deployPool({
+      loanDecimals: LOAN,
+      collateralDecimals: [18],
+      collateralPrices: [100],
+      dustThresholdAssets: DUST,
+    });
+    const { pool, lps, borrowers, collaterals } = fx;
+    await pool.connect(lps[0]).deposit(usd(1_000), lps[0].address);
+    await pool.connect(lps[1]).deposit(usd(1_000), lps[1].address);
+    const victim = borrowers[0];
+    const col0 = await collaterals[0].token.getAddress();
+    await pool.connect(victim).supplyCollateral(col0, units(10, 18), victim.address);
+    await pool.connect(victim).borrow(usd(750), victim.address);
+    await collaterals[0].oracle.setPrice(px(50));
+    return { ...fx, col0, victim: victim.address };
+  }
+
+  it("F2: a liquidation at the crashed 50 records 50 as trusted; a feed failure then cannot release the shortfall it recognized, and an LP exits at the fair price", async () => {
+    const fx = await loadFixture(crashedFixture);
+    const { pool, lps, collaterals, liquidator, others, loanToken, victim, col0 } = fx;
+    expect((await pool.lastTrustedPrice(col0)).priceE36).to.equal(px(100));
+
+    const liquidation = pool.connect(liquidator).liquidate(victim, col0, usd(10), 0n, liquidator.address);
+    await expect(liquidation).to.emit(pool, "Liquidate");
+    await expect(liquidation).to.emit(pool, "LastTrustedPriceUpdated").withArgs(col0, px(50));
+    await expect(liquidation).to.emit(pool, "ShortfallUpdated");
+    expect(await pool.lastTrustedPrice(col0)).to.deep.equal([px(50), BigInt(await time.latest())]);
+    const recognized = await pool.recognizedShortfall(victim);
+    // 740 owed against 9.79 COL0 at 50 (489.50 / 1.05).
+    const { shortfall } = await shortfallFigures(pool, victim, collaterals);
+    expect(recognized).to.equal(shortfall);
+    expect(recognized).to.equal(usd(740) - poolMath.repaidForSeizedDown(units("9.79", 18), BONUS, px(50)));
+    const fairExit = await pool.previewRedeem(await pool.balanceOf(lps[1].address));
+
+    await collaterals[0].oracle.setReverting(true); // the market is still at 50
+    await expect(pool.connect(others[0]).recognizeLosses([victim]))
+      .to.not.emit(pool, "ShortfallUpdated")
+      .and.to.not.emit(pool, "LastTrustedPriceUpdated");
+    expect(await pool.recognizedShortfall(victim)).to.equal(recognized);
+    expect(await pool.accountShortfall(victim)).to.deep.equal([
+      recognized,
+      usd(740),
+      poolMath.repaidForSeizedDown(units("9.79", 18), BONUS, px(50)),
+    ]);
+
+    const before = await loanToken.balanceOf(lps[1].address);
+    await pool.connect(lps[1]).redeem(await pool.balanceOf(lps[1].address), lps[1].address, lps[1].address);
+    expect((await loanToken.balanceOf(lps[1].address)) - before).to.equal(fairExit);
+  });
+
+  // ------------------------------------------------------------------ an expired trusted price: what still works
+
+  /**
+   * COL0 and COL1 listed at 100. The victim holds 10 COL0, the other borrower 10 COL1; each owes 750. Both prices
+   * fall to 50 and recognizeLosses records both shortfalls (and 50 as both trusted prices). Then COL0's feed fails
+   * and more than MAX_TRUSTED_PRICE_AGE passes; COL1's market moves to 60.
+   */
+  async function expiredFixture() {
+    const fx = await deployPool({
+      loanDecimals: LOAN,
+      collateralDecimals: [18, 18],
+      collateralPrices: [100, 100],
+      dustThresholdAssets: DUST,
+    });
+    const { pool, lps, borrowers, collaterals, others } = fx;
+    const [col0, col1] = await Promise.all(collaterals.map((c) => c.token.getAddress()));
+    await pool.connect(lps[0]).deposit(usd(1_000), lps[0].address);
+    await pool.connect(lps[1]).deposit(usd(1_000), lps[1].address);
+    const [victim, other] = borrowers;
+    await pool.connect(victim).supplyCollateral(col0, units(10, 18), victim.address);
+    await pool.connect(victim).borrow(usd(750), victim.address);
+    await pool.connect(other).supplyCollateral(col1, units(10, 18), other.address);
+    await pool.connect(other).borrow(usd(750), other.address);
+    await collaterals[0].oracle.setPrice(px(50));
+    await collaterals[1].oracle.setPrice(px(50));
+    await pool.connect(others[0]).recognizeLosses([victim.address, other.address]);
+    await collaterals[0].oracle.setReverting(true);
+    await expireTrustedPrice(pool, col0);
+    await collaterals[1].oracle.setPrice(px(60));
+    return { ...fx, col0, col1, victim, other };
+  }
+
+  describe("after MAX_TRUSTED_PRICE_AGE without a refresh", () => {
+    it("liquidate, closeInsolventAccount, socializeBadDebt and accountShortfall revert PriceUnavailable(COL0); nothing moves", async () => {
+      const fx = await loadFixture(expiredFixture);
+      const { pool, liquidator, victim, col0 } = fx;
+      const recorded = await pool.recognizedShortfall(victim.address);
+      // 750 − 500 / 1.05.
+      expect(recorded).to.equal(usd(750) - 476_190_476n);
+      const totals = await totalsOf(pool);
+
+      await expect(pool.accountShortfall(victim.address))
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(col0);
+      await expect(pool.connect(liquidator).liquidate(victim.address, col0, usd(10), 0n, liquidator.address))
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(col0);
+      await expect(pool.connect(liquidator).closeInsolventAccount(victim.address, 0n, liquidator.address))
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(col0);
+      await expect(pool.connect(liquidator).socializeBadDebt(victim.address))
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(col0);
+
+      expect(await pool.recognizedShortfall(victim.address)).to.equal(recorded);
+      expect(await pool.collateralOf(victim.address, col0)).to.equal(units(10, 18));
+      expect(await totalsOf(pool)).to.deep.equal(totals);
+    });
+
+    it("recognizeLosses leaves that account's shortfall as it was (no event) and refreshes the others in the batch, recording their live prices", async () => {
+      const fx = await loadFixture(expiredFixture);
+      const { pool, collaterals, others, victim, other, col1 } = fx;
+      const victimBefore = await pool.recognizedShortfall(victim.address);
+      const otherBefore = await pool.recognizedShortfall(other.address);
+      const otherAfter = (await shortfallFigures(pool, other.address, collaterals)).shortfall;
+      // 750 − 600 / 1.05.
+      expect(otherAfter).to.equal(usd(750) - 571_428_571n);
+      expect(otherAfter).to.be.lessThan(otherBefore);
+
+      const tx = pool.connect(others[0]).recognizeLosses([victim.address, other.address]);
+      await expect(tx)
+        .to.emit(pool, "ShortfallUpdated")
+        .withArgs(other.address, otherBefore, otherAfter, victimBefore + otherAfter);
+      const mined = await tx;
+      const receipt = await mined.wait();
+      if (receipt === null) throw new Error("not mined");
+      const victimEvents = await pool.queryFilter(
+        pool.filters.ShortfallUpdated(victim.address),
+        receipt.blockNumber,
+        receipt.blockNumber,
+      );
+      expect(victimEvents).to.deep.equal([]);
+      expect(await trustedPriceUpdates(pool, mined)).to.deep.equal([[col1, px(60)]]);
+      expect(await pool.recognizedShortfall(victim.address)).to.equal(victimBefore);
+      expect(await pool.recognizedShortfall(other.address)).to.equal(otherAfter);
+      expect(await pool.totalRecognizedShortfall()).to.equal(victimBefore + otherAfter);
+      expect(await pool.recognizeLosses.staticCall([victim.address])).to.equal(victimBefore + otherAfter);
+    });
+
+    it("repay and supplyCollateral on that account still succeed and leave its shortfall; once the feed answers, the next recognition re-values it and re-dates the price", async () => {
+      const fx = await loadFixture(expiredFixture);
+      const { pool, collaterals, lps, liquidator, others, victim, col0, col1 } = fx;
+      const recorded = await pool.recognizedShortfall(victim.address);
+      const total = await pool.totalRecognizedShortfall();
+
+      const totals = await totalsOf(pool);
+      const repaidShares = poolMath.toSharesDown(usd(100), totals.totalBorrowAssets, totals.totalBorrowShares);
+      await expect(pool.connect(victim).repay(usd(100), victim.address))
+        .to.emit(pool, "Repay")
+        .withArgs(victim.address, victim.address, usd(100), repaidShares)
+        .and.to.not.emit(pool, "ShortfallUpdated");
+      expect(await pool.debtOf(victim.address)).to.equal(usd(650));
+      // Anyone may top the account up with a collateral that has a price; COL0 itself cannot be supplied meanwhile.
+      // The top-up's refresh records the live COL1 price it read (60), though it leaves the shortfall.
+      const topUp = pool.connect(lps[0]).supplyCollateral(col1, units(1, 18), victim.address);
+      await expect(topUp)
+        .to.emit(pool, "SupplyCollateral")
+        .withArgs(lps[0].address, victim.address, col1, units(1, 18))
+        .and.to.not.emit(pool, "ShortfallUpdated");
+      expect(await trustedPriceUpdates(pool, await topUp)).to.deep.equal([[col1, px(60)]]);
+      await expect(
+        pool.connect(lps[0]).supplyCollateral(col0, units(1, 18), victim.address),
+      ).to.be.revertedWithCustomError(collaterals[0].oracle, "OracleDown");
+      expect(await pool.recognizedShortfall(victim.address)).to.equal(recorded);
+      expect(await pool.totalRecognizedShortfall()).to.equal(total);
+      // The unpriced COL0 still blocks a liquidation of the live COL1 it now also holds.
+      await expect(pool.connect(liquidator).liquidate(victim.address, col1, usd(10), 0n, liquidator.address))
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(col0);
+
+      // The feed answers again at 50: the recognition values the account at live prices (650 owed against 10 COL0
+      // at 50 and 1 COL1 at 60) and re-dates 50, the same price, since its record is older than a quarter-day.
+      await collaterals[0].oracle.setReverting(false);
+      const expected = await shortfallFigures(pool, victim.address, collaterals);
+      expect(expected.recovery).to.equal(
+        poolMath.repaidForSeizedDown(units(10, 18), BONUS, px(50)) +
+          poolMath.repaidForSeizedDown(units(1, 18), BONUS, px(60)),
+      );
+      expect(expected.shortfall).to.equal(usd(650) - expected.recovery);
+      const tx = pool.connect(others[0]).recognizeLosses([victim.address]);
+      await expect(tx)
+        .to.emit(pool, "ShortfallUpdated")
+        .withArgs(victim.address, recorded, expected.shortfall, total - recorded + expected.shortfall);
+      const updates = await trustedPriceUpdates(pool, await tx);
+      expect(updates).to.deep.equal([[col0, px(50)]]);
+      expect(await pool.lastTrustedPrice(col0)).to.deep.equal([px(50), BigInt(await time.latest())]);
+    });
+
+    it("the owner unblocks the account by pointing COL0 at an answering oracle: its price is trusted at once and the liquidation proceeds at it", async () => {
+      const fx = await loadFixture(expiredFixture);
+      const { pool, owner, liquidator, victim, col0 } = fx;
+      const oracle = await ethers.deployContract("MockPriceOracle");
+      await oracle.setPrice(px(50));
+      const params = await pool.collateralParams(col0);
+      await expect(
+        pool.connect(owner).setCollateralParams(col0, {
+          oracle: await oracle.getAddress(),
+          ltvBps: params.ltvBps,
+          liquidationThresholdBps: params.liquidationThresholdBps,
+          liquidationBonusBps: params.liquidationBonusBps,
+          supplyCap: params.supplyCap,
+          enabled: params.enabled,
+        }),
+      )
+        .to.emit(pool, "LastTrustedPriceUpdated")
+        .withArgs(col0, px(50));
+      expect(await pool.lastTrustedPrice(col0)).to.deep.equal([px(50), BigInt(await time.latest())]);
+      // Health 500 × 0.8 / 750 = 0.53 < 0.95: repaying 10 seizes 10 × 1.05 / 50 = 0.21 COL0.
+      await expect(pool.connect(liquidator).liquidate(victim.address, col0, usd(10), 0n, liquidator.address))
+        .to.emit(pool, "Liquidate")
+        .withArgs(
+          liquidator.address,
+          victim.address,
+          col0,
+          liquidator.address,
+          usd(10),
+          poolMath.toSharesDown(usd(10), ...(await borrowTotals(pool))),
+          poolMath.seizedCollateralDown(usd(10), BONUS, px(50)),
+          0n,
+        );
+      expect(await pool.collateralOf(victim.address, col0)).to.equal(units("9.79", 18));
+    });
+  });
+
+  // ------------------------------------------------------------------ refreshTrustedPrices
+
+  /** Three collaterals: COL0 at 2,000 (18 decimals), COL1 at 30,000 (8 decimals), COL2 at 1 (18 decimals). */
+  async function threeCollateralsFixture(): Promise<PoolFixture & { addresses: string[] }> {
+    const fx = await deployPool({
+      loanDecimals: LOAN,
+      collateralDecimals: [18, 8, 18],
+      collateralPrices: [2_000, 30_000, 1],
+      dustThresholdAssets: DUST,
+    });
+    return { ...fx, addresses: await Promise.all(fx.collaterals.map((c) => c.token.getAddress())) };
+  }
+
+  /** The LastTrustedPriceUpdated events poolMath's recordsTrustedPrice expects a refresh at `timestamp` to emit. */
+  async function expectedRecords(fx: PoolFixture & { addresses: string[] }, timestamp: bigint) {
+    const records: [string, bigint][] = [];
+    for (const [index, collateral] of fx.collaterals.entries()) {
+      if (await collateral.oracle.reverting()) continue;
+      const live = await collateral.oracle.priceE36();
+      if (poolMath.recordsTrustedPrice(live, await trustedPriceOf(fx.pool, fx.addresses[index]), timestamp)) {
+        records.push([fx.addresses[index], live]);
+      }
+    }
+    return records;
+  }
+
+  describe("refreshTrustedPrices", () => {
+    it("is permissionless, stores each changed live price with its block's timestamp, emits LastTrustedPriceUpdated, and skips a failing oracle", async () => {
+      const fx = await loadFixture(threeCollateralsFixture);
+      const { pool, collaterals, others, addresses } = fx;
+      const [col0, col1, col2] = addresses;
+      const listed = await Promise.all(addresses.map((address) => trustedPriceOf(pool, address)));
+      expect(listed.map((trusted) => trusted.priceE36)).to.deep.equal([px(2_000), priceE36(30_000, LOAN, 8), px(1)]);
+      await collaterals[0].oracle.setPrice(px(2_100));
+      await collaterals[2].oracle.setPrice(px(2));
+      await collaterals[2].oracle.setReverting(true);
+
+      const timestamp = BigInt(await time.latest()) + 1n;
+      await time.setNextBlockTimestamp(timestamp);
+      const expected = await expectedRecords(fx, timestamp);
+      expect(expected).to.deep.equal([[col0, px(2_100)]]);
+      const refresh = await pool.connect(others[0]).refreshTrustedPrices();
+      expect(await trustedPriceUpdates(pool, refresh)).to.deep.equal(expected);
+
+      expect(await pool.lastTrustedPrice(col0)).to.deep.equal([px(2_100), timestamp]);
+      expect(await pool.lastTrustedPrice(col1)).to.deep.equal([listed[1].priceE36, listed[1].updatedAt]);
+      expect(await pool.lastTrustedPrice(col2)).to.deep.equal([px(1), listed[2].updatedAt]);
+      // Nothing else changes: no account, no total.
+      expect(await pool.totalRecognizedShortfall()).to.equal(0n);
+    });
+
+    it("re-dates an unchanged price only once the stored one is MAX_TRUSTED_PRICE_AGE / 4 old; a changed price is stored at once (poolMath.recordsTrustedPrice)", async () => {
+      const fx = await loadFixture(threeCollateralsFixture);
+      const { pool, collaterals, others, addresses } = fx;
+      const [col0, col1, col2] = addresses;
+      const [col0At, col1At] = [
+        (await pool.lastTrustedPrice(col0)).updatedAt,
+        (await pool.lastTrustedPrice(col1)).updatedAt,
+      ];
+      // Listed one after the other: COL0's record is the oldest, COL2's the newest.
+      expect(col0At).to.be.lessThan(col1At);
+      expect(col1At).to.be.lessThan((await pool.lastTrustedPrice(col2)).updatedAt);
+      const quarter = MAX_AGE / 4n;
+      expect(quarter).to.equal(21_600n);
+
+      // One second before COL0's record is a quarter-day old: every price is unchanged and recent, nothing is written.
+      let timestamp = col0At + quarter - 1n;
+      await time.setNextBlockTimestamp(timestamp);
+      expect(await expectedRecords(fx, timestamp)).to.deep.equal([]);
+      await expect(pool.connect(others[0]).refreshTrustedPrices()).to.not.emit(pool, "LastTrustedPriceUpdated");
+      expect((await pool.lastTrustedPrice(col0)).updatedAt).to.equal(col0At);
+
+      // At exactly a quarter-day: COL0 is re-dated at its unchanged price, the younger COL1 and COL2 are not.
+      timestamp = col0At + quarter;
+      await time.setNextBlockTimestamp(timestamp);
+      let expected = await expectedRecords(fx, timestamp);
+      expect(expected).to.deep.equal([[col0, px(2_000)]]);
+      let refresh = await pool.connect(others[0]).refreshTrustedPrices();
+      expect(await trustedPriceUpdates(pool, refresh)).to.deep.equal(expected);
+      expect(await pool.lastTrustedPrice(col0)).to.deep.equal([px(2_000), timestamp]);
+      expect((await pool.lastTrustedPrice(col1)).updatedAt).to.equal(col1At);
+
+      // A quarter-day after COL1's record: COL1 is re-dated; COL0 (re-dated moments ago) and COL2 are not.
+      timestamp = col1At + quarter;
+      await time.setNextBlockTimestamp(timestamp);
+      expected = await expectedRecords(fx, timestamp);
+      expect(expected).to.deep.equal([[col1, priceE36(30_000, LOAN, 8)]]);
+      refresh = await pool.connect(others[0]).refreshTrustedPrices();
+      expect(await trustedPriceUpdates(pool, refresh)).to.deep.equal(expected);
+      expect(await pool.lastTrustedPrice(col1)).to.deep.equal([priceE36(30_000, LOAN, 8), timestamp]);
+      expect((await pool.lastTrustedPrice(col2)).updatedAt).to.be.lessThan(timestamp);
+
+      // A second later COL0's price moves: stored at once though its record is recent.
+      await collaterals[0].oracle.setPrice(px(1_999));
+      timestamp = BigInt(await time.latest()) + 1n;
+      await time.setNextBlockTimestamp(timestamp);
+      const changed = await expectedRecords(fx, timestamp);
+      expect(changed).to.deep.equal([[col0, px(1_999)]]);
+      const update = await pool.connect(others[0]).refreshTrustedPrices();
+      expect(await trustedPriceUpdates(pool, update)).to.deep.equal(changed);
+      expect(await pool.lastTrustedPrice(col0)).to.deep.equal([px(1_999), timestamp]);
+    });
+
+    it("an oracle answer above 2^192 counts as no price: not recorded, not seized, valued at the trusted price, not listable; 2^192 − 1 is a price", async () => {
+      const fx = await loadFixture(threeCollateralsFixture);
+      const { pool, owner, collaterals, lps, borrowers, liquidator, others, addresses } = fx;
+      const [col0] = addresses;
+      await pool.connect(lps[0]).deposit(usd(100_000), lps[0].address);
+      const holder = borrowers[0];
+      await pool.connect(holder).supplyCollateral(col0, units(1, 18), holder.address);
+      await pool.connect(holder).borrow(usd(1_000), holder.address);
+      const trusted = await trustedPriceOf(pool, col0);
+
+      const tooLarge = poolMath.MAX_PRICE_E36 + 1n;
+      expect(tooLarge).to.equal(2n ** 192n);
+      await collaterals[0].oracle.setPrice(tooLarge);
+      expect(poolMath.bookPrice(tooLarge, trusted, BigInt(await time.latest()))).to.deep.equal({
+        priceE36: px(2_000),
+        live: false,
+        expired: false,
+      });
+      await expect(pool.connect(others[0]).refreshTrustedPrices()).to.not.emit(pool, "LastTrustedPriceUpdated");
+      expect(await pool.lastTrustedPrice(col0)).to.deep.equal([trusted.priceE36, trusted.updatedAt]);
+      // The tolerant valuation uses the trusted 2,000: 2,000 / 1.05 against 1,000 owed.
+      const figures = await shortfallFigures(pool, holder.address, collaterals);
+      expect(figures.recovery).to.equal(poolMath.repaidForSeizedDown(units(1, 18), BONUS, px(2_000)));
+      expect(await pool.accountShortfall(holder.address)).to.deep.equal([0n, usd(1_000), figures.recovery]);
+      await expect(pool.connect(liquidator).liquidate(holder.address, col0, usd(10), 0n, liquidator.address))
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(col0);
+      // A new collateral whose oracle answers 2^192 cannot be listed.
+      const token = await ethers.deployContract("MockERC20", ["Huge", "HUGE", 18]);
+      const oracle = await ethers.deployContract("MockPriceOracle");
+      await oracle.setPrice(tooLarge);
+      const params = {
+        oracle: await oracle.getAddress(),
+        ltvBps: 7_500,
+        liquidationThresholdBps: 8_000,
+        liquidationBonusBps: 500,
+        supplyCap: 2n ** 128n - 1n,
+        enabled: true,
+      };
+      await expect(pool.connect(owner).listCollateral(await token.getAddress(), params))
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(await token.getAddress());
+
+      // 2^192 − 1 is the largest price the pool takes: recorded as trusted.
+      await collaterals[0].oracle.setPrice(poolMath.MAX_PRICE_E36);
+      await expect(pool.connect(others[0]).refreshTrustedPrices())
+        .to.emit(pool, "LastTrustedPriceUpdated")
+        .withArgs(col0, poolMath.MAX_PRICE_E36);
+      expect((await pool.lastTrustedPrice(col0)).priceE36).to.equal(poolMath.MAX_PRICE_E36);
+      await oracle.setPrice(poolMath.MAX_PRICE_E36);
+      await expect(pool.connect(owner).listCollateral(await token.getAddress(), params))
+        .to.emit(pool, "LastTrustedPriceUpdated")
+        .withArgs(await token.getAddress(), poolMath.MAX_PRICE_E36);
+    });
+  });
+
+  // ------------------------------------------------------------------ F4: the self-close with a refusing token
+
+  /**
+   * COL0 listed at 100, COL1 at 1. The victim holds 10 COL0 and 0.5 COL1 (dust), owes 750; COL0 crashes to 50. A
+   * token that can refuse transfers (REF, at 1) is listed and 100 of it supplied for the victim; then REF refuses
+   * transfers and COL1's feed fails (its trusted price, from the listing, is recent).
+   */
+  async function refusingFixture() {
+    const fx = await deployPool({
+      loanDecimals: LOAN,
+      collateralDecimals: [18, 18],
+      collateralPrices: [100, 1],
+      dustThresholdAssets: DUST,
+    });
+    const { pool, owner, lps, borrowers, collaterals, others } = fx;
+    const [col0, col1] = await Promise.all(collaterals.map((c) => c.token.getAddress()));
+    await pool.connect(lps[0]).deposit(usd(2_000), lps[0].address);
+    const victim = borrowers[0];
+    await pool.connect(victim).supplyCollateral(col0, units(10, 18), victim.address);
+    await pool.connect(victim).supplyCollateral(col1, units("0.5", 18), victim.address);
+    await pool.connect(victim).borrow(usd(750), victim.address);
+    await collaterals[0].oracle.setPrice(px(50));
+
+    const refusing = await ethers.deployContract("PausableERC20", ["Refusing", "REF"]);
+    const ref = await refusing.getAddress();
+    const oracle = await ethers.deployContract("MockPriceOracle");
+    await oracle.setPrice(px(1));
+    await pool.connect(owner).listCollateral(ref, {
+      oracle: await oracle.getAddress(),
+      ltvBps: 7_500,
+      liquidationThresholdBps: 8_000,
+      liquidationBonusBps: 500,
+      supplyCap: 2n ** 128n - 1n,
+      enabled: true,
+    });
+    await refusing.mint(others[2].address, units(100, 18));
+    await refusing.connect(others[2]).approve(await pool.getAddress(), ethers.MaxUint256);
+    await pool.connect(others[2]).supplyCollateral(ref, units(100, 18), victim.address);
+    await refusing.setTransfersPaused(true);
+    await collaterals[1].oracle.setReverting(true);
+    return { ...fx, col0, col1, ref, victim };
+  }
+
+  it("F4: a self-close (receiver = borrower) with a seized token that refuses the transfer: the escrowed dust is swept first, the refused REF is credited back, and no DustCollateralSwept reports it", async () => {
+    const fx = await loadFixture(refusingFixture);
+    const { pool, victim, col0, col1, ref } = fx;
+    const { quote, realization } = await expectClose(pool, victim.address, victim, [ref]);
+    // Seized: 10 COL0 at 50 and 100 REF at 1 (600, repaying 571.43); escrowed: 0.5 COL1 (0.50 ≤ dust); the rest of
+    // the 750 is realized.
+    expect(quote.seizedValue).to.equal(usd(600));
+    expect(quote.realizesBadDebt).to.equal(true);
+    expect(realization?.badDebtAssets).to.equal(usd(750) - quote.repaidAssets);
+
+    const block = await time.latestBlock();
+    const swept = await pool.queryFilter(pool.filters.DustCollateralSwept(), block, block);
+    const seized = await pool.queryFilter(pool.filters.CollateralSeized(), block, block);
+    expect(swept.map((event) => [event.args.collateral, event.args.assets, event.args.creditedInPool])).to.deep.equal([
+      [col1, units("0.5", 18), false],
+    ]);
+    expect(seized.map((event) => [event.args.collateral, event.args.assets, event.args.creditedInPool])).to.deep.equal([
+      [col0, units(10, 18), false],
+      [ref, units(100, 18), true],
+    ]);
+    // The escrowed dust went out before the seized collateral.
+    expect(swept[0].index).to.be.lessThan(seized[0].index);
+    // The close recorded the live price it seized COL0 at (REF's listing price is unchanged and recent).
+    const trusted = await pool.queryFilter(pool.filters.LastTrustedPriceUpdated(), block, block);
+    expect(trusted.map((event) => [event.args.collateral, event.args.priceE36])).to.deep.equal([[col0, px(50)]]);
+    // The refused REF stays in the pool, credited to the (former) borrower, which owes nothing.
+    expect(await pool.collateralOf(victim.address, ref)).to.equal(units(100, 18));
+    expect(await pool.collateralOf(victim.address, col0)).to.equal(0n);
+    expect(await pool.collateralOf(victim.address, col1)).to.equal(0n);
+    expect(await pool.debtOf(victim.address)).to.equal(0n);
+  });
+});
