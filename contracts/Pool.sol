@@ -492,8 +492,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
                 if (position.shortfallAssets > 0) _setShortfall(account, position.shortfallAssets, 0);
                 continue;
             }
-            Valuation memory valuation = _valueAccount(account, book);
-            if (valuation.unpricedCollateral != address(0)) continue; // nothing to value it at: left as it was
+            Valuation memory valuation = _valueAccount(account, book); // an unpriced collateral counts 0 here
             uint256 debt = uint256(position.borrowShares).toAssetsUp(_totalBorrowAssets, _totalBorrowShares);
             _setShortfall(account, position.shortfallAssets, _zeroFloorSub(debt, valuation.recoveryValue));
         }
@@ -637,7 +636,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         (, , uint256 borrowAssets) = _accruedTotals();
         debtAssets = uint256(_positions[account].borrowShares).toAssetsUp(borrowAssets, _totalBorrowShares);
         PriceBook memory book;
-        recoveryValue = _valuePricedAccount(account, book).recoveryValue;
+        recoveryValue = _valueAccount(account, book).recoveryValue;
         shortfallAssets = _zeroFloorSub(debtAssets, recoveryValue);
     }
 
@@ -870,10 +869,9 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
     function _recognizeLoss(address account) internal {
         _accrueInterest();
         PriceBook memory book;
-        Valuation memory valuation = _valueAccount(account, book);
+        uint256 recoveryValue = _valueAccount(account, book).recoveryValue; // an unpriced collateral counts 0 here
         _recordTrustedPrices(book);
-        // A repay or a top-up is never refused for want of a price: the shortfall then waits for the next refresh.
-        if (valuation.unpricedCollateral == address(0)) _refreshShortfall(account, valuation.recoveryValue);
+        _refreshShortfall(account, recoveryValue);
     }
 
     /// @dev Sets `account`'s recognized shortfall from `shortfallBefore` to `shortfallAfter` and the pool's total.

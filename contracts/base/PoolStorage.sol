@@ -24,8 +24,9 @@ abstract contract PoolStorage is IPool {
     /// @notice Virtual shares offset (10**6 virtual shares) against the first-depositor inflation attack.
     uint8 public constant DECIMALS_OFFSET = 6;
     /// @notice Longest a collateral's last trusted price may stand in for its failing oracle: older, the collateral
-    ///         counts as unpriced and nothing that acts against its holder (liquidation, close, write-off) proceeds.
-    uint256 public constant MAX_TRUSTED_PRICE_AGE = 1 days;
+    ///         counts as unpriced: nothing that acts against its holder (liquidation, close, write-off) proceeds, and
+    ///         loss recognition values it at 0.
+    uint256 public constant MAX_TRUSTED_PRICE_AGE = 6 hours;
 
     /// @dev Per-collateral configuration (three slots). Listed ⟺ it has an oracle (never zero once listed).
     ///      `lastTrustedPriceE36` is the last price its oracle returned to a listing, a liquidation, a close, a

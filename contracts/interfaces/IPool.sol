@@ -355,7 +355,8 @@ interface IPool is IERC4626, IERC20Permit, IPoolErrors, IPoolEvents {
     /// @notice Recognizes losses: refreshes each account's recorded shortfall, `max(0, debt − Σ value_c / (1 +
     ///         bonus_c))`, in both directions (a recovered price releases it), so that exits are priced net of it from
     ///         this block on. Permissionless; never paused. An oracle that fails values its collateral at the last
-    ///         trusted price; an account holding a collateral with neither is left as it was.
+    ///         trusted price while that is at most `MAX_TRUSTED_PRICE_AGE` old, and at 0 after (the pool's side: an
+    ///         unpriceable collateral is not counted on to cover a loss).
     /// @param accounts The accounts to refresh (any; accounts without debt get a shortfall of 0).
     /// @return totalShortfall The pool's total recognized shortfall afterwards.
     function recognizeLosses(address[] calldata accounts) external returns (uint256 totalShortfall);
@@ -521,7 +522,7 @@ interface IPool is IERC4626, IERC20Permit, IPoolErrors, IPoolEvents {
     /// @return shortfallAssets `max(0, debt − recoveryValue)`.
     /// @return debtAssets Its debt, rounded up.
     /// @return recoveryValue What liquidating all its collateral would repay, rounded down (collateral whose oracle
-    ///         fails at its last trusted price).
+    ///         fails at its last trusted price while at most `MAX_TRUSTED_PRICE_AGE` old, else 0).
     function accountShortfall(
         address account
     ) external view returns (uint256 shortfallAssets, uint256 debtAssets, uint256 recoveryValue);

@@ -13,10 +13,9 @@ import {IPool} from "./IPool.sol";
 /// @param insolvent Collateral value below debt: a liquidation will leave bad debt.
 /// @param priced False when an oracle of its collateral reverted; the other figures are then zero but `debt` and the
 ///        three shortfall figures.
-/// @param recoveryValue What liquidating all its collateral would repay (failed oracles at their last trusted price;
-///        0 while a collateral it holds has neither a live nor a recent trusted price).
-/// @param shortfall `max(0, debt − recoveryValue)`: what a refresh (`recognizeLosses`) would record now (0 while
-///        unpriced, as above).
+/// @param recoveryValue What liquidating all its collateral would repay (failed oracles at their last trusted price
+///        while recent, else 0).
+/// @param shortfall `max(0, debt − recoveryValue)`: what a refresh (`recognizeLosses`) would record now.
 /// @param recognizedShortfall The shortfall the pool has recorded for it (deducted from exits).
 struct AccountView {
     address account;

@@ -29,10 +29,7 @@ contract PoolLens is IPoolLens {
             } catch {
                 entry.debt = pool.debtOf(account);
             }
-            // Reverts only while a collateral it holds has neither a live nor a recent trusted price.
-            try pool.accountShortfall(account) returns (uint256 shortfall, uint256, uint256 recoveryValue) {
-                (entry.shortfall, entry.recoveryValue) = (shortfall, recoveryValue);
-            } catch {}
+            (entry.shortfall, , entry.recoveryValue) = pool.accountShortfall(account);
             entry.recognizedShortfall = pool.recognizedShortfall(account);
         }
     }

@@ -164,8 +164,8 @@ export function recoveryValue(positions: readonly CollateralPosition[]): bigint 
 /** An account's shortfall as the pool records it: max(0, debt (rounded up) − recovery value (rounded down)). */
 export const shortfallOf = (debt: bigint, recovery: bigint): bigint => zeroFloorSub(debt, recovery);
 
-/** PoolStorage.MAX_TRUSTED_PRICE_AGE: how long a last trusted price may stand in for a failing oracle (1 day). */
-export const MAX_TRUSTED_PRICE_AGE = 86_400n;
+/** PoolStorage.MAX_TRUSTED_PRICE_AGE: how long a last trusted price may stand in for a failing oracle (6 hours). */
+export const MAX_TRUSTED_PRICE_AGE = 21_600n;
 /** The largest oracle answer the pool takes as a price (it stores trusted prices in 192 bits). */
 export const MAX_PRICE_E36 = 2n ** 192n - 1n;
 
@@ -182,7 +182,7 @@ export interface TrustedPrice {
  * `oracleAnswer` is what its oracle returned, null when it reverted or returned fewer than 32 bytes; 0 or an answer
  * above 2^192 is no price either. Without a price the last trusted price stands in (`live` false) while it is at most
  * MAX_TRUSTED_PRICE_AGE old; older, the collateral is `expired` (price 0): liquidate, close and socialize revert
- * PriceUnavailable for the account, recognizeLosses and the repay/top-up refresh leave its shortfall as it was.
+ * PriceUnavailable for the account; recognizeLosses, the repay/top-up refresh and accountShortfall value it at 0.
  */
 export function bookPrice(
   oracleAnswer: bigint | null,
