@@ -7,7 +7,13 @@ import { parseUnits } from "ethers";
 import path from "node:path";
 import { z } from "zod";
 import { readDeployment } from "./deployments";
+import { MAX_TRUSTED_PRICE_AGE } from "./model/poolMath";
 import { DEFAULT_RECOGNITION_BATCH_SIZE, DEFAULT_RECOGNITION_THRESHOLD, isRecognitionThreshold } from "./recognition";
+import {
+  DEFAULT_TRUSTED_PRICE_REFRESH_SECONDS,
+  DEFAULT_TRUSTED_PRICE_TOLERANCE_BPS,
+  MAX_TRUSTED_PRICE_REFRESH_SECONDS,
+} from "./trustedPrices";
 
 /** How each setting is given: its CLI flag and environment variable. Error messages quote these. */
 export const SETTINGS = {
@@ -145,6 +151,22 @@ export const SETTINGS = {
     env: "KEEPER_RECOGNITION_BATCH_SIZE",
     help: `most accounts per recognizeLosses transaction; more are split, same block (default ${DEFAULT_RECOGNITION_BATCH_SIZE})`,
   },
+  trustedPriceRefresh: {
+    flag: "--trusted-price-refresh <seconds>",
+    env: "KEEPER_TRUSTED_PRICE_REFRESH",
+    help:
+      "call the pool's refreshTrustedPrices() when a collateral's last trusted price (the fallback while its oracle " +
+      `fails, usable for ${MAX_TRUSTED_PRICE_AGE} s) is this many seconds old, at most ` +
+      `${MAX_TRUSTED_PRICE_REFRESH_SECONDS}; the pool re-dates an unchanged price at most every ` +
+      `${DEFAULT_TRUSTED_PRICE_REFRESH_SECONDS} s (default ${DEFAULT_TRUSTED_PRICE_REFRESH_SECONDS})`,
+  },
+  trustedPriceToleranceBps: {
+    flag: "--trusted-price-tolerance-bps <bps>",
+    env: "KEEPER_TRUSTED_PRICE_TOLERANCE_BPS",
+    help:
+      "also call refreshTrustedPrices() when a collateral's live price differs from its last trusted price by more " +
+      `than this, in basis points of the trusted price (default ${DEFAULT_TRUSTED_PRICE_TOLERANCE_BPS})`,
+  },
   logLevel: {
     flag: "--log-level <level>",
     env: "KEEPER_LOG_LEVEL",
@@ -200,6 +222,14 @@ const configSchema = z.object({
     .refine(isRecognitionThreshold, "must be loan-asset units (2.5) or basis points of the debt (10bps)")
     .default(DEFAULT_RECOGNITION_THRESHOLD),
   recognitionBatchSize: integer(1).default(DEFAULT_RECOGNITION_BATCH_SIZE),
+  trustedPriceRefresh: integer(0)
+    .max(
+      MAX_TRUSTED_PRICE_REFRESH_SECONDS,
+      `must be below ${MAX_TRUSTED_PRICE_AGE} (MAX_TRUSTED_PRICE_AGE): an older trusted price no longer stands in ` +
+        "for a failing oracle",
+    )
+    .default(DEFAULT_TRUSTED_PRICE_REFRESH_SECONDS),
+  trustedPriceToleranceBps: integer(0).default(DEFAULT_TRUSTED_PRICE_TOLERANCE_BPS),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   pretty: flag.default(false),
 });
@@ -209,8 +239,10 @@ type ParsedConfig = z.infer<typeof configSchema>;
 /** The validated configuration, with amounts already in exact units. */
 export interface KeeperConfig extends Omit<
   ParsedConfig,
-  "maxGasPriceGwei" | "priorityFeeGwei" | "nativePrice" | "watchHealthFactor"
+  "maxGasPriceGwei" | "priorityFeeGwei" | "nativePrice" | "watchHealthFactor" | "trustedPriceRefresh"
 > {
+  /** `--trusted-price-refresh`: refresh a collateral's trusted price at least this old (seconds). */
+  trustedPriceRefreshSeconds: number;
   /** Model health factor (×1e18) under which an account is confirmed through the lens every block. */
   watchHealthFactorE18: bigint;
   maxGasPriceWei: bigint;
@@ -290,9 +322,11 @@ export function resolveConfig(flags: RawSettings, env: NodeJS.ProcessEnv, cwd = 
     }
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  const { maxGasPriceGwei, priorityFeeGwei, nativePrice, watchHealthFactor, ...rest } = parsed.data;
+  const { maxGasPriceGwei, priorityFeeGwei, nativePrice, watchHealthFactor, trustedPriceRefresh, ...rest } =
+    parsed.data;
   return {
     ...rest,
+    trustedPriceRefreshSeconds: trustedPriceRefresh,
     maxGasPriceWei: parseUnits(maxGasPriceGwei, "gwei"),
     priorityFeeWei: parseUnits(priorityFeeGwei, "gwei"),
     nativePriceE18: parseUnits(nativePrice, 18),
@@ -305,7 +339,8 @@ export function commandLine(): Command {
   const command = new Command("keeper")
     .description(
       "Mutual Pools keeper: finds unhealthy accounts, liquidates them profitably, closes insolvent ones in one call, " +
-        "socializes residual bad debt, and recognizes every material change of an account's shortfall the next block.",
+        "socializes residual bad debt, recognizes every material change of an account's shortfall the next block, " +
+        "and keeps each pool's trusted (fallback) prices fresh.",
     )
     .allowExcessArguments(false)
     .showHelpAfterError();

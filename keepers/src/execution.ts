@@ -1,8 +1,8 @@
 /**
  * Execution: simulates every call (eth_call against the pending block) before signing, signs EIP-1559 transactions
  * with its own nonce counter, journals each signed transaction before broadcasting it, bumps the fee of a stuck one
- * (same nonce, so never two sends), and never lets the fee exceed what a liquidation or a close earns. Socializations
- * and loss recognitions earn nothing: their fee is capped by --max-gas-price-gwei only.
+ * (same nonce, so never two sends), and never lets the fee exceed what a liquidation or a close earns. Socializations,
+ * loss recognitions and trusted-price refreshes earn nothing: their fee is capped by --max-gas-price-gwei only.
  */
 import { Transaction, type BrowserProvider, type TransactionReceipt, type Wallet } from "ethers";
 import { IPool__factory } from "../../typechain-types";
@@ -11,6 +11,7 @@ import type { AttemptResult, KeeperMetrics } from "./metrics";
 import { zeroFloorSub } from "./model/poolMath";
 import type { RecognitionPlan } from "./recognition";
 import type { JournalEntry, KeeperState } from "./state";
+import type { RefreshPlan } from "./trustedPrices";
 import { loanAssetsInWei, type ClosePlan, type LiquidationPlan, type SocializePlan } from "./strategy";
 
 const poolInterface = IPool__factory.createInterface();
@@ -29,6 +30,8 @@ export interface ExecutionOptions {
 export interface HeadBlock {
   number: number;
   hash: string;
+  /** Unix seconds: `block.timestamp` in calls at this block. */
+  timestamp: number;
   baseFeePerGas: bigint;
 }
 
@@ -72,7 +75,7 @@ function findRevertData(error: unknown): string | undefined {
   return undefined;
 }
 
-export type Plan = LiquidationPlan | SocializePlan | ClosePlan | RecognitionPlan;
+export type Plan = LiquidationPlan | SocializePlan | ClosePlan | RecognitionPlan | RefreshPlan;
 
 /** Calldata of a plan's pool call; the liquidator's seized collateral goes to the keeper's own address. */
 function calldataOf(plan: Plan, receiver: string): string {
@@ -91,11 +94,13 @@ function calldataOf(plan: Plan, receiver: string): string {
       return poolInterface.encodeFunctionData("socializeBadDebt", [plan.borrower]);
     case "recognize":
       return poolInterface.encodeFunctionData("recognizeLosses", [plan.accounts]);
+    case "refresh":
+      return poolInterface.encodeFunctionData("refreshTrustedPrices");
   }
 }
 
-/** The account a plan acts on; empty for a recognition (many accounts). */
-const borrowerOf = (plan: Plan): string => (plan.kind === "recognize" ? "" : plan.borrower);
+/** The account a plan acts on; empty for a recognition (many accounts) and a refresh (none). */
+const borrowerOf = (plan: Plan): string => (plan.kind === "recognize" || plan.kind === "refresh" ? "" : plan.borrower);
 
 /** Bad debt the plan's call realizes, as the model expects it at the scan (0 when none). */
 function expectedBadDebt(plan: Plan): bigint | undefined {
@@ -106,6 +111,7 @@ function expectedBadDebt(plan: Plan): bigint | undefined {
     case "close":
       return plan.quote.realizesBadDebt ? plan.quote.badDebtAssets : undefined;
     case "recognize":
+    case "refresh":
       return undefined;
   }
 }
@@ -151,6 +157,11 @@ export class Executor {
     return this.pending().some((entry) => entry.pool === pool && entry.borrower === borrower);
   }
 
+  /** Whether a `refreshTrustedPrices()` of `pool` is signed and not yet included. */
+  refreshInFlight(pool: string): boolean {
+    return this.pending().some((entry) => entry.pool === pool && entry.action === "refresh");
+  }
+
   /** Accounts of `pool` in a recognition that is signed and not yet included. */
   recognitionsInFlight(pool: string): Set<string> {
     return new Set(
@@ -175,9 +186,11 @@ export class Executor {
     const outcomes: SubmitOutcome[] = new Array<SubmitOutcome>(plans.length);
     const simulations = await Promise.all(
       plans.map(async (plan) => {
-        if (plan.kind !== "recognize" && this.inFlight(plan.pool, plan.borrower)) {
-          return { result: "skipped_in_flight" } as SubmitOutcome;
-        }
+        const inFlight =
+          plan.kind === "refresh"
+            ? this.refreshInFlight(plan.pool)
+            : plan.kind !== "recognize" && this.inFlight(plan.pool, plan.borrower);
+        if (inFlight) return { result: "skipped_in_flight" } as SubmitOutcome;
         const call = {
           to: plan.pool,
           from: this.wallet.address,
@@ -216,8 +229,9 @@ export class Executor {
         this.logger.info(
           {
             pool: plan.pool,
-            borrower: plan.kind === "recognize" ? undefined : plan.borrower,
+            borrower: borrowerOf(plan) === "" ? undefined : borrowerOf(plan),
             accounts: plan.kind === "recognize" ? plan.accounts.length : undefined,
+            collaterals: plan.kind === "refresh" ? plan.collaterals : undefined,
             action: plan.kind,
             gasEstimate: simulation.gasEstimate,
             ...fees,
@@ -239,11 +253,12 @@ export class Executor {
       );
       const badDebt = expectedBadDebt(plan);
       signed.push({
-        id: `${plan.pool}:${plan.kind === "recognize" ? "recognize" : plan.borrower}:${context.head.number}:${nonce}`,
+        id: `${plan.pool}:${borrowerOf(plan) === "" ? plan.kind : borrowerOf(plan)}:${context.head.number}:${nonce}`,
         pool: plan.pool,
         borrower: borrowerOf(plan),
         action: plan.kind,
         collateral: plan.kind === "liquidate" ? plan.collateral : undefined,
+        collaterals: plan.kind === "refresh" ? [...plan.collaterals] : undefined,
         repayAssets: plan.kind === "liquidate" ? plan.repayAssets.toString() : undefined,
         minSeizedValue: plan.kind === "close" ? plan.minSeizedValue.toString() : undefined,
         accounts: plan.kind === "recognize" ? [...plan.accounts] : undefined,

@@ -2,8 +2,11 @@
  * The keeper loop. One `tick` per new block: check journaled transactions, index new position events, verify the
  * included realizations and recognitions, value every debtor with the model (health and live shortfall) and confirm
  * the risky and the stale ones through the lens, decide per account to act on (socialize, close, liquidate), then
- * refresh every account whose recorded shortfall is materially stale with one batched `recognizeLosses`, simulate
- * and send. State is saved after every tick and before every broadcast.
+ * refresh every account whose recorded shortfall is materially stale with one batched `recognizeLosses`, then keep
+ * the pool's trusted (fallback) prices fresh with `refreshTrustedPrices()`, simulate and send. Accounts holding a
+ * collateral without any price (failing oracle, expired trusted price) are never liquidated, closed or socialized
+ * (their shortfall is still recognized, with that collateral at 0, as the pool values it) and are reported once.
+ * State is saved after every tick and before every broadcast.
  */
 import { MaxUint256, getAddress, parseUnits, type BrowserProvider, type TransactionReceipt, type Wallet } from "ethers";
 import { IERC20__factory } from "../../typechain-types";
@@ -13,7 +16,7 @@ import { HealthScanner, type AccountHealth } from "./health";
 import type { Logger } from "./logger";
 import type { AttemptResult, KeeperMetrics } from "./metrics";
 import { PositionReader, accountOf, type AccountSnapshot, type PoolSnapshot } from "./positions";
-import { healthFactorDown } from "./model/poolMath";
+import { MAX_TRUSTED_PRICE_AGE, healthFactorDown } from "./model/poolMath";
 import {
   DEFAULT_RECOGNITION_BATCH_SIZE,
   DEFAULT_RECOGNITION_THRESHOLD,
@@ -27,6 +30,16 @@ import {
 import type { RetryingTransport } from "./rpc";
 import { StateStore, emptyState, type JournalEntry, type KeeperState } from "./state";
 import { decide, type Decision, type SkipReason } from "./strategy";
+import {
+  DEFAULT_TRUSTED_PRICE_REFRESH_SECONDS,
+  DEFAULT_TRUSTED_PRICE_TOLERANCE_BPS,
+  deviationBps,
+  refreshReason,
+  trustedPriceExpiresAt,
+  type RefreshPlan,
+  type RefreshReason,
+  type TrustedPricePolicy,
+} from "./trustedPrices";
 import { Verifier, type PositionSource, type RecognitionVerification, type VerificationResult } from "./verification";
 
 /** The settings the loop needs (a subset of `KeeperConfig`, so tests can build one directly). */
@@ -61,6 +74,16 @@ export interface KeeperSettings {
   recognitionThreshold?: string;
   /** Most accounts per `recognizeLosses` transaction; more are split into several in the same block. Default 200. */
   recognitionBatchSize?: number;
+  /**
+   * Call `refreshTrustedPrices()` when a collateral's stored trusted price is at least this old (seconds). Default
+   * 21,600 (MAX_TRUSTED_PRICE_AGE / 4).
+   */
+  trustedPriceRefreshSeconds?: number;
+  /**
+   * Also call it when a collateral's live price differs from its stored trusted price by more than this (basis points
+   * of the stored price). Default 100.
+   */
+  trustedPriceToleranceBps?: number;
 }
 
 export interface KeeperDependencies {
@@ -85,7 +108,17 @@ const SKIP_RESULTS = {
   unprofitable: "skipped_unprofitable",
   insufficient_balance: "skipped_balance",
   not_liquidatable_by_model: "skipped_no_quote",
+  unpriced: "skipped_unpriced",
 } as const satisfies Record<Exclude<SkipReason, "healthy">, AttemptResult>;
+
+/** What the operator should do about an account the pool cannot value. */
+const UNPRICED_ACTION =
+  "wait for the collateral's oracle to answer again (the keeper resumes by itself), or have the pool owner point the " +
+  "collateral at a working oracle (setCollateralParams); until then nobody can liquidate, close or socialize these " +
+  "accounts, and their shortfall is recognized with that collateral at 0 (exits are priced as if it were lost)";
+
+/** Most accounts listed in one log line. */
+const LOGGED_ACCOUNTS = 50;
 
 /** What one tick saw and did: for logs, tests and the benchmark. */
 export interface TickReport {
@@ -100,6 +133,11 @@ export interface TickReport {
   liquidatable: number;
   /** Accounts whose live shortfall the lens confirmed differs materially from the recorded one. */
   staleShortfalls: number;
+  /**
+   * Accounts the pool cannot value (a collateral they hold has a failing oracle and an expired trusted price): left
+   * alone, neither acted on nor recognized.
+   */
+  unpricedAccounts: number;
   decisions: Decision[];
   sends: {
     pool: string;
@@ -112,6 +150,13 @@ export interface TickReport {
   recognitions: {
     pool: string;
     accounts: string[];
+    result: string;
+    detail?: string;
+  }[];
+  /** `refreshTrustedPrices()` transactions of this tick (at most one per pool), with the collaterals that needed it. */
+  trustedPriceRefreshes: {
+    pool: string;
+    collaterals: string[];
     result: string;
     detail?: string;
   }[];
@@ -141,6 +186,11 @@ export class Keeper {
   private readonly verifier: Verifier;
   private readonly recognitionThreshold: RecognitionThreshold;
   private readonly recognitionBatchSize: number;
+  private readonly trustedPricePolicy: TrustedPricePolicy;
+  /** Collaterals (`pool:collateral`) whose oracle was failing at the last scan, and whether the price had expired. */
+  private readonly collateralAlerts = new Map<string, "failing" | "expired">();
+  /** Per pool, the unpriced accounts already logged: each is logged once, again only after it was priced in between. */
+  private readonly unpricedLogged = new Map<string, Set<string>>();
   private stopping = false;
   private running: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -170,6 +220,10 @@ export class Keeper {
       settings.recognitionThreshold ?? DEFAULT_RECOGNITION_THRESHOLD,
     );
     this.recognitionBatchSize = settings.recognitionBatchSize ?? DEFAULT_RECOGNITION_BATCH_SIZE;
+    this.trustedPricePolicy = {
+      refreshSeconds: BigInt(settings.trustedPriceRefreshSeconds ?? DEFAULT_TRUSTED_PRICE_REFRESH_SECONDS),
+      toleranceBps: BigInt(settings.trustedPriceToleranceBps ?? DEFAULT_TRUSTED_PRICE_TOLERANCE_BPS),
+    };
     this.executor = new Executor(
       provider,
       wallet,
@@ -212,6 +266,7 @@ export class Keeper {
     const head: HeadBlock = {
       number: block.number,
       hash: block.hash,
+      timestamp: block.timestamp,
       baseFeePerGas: block.baseFeePerGas ?? 0n,
     };
     const report: TickReport = {
@@ -221,9 +276,11 @@ export class Keeper {
       lensConfirmed: 0,
       liquidatable: 0,
       staleShortfalls: 0,
+      unpricedAccounts: 0,
       decisions: [],
       sends: [],
       recognitions: [],
+      trustedPriceRefreshes: [],
       realizations: [],
       recognitionChecks: [],
       rpcCalls: 0,
@@ -278,34 +335,45 @@ export class Keeper {
    * account the model finds insolvent or with a materially stale recorded shortfall (and all of them every
    * `fullScanEveryBlocks` blocks, to catch a drifted mirror). Accounts to act on are acted on, riskiest first; then
    * every account whose stale shortfall the lens confirmed, and that no transaction of this tick already refreshes,
-   * is recognized in one batched `recognizeLosses`, whether or not liquidating it pays.
+   * is recognized in one batched `recognizeLosses`, whether or not liquidating it pays; then, when a trusted price is
+   * due and no transaction of this tick records it, one `refreshTrustedPrices()`. An account holding a collateral
+   * with no price at all (failing oracle, trusted price older than MAX_TRUSTED_PRICE_AGE) is never acted on (the pool
+   * refuses to liquidate, close or socialize it) but is recognized like any other (the pool values that collateral
+   * at 0 there); it is logged once.
    */
   private async scanPool(pool: string, head: HeadBlock, report: TickReport): Promise<void> {
     const { logger, metrics, settings } = this.deps;
     const debtors = this.discovery.accounts(pool);
     metrics.accountsTracked.set({ pool }, debtors.length);
-    if (debtors.length === 0) {
-      metrics.unhealthyAccounts.set({ pool }, 0);
-      metrics.staleShortfallAccounts.set({ pool }, 0);
-      metrics.shortfallAssets.set({ pool, kind: "live" }, 0);
-      metrics.shortfallAssets.set({ pool, kind: "recognized" }, 0);
-      return;
-    }
     const drifted = debtors.filter((account) => this.discovery.drifted.has(`${pool}:${account}`));
     if (drifted.length > 0) await this.discovery.refresh(pool, drifted, head.number);
 
-    const snapshot = await this.reader.poolSnapshot(pool, head.number);
+    const snapshot = await this.reader.poolSnapshot(pool, head.number, BigInt(head.timestamp));
+    this.watchCollateralPrices(snapshot);
+    if (debtors.length === 0) {
+      metrics.unhealthyAccounts.set({ pool }, 0);
+      metrics.staleShortfallAccounts.set({ pool }, 0);
+      metrics.unpricedAccounts.set({ pool }, 0);
+      metrics.shortfallAssets.set({ pool, kind: "live" }, 0);
+      metrics.shortfallAssets.set({ pool, kind: "recognized" }, 0);
+      this.unpricedLogged.delete(pool);
+      await this.refreshTrustedPrices(snapshot, head, report, new Set<string>());
+      return;
+    }
+
     const threshold = this.recognitionThreshold;
     const evaluated = new Map<
       string,
       { account: AccountSnapshot; healthFactorE18: bigint | undefined; staleShortfall: boolean }
     >();
+    const unpriced: AccountSnapshot[] = [];
     let liveShortfall = 0n;
     let recordedShortfall = 0n;
     let stale = 0;
     for (const account of this.discovery.accounts(pool)) {
       const valued = this.mirroredAccount(snapshot, pool, account);
-      const unpriced = snapshot.collaterals.some(
+      if (valued.expiredCollaterals.length > 0) unpriced.push(valued);
+      const failing = snapshot.collaterals.some(
         (collateral, index) => !collateral.priced && valued.collateralBalances[index] > 0n,
       );
       const staleShortfall = isMaterialChange(
@@ -317,7 +385,7 @@ export class Keeper {
       );
       evaluated.set(account, {
         account: valued,
-        healthFactorE18: unpriced
+        healthFactorE18: failing
           ? undefined
           : healthFactorDown(valued.liquidity.liquidationLimit, valued.liquidity.debt),
         staleShortfall,
@@ -327,9 +395,12 @@ export class Keeper {
       if (staleShortfall) stale++;
     }
     report.accountsScanned += evaluated.size;
+    report.unpricedAccounts += unpriced.length;
     metrics.shortfallAssets.set({ pool, kind: "live" }, Number(liveShortfall));
     metrics.shortfallAssets.set({ pool, kind: "recognized" }, Number(recordedShortfall));
     metrics.staleShortfallAccounts.set({ pool }, stale);
+    metrics.unpricedAccounts.set({ pool }, unpriced.length);
+    this.reportUnpriced(snapshot, unpriced);
 
     const fullScan = head.number % settings.fullScanEveryBlocks === 0;
     const toConfirm = [...evaluated.entries()]
@@ -358,6 +429,8 @@ export class Keeper {
       if (isMaterialChange(view.shortfall, view.recognizedShortfall, view.debt, threshold, snapshot.loanDecimals)) {
         staleConfirmed.push({ view, account: entry.account });
       }
+      // Unpriced: the pool refuses to liquidate, close or socialize it (`PriceUnavailable`); logged once above.
+      if (entry.account.expiredCollaterals.length > 0) continue;
       if (view.debt === 0n) continue;
       // Insolvent (recovery below debt): closable even while an oracle fails, since the lens values that collateral
       // at its last trusted price. Liquidatable but solvent: only with every oracle answering (the lens's health).
@@ -374,13 +447,202 @@ export class Keeper {
     metrics.unhealthyAccounts.set({ pool }, actionable.length);
     report.liquidatable += actionable.length;
     report.staleShortfalls += staleConfirmed.length;
-    const handled = actionable.length > 0 ? await this.act(snapshot, actionable, head, report) : new Set<string>();
+    const acted =
+      actionable.length > 0
+        ? await this.act(snapshot, actionable, head, report)
+        : { handled: new Set<string>(), sent: [] as string[] };
 
     // A liquidation, close or socialization sent this tick refreshes or clears its account's shortfall itself; an
     // account in a recognition still in flight waits for its receipt.
     const inFlight = this.executor.recognitionsInFlight(pool);
-    const toRecognize = staleConfirmed.filter(({ view }) => !handled.has(view.account) && !inFlight.has(view.account));
-    if (toRecognize.length > 0) await this.recognize(snapshot, toRecognize, head, report);
+    const toRecognize = staleConfirmed.filter(
+      ({ view }) => !acted.handled.has(view.account) && !inFlight.has(view.account),
+    );
+    const recognized = toRecognize.length > 0 ? await this.recognize(snapshot, toRecognize, head, report) : [];
+
+    // Every call sent above, or still in flight, stores the live prices of the collaterals its accounts hold.
+    const inFlightAccounts = this.executor
+      .pending()
+      .filter((entry) => entry.pool === pool)
+      .flatMap((entry) => (entry.action === "recognize" ? (entry.accounts ?? []) : [entry.borrower]))
+      .filter((account) => account !== "");
+    const recorded = new Set<string>();
+    for (const account of new Set([...acted.sent, ...recognized, ...inFlightAccounts])) {
+      const position = this.discovery.position(pool, account);
+      if (position.borrowShares === 0n) continue; // recognizeLosses does not value an account without debt
+      for (const [collateral, balance] of position.collateral) if (balance > 0n) recorded.add(collateral);
+    }
+    await this.refreshTrustedPrices(snapshot, head, report, recorded);
+  }
+
+  /**
+   * Sends one `refreshTrustedPrices()` for the pool when a listed collateral with a live price has a stored trusted
+   * price at least `trustedPriceRefreshSeconds` old or further than `trustedPriceToleranceBps` from the live price,
+   * unless every such collateral is already recorded by a call of this keeper sent this tick or in flight
+   * (`recorded`), by a pending transaction of anyone (the trusted prices read on the pending block), or a refresh of
+   * this keeper is in flight. Earns nothing: the fee is capped by --max-gas-price-gwei only.
+   */
+  private async refreshTrustedPrices(
+    snapshot: PoolSnapshot,
+    head: HeadBlock,
+    report: TickReport,
+    recorded: ReadonlySet<string>,
+  ): Promise<void> {
+    const { logger, metrics } = this.deps;
+    const pool = snapshot.address;
+    const due: { collateral: PoolSnapshot["collaterals"][number]; reason: RefreshReason }[] = [];
+    for (const collateral of snapshot.collaterals) {
+      if (!collateral.priced) continue; // the pool stores live prices only
+      const reason = refreshReason(
+        collateral.priceE36,
+        collateral.trusted,
+        snapshot.timestamp,
+        this.trustedPricePolicy,
+      );
+      if (reason !== null) due.push({ collateral, reason });
+    }
+    if (due.length === 0) return;
+    const detailsOf = (entries: typeof due) =>
+      entries.map(({ collateral, reason }) => ({
+        collateral: collateral.address,
+        reason,
+        livePriceE36: collateral.priceE36,
+        trustedPriceE36: collateral.trusted.priceE36,
+        ageSeconds: snapshot.timestamp - collateral.trusted.updatedAt,
+        deviationBps: deviationBps(collateral.priceE36, collateral.trusted.priceE36),
+      }));
+    const uncovered = due.filter(({ collateral }) => !recorded.has(collateral.address));
+    if (uncovered.length === 0) {
+      logger.debug({ pool, collaterals: detailsOf(due) }, "trusted prices due: recorded by this keeper's other calls");
+      return;
+    }
+    if (this.executor.refreshInFlight(pool)) {
+      logger.debug({ pool, collaterals: detailsOf(uncovered) }, "trusted prices due: a refresh is already in flight");
+      return;
+    }
+    // A pending transaction (a competitor's liquidation, say) may record them already.
+    const contract = this.reader.pool(pool);
+    const pendingTrusted = await Promise.all(
+      uncovered.map(({ collateral }) => contract.lastTrustedPrice(collateral.address, { blockTag: "pending" })),
+    );
+    const stillDue = uncovered.filter(({ collateral }, index) => {
+      const [priceE36, updatedAt] = pendingTrusted[index];
+      const trusted = { priceE36, updatedAt };
+      return refreshReason(collateral.priceE36, trusted, snapshot.timestamp, this.trustedPricePolicy) !== null;
+    });
+    if (stillDue.length === 0) {
+      logger.debug(
+        { pool, collaterals: detailsOf(uncovered) },
+        "trusted prices due: recorded by a pending transaction",
+      );
+      return;
+    }
+    const details = detailsOf(stillDue);
+    const plan: RefreshPlan = {
+      kind: "refresh",
+      pool,
+      collaterals: stillDue.map(({ collateral }) => collateral.address),
+    };
+    const [outcome] = await this.executor.submitAll([plan], {
+      head,
+      loanDecimals: snapshot.loanDecimals,
+      minProfitLoanAssets: 0n,
+    });
+    metrics.countAttempt(pool, "refresh", outcome.result);
+    report.trustedPriceRefreshes.push({
+      pool,
+      collaterals: plan.collaterals,
+      result: outcome.result,
+      detail: outcome.detail,
+    });
+    const sent = outcome.result === "sent" || outcome.result === "dry_run";
+    logger[sent ? "info" : "warn"](
+      {
+        pool,
+        collaterals: details,
+        refreshSeconds: this.trustedPricePolicy.refreshSeconds,
+        toleranceBps: this.trustedPricePolicy.toleranceBps,
+        result: outcome.result,
+        detail: outcome.detail,
+      },
+      sent ? "refreshing trusted prices" : "trusted-price refresh not sent",
+    );
+  }
+
+  /**
+   * Per collateral: the age of its trusted price (metric), and a warning when its oracle starts failing (valued at the
+   * trusted price until it expires) and when that price expires (no price at all); an info line when it answers again.
+   * Each change is logged once.
+   */
+  private watchCollateralPrices(snapshot: PoolSnapshot): void {
+    const { logger, metrics } = this.deps;
+    const pool = snapshot.address;
+    for (const collateral of snapshot.collaterals) {
+      metrics.trustedPriceAge.set(
+        { pool, collateral: collateral.address },
+        Number(snapshot.timestamp - collateral.trusted.updatedAt),
+      );
+      const key = `${pool}:${collateral.address}`;
+      const condition = collateral.priced ? undefined : collateral.expired ? "expired" : "failing";
+      const previous = this.collateralAlerts.get(key);
+      if (condition === previous) continue;
+      const fields = {
+        pool,
+        collateral: collateral.address,
+        oracle: collateral.oracle,
+        trustedPriceE36: collateral.trusted.priceE36,
+        trustedAt: collateral.trusted.updatedAt,
+        trustedPriceExpiresAt: trustedPriceExpiresAt(collateral.trusted),
+        maxTrustedPriceAgeSeconds: MAX_TRUSTED_PRICE_AGE,
+      };
+      if (condition === undefined) {
+        this.collateralAlerts.delete(key);
+        logger.info(fields, "collateral's oracle answers again: its holders are valued at the live price");
+        continue;
+      }
+      this.collateralAlerts.set(key, condition);
+      if (condition === "failing") {
+        logger.warn(
+          fields,
+          "collateral's oracle fails: the pool values it at its last trusted price until trustedPriceExpiresAt; " +
+            "after that its holders can be neither liquidated, closed nor socialized, and their shortfall counts it " +
+            "at 0, until the oracle answers or the pool owner replaces it (setCollateralParams)",
+        );
+      } else {
+        logger.warn(
+          { ...fields, action: UNPRICED_ACTION },
+          "collateral has no price: its oracle fails and its last trusted price is older than MAX_TRUSTED_PRICE_AGE",
+        );
+      }
+    }
+  }
+
+  /** Logs each account that became unpriced since the last scan, once (one line per pool per tick). */
+  private reportUnpriced(snapshot: PoolSnapshot, unpriced: readonly AccountSnapshot[]): void {
+    const pool = snapshot.address;
+    const logged = this.unpricedLogged.get(pool) ?? new Set<string>();
+    this.unpricedLogged.set(pool, logged);
+    const now = new Set(unpriced.map((account) => account.account));
+    for (const account of logged) if (!now.has(account)) logged.delete(account);
+    const fresh = unpriced.filter((account) => !logged.has(account.account));
+    if (fresh.length === 0) return;
+    for (const account of fresh) logged.add(account.account);
+    this.deps.logger.warn(
+      {
+        pool,
+        accounts: fresh.slice(0, LOGGED_ACCOUNTS).map((account) => ({
+          account: account.account,
+          debt: account.liquidity.debt,
+          recognizedShortfall: account.recognizedShortfall,
+          collaterals: account.expiredCollaterals,
+        })),
+        newlyUnpriced: fresh.length,
+        unpriced: unpriced.length,
+        action: UNPRICED_ACTION,
+      },
+      "accounts hold a collateral with no price (a failing oracle and an expired trusted price): not liquidating, " +
+        "closing or socializing them; their shortfall is recognized with that collateral at 0",
+    );
   }
 
   /** The model's valuation of an account from its mirrored position. */
@@ -392,17 +654,18 @@ export class Keeper {
 
   /**
    * Decides and sends for the accounts of one pool to act on, riskiest first. Returns the accounts a transaction of
-   * this tick (or one still in flight) acts on.
+   * this tick (or one still in flight) acts on (`handled`), and those this tick sent a transaction for (`sent`).
    */
   private async act(
     snapshot: PoolSnapshot,
     actionable: { view: AccountHealth; account: AccountSnapshot }[],
     head: HeadBlock,
     report: TickReport,
-  ): Promise<Set<string>> {
+  ): Promise<{ handled: Set<string>; sent: string[] }> {
     const { logger, metrics, settings, provider } = this.deps;
     const pool = snapshot.address;
     const handled = new Set<string>();
+    const sent: string[] = [];
     const loanToken = IERC20__factory.connect(snapshot.loanAsset, provider);
     let repayBudget: bigint = await loanToken.balanceOf(this.executor.address, {
       blockTag: head.number,
@@ -412,7 +675,7 @@ export class Keeper {
       gasPriceWei: head.baseFeePerGas + settings.priorityFeeWei,
       nativePriceE18: settings.nativePriceE18,
     };
-    const plans: { plan: Exclude<Plan, RecognitionPlan>; view: AccountHealth }[] = [];
+    const plans: { plan: Exclude<Plan, RecognitionPlan | RefreshPlan>; view: AccountHealth }[] = [];
     for (const { account, view } of actionable) {
       const decision = decide(snapshot, account, {
         repayBudget,
@@ -450,7 +713,7 @@ export class Keeper {
         detail: decision.detail,
       });
     }
-    if (plans.length === 0) return handled;
+    if (plans.length === 0) return { handled, sent };
 
     const outcomes = await this.executor.submitAll(
       plans.map(({ plan }) => plan),
@@ -467,6 +730,7 @@ export class Keeper {
         detail: outcome.detail,
       });
       const acted = outcome.result === "sent" || outcome.result === "dry_run";
+      if (acted) sent.push(plan.borrower);
       if (acted || outcome.result === "skipped_in_flight") handled.add(plan.borrower);
       const logFields = {
         pool,
@@ -483,21 +747,23 @@ export class Keeper {
       };
       logger.info(logFields, acted ? "acting on account" : "account not acted on");
     }
-    return handled;
+    return { handled, sent };
   }
 
   /**
    * Sends one `recognizeLosses` for the pool's stale accounts (largest change first; split into batches of
    * `recognitionBatchSize`, all in this block). No profit is needed: the fee is capped by --max-gas-price-gwei only.
+   * Returns the accounts of the batches sent.
    */
   private async recognize(
     snapshot: PoolSnapshot,
     stale: { view: AccountHealth; account: AccountSnapshot }[],
     head: HeadBlock,
     report: TickReport,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const { logger, metrics } = this.deps;
     const pool = snapshot.address;
+    const sentAccounts: string[] = [];
     const ordered = [...stale].sort((a, b) => {
       const gapA = shortfallGap(a.view.shortfall, a.view.recognizedShortfall);
       const gapB = shortfallGap(b.view.shortfall, b.view.recognizedShortfall);
@@ -537,6 +803,7 @@ export class Keeper {
         (account, position) => (liveShortfall.get(account) ?? 0n) > plan.recordedAtScan[position],
       ).length;
       const sent = outcome.result === "sent" || outcome.result === "dry_run";
+      if (sent) sentAccounts.push(...plan.accounts);
       logger[sent ? "info" : "warn"](
         {
           pool,
@@ -551,6 +818,7 @@ export class Keeper {
         sent ? "recognizing losses" : "recognition not sent",
       );
     }
+    return sentAccounts;
   }
 
   /** The model must reproduce the lens's figures exactly; if not, the keeper does not act on that account. */

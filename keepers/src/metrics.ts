@@ -4,8 +4,8 @@ import type { AddressInfo } from "node:net";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /**
- * Outcome of one liquidation, close, socialization or recognition attempt: the `result` label of
- * `keeper_liquidations_total` and `keeper_recognitions_total`.
+ * Outcome of one liquidation, close, socialization, recognition or trusted-price refresh attempt: the `result` label
+ * of `keeper_liquidations_total`, `keeper_recognitions_total` and `keeper_trusted_price_refreshes_total`.
  */
 export type AttemptResult =
   | "sent"
@@ -15,6 +15,7 @@ export type AttemptResult =
   | "skipped_unprofitable"
   | "skipped_balance"
   | "skipped_no_quote"
+  | "skipped_unpriced"
   | "skipped_simulation_reverted"
   | "skipped_in_flight"
   | "skipped_fee_cap"
@@ -45,6 +46,24 @@ export class KeeperMetrics {
     name: "keeper_recognitions_total",
     help: "recognizeLosses transactions by result (one per pool per block, more when the batch is split)",
     labelNames: ["pool", "result"] as const,
+    registers: [this.registry],
+  });
+  readonly trustedPriceRefreshes = new Counter({
+    name: "keeper_trusted_price_refreshes_total",
+    help: "refreshTrustedPrices transactions by result (at most one per pool per block)",
+    labelNames: ["pool", "result"] as const,
+    registers: [this.registry],
+  });
+  readonly trustedPriceAge = new Gauge({
+    name: "keeper_trusted_price_age_seconds",
+    help: "Age of each listed collateral's last trusted price at the last scan; past MAX_TRUSTED_PRICE_AGE (21600 s) it no longer stands in for a failing oracle",
+    labelNames: ["pool", "collateral"] as const,
+    registers: [this.registry],
+  });
+  readonly unpricedAccounts = new Gauge({
+    name: "keeper_unpriced_accounts",
+    help: "Tracked accounts holding a collateral whose oracle fails and whose last trusted price expired: nobody can liquidate, close or socialize them; their shortfall counts that collateral at 0",
+    labelNames: ["pool"] as const,
     registers: [this.registry],
   });
   readonly recognizedAccounts = new Counter({
@@ -121,9 +140,13 @@ export class KeeperMetrics {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Counts one attempt: recognitions in `keeper_recognitions_total`, the other actions in `keeper_liquidations_total`. */
+  /**
+   * Counts one attempt: recognitions in `keeper_recognitions_total`, refreshes in
+   * `keeper_trusted_price_refreshes_total`, the other actions in `keeper_liquidations_total`.
+   */
   countAttempt(pool: string, action: string, result: AttemptResult): void {
     if (action === "recognize") this.recognitions.inc({ pool, result });
+    else if (action === "refresh") this.trustedPriceRefreshes.inc({ pool, result });
     else this.liquidations.inc({ pool, action, result });
   }
 

@@ -6,8 +6,11 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import path from "node:path";
 
-/** `close` is `closeInsolventAccount`; `recognize` is one `recognizeLosses` batch (its accounts in `accounts`). */
-export type ActionKind = "liquidate" | "socialize" | "close" | "recognize";
+/**
+ * `close` is `closeInsolventAccount`; `recognize` is one `recognizeLosses` batch (its accounts in `accounts`); `refresh`
+ * is `refreshTrustedPrices()` (the collaterals that needed it in `collaterals`).
+ */
+export type ActionKind = "liquidate" | "socialize" | "close" | "recognize" | "refresh";
 
 export type JournalStatus = "pending" | "included" | "reverted" | "dropped" | "timed_out";
 
@@ -15,10 +18,12 @@ export type JournalStatus = "pending" | "included" | "reverted" | "dropped" | "t
 export interface JournalEntry {
   id: string;
   pool: string;
-  /** The account acted on; empty for a recognition, whose accounts are in `accounts`. */
+  /** The account acted on; empty for a recognition, whose accounts are in `accounts`, and for a refresh. */
   borrower: string;
   action: ActionKind;
   collateral?: string;
+  /** The collaterals whose trusted price a refresh was sent for. */
+  collaterals?: string[];
   /** `repayAssets` argument of a liquidation. */
   repayAssets?: string;
   /** `minSeizedValue` argument of a close. */

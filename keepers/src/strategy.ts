@@ -8,6 +8,8 @@
  *   `CLOSE_SEIZED_VALUE_TOLERANCE_BPS`.
  * - A liquidatable but solvent account is liquidated: every collateral with a live price is tried at the largest
  *   repayment the close factor, the dust rule and the keeper's balance allow, and the one with the largest bonus kept.
+ * - An account holding a collateral with neither a live nor a recent trusted price (expired) is skipped: the pool
+ *   refuses to liquidate, close or socialize it (`PriceUnavailable`).
  * The profit of a close or a liquidation is its bonus minus the gas at the current fee, in loan-asset units.
  */
 import {
@@ -81,7 +83,13 @@ export interface ClosePlan {
   expectedProfitLoanAssets: bigint;
 }
 
-export type SkipReason = "healthy" | "unprofitable" | "insufficient_balance" | "not_liquidatable_by_model";
+export type SkipReason =
+  | "healthy"
+  | "unprofitable"
+  | "insufficient_balance"
+  | "not_liquidatable_by_model"
+  /** It holds a collateral with neither a live nor a recent trusted price: the pool reverts `PriceUnavailable`. */
+  | "unpriced";
 
 export interface Skip {
   kind: "skip";
@@ -117,6 +125,18 @@ export interface DecisionInputs {
 export function decide(pool: PoolSnapshot, account: AccountSnapshot, inputs: DecisionInputs): Decision {
   const base = { pool: pool.address, borrower: account.account };
   const { liquidity } = account;
+  if (account.expiredCollaterals.length > 0) {
+    // Its expired collateral counts as 0 here, so it would look like dust: the pool refuses every call on it.
+    return {
+      kind: "skip",
+      ...base,
+      action: account.recoveryValue < liquidity.debt ? "close" : "liquidate",
+      reason: "unpriced",
+      detail:
+        `the oracle of ${account.expiredCollaterals.join(", ")} fails and its last trusted price is older than ` +
+        "MAX_TRUSTED_PRICE_AGE: the pool reverts PriceUnavailable",
+    };
+  }
   if (canSocialize(liquidity, pool.liquidationParams.dustThresholdAssets)) {
     const totals = {
       totalLpAssets: 0n,

@@ -13,10 +13,10 @@
  * the inclusion block's state when no later pool transaction of that block could have changed it (else
  * "inconclusive"; a later recognition of other accounts, such as the next batch of a split one, cannot). There the model
  * values each account of the batch (debt at the block's accrued totals, recovery at the block's prices, a failed
- * oracle's collateral at its last trusted price): each event's `shortfallAfter` must equal the model's shortfall, an
- * account without an event must already have recorded it, each `shortfallBefore` the value recorded before, and the
- * running totals must add up to the pool's `totalRecognizedShortfall`. A mismatch while an oracle price moved inside the
- * inclusion block is "inconclusive" (the update may have come after the recognition).
+ * oracle's collateral at its last trusted price while that is recent, else at 0): each event's `shortfallAfter` must
+ * equal the model's shortfall, an account without an event must already have recorded it, each `shortfallBefore` the
+ * value recorded before, and the running totals must add up to the pool's `totalRecognizedShortfall`. A mismatch while
+ * an oracle price moved inside the inclusion block is "inconclusive" (the update may have come after the recognition).
  *
  * A mismatch is an error log and `keeper_verification_failures_total`.
  */
@@ -415,7 +415,8 @@ export class Verifier {
     const moved = parent.collaterals.some(
       (collateral, index) =>
         collateral.priceE36 !== snapshot.collaterals[index]?.priceE36 ||
-        collateral.priced !== snapshot.collaterals[index]?.priced,
+        collateral.priced !== snapshot.collaterals[index]?.priced ||
+        collateral.expired !== snapshot.collaterals[index]?.expired,
     );
     if (moved) {
       return { status: "inconclusive", events, reason: "an oracle price moved in the inclusion block" };

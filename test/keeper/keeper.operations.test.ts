@@ -241,6 +241,41 @@ describe("keeper: operations", function () {
       expect(help).to.contain("--recognition-batch-size <n>");
     });
 
+    it("takes --trusted-price-refresh (seconds, below MAX_TRUSTED_PRICE_AGE, a quarter of it by default) and --trusted-price-tolerance-bps (100), and documents them in --help", function () {
+      const base = { KEEPER_PRIVATE_KEY: KEY, KEEPER_NATIVE_PRICE: "1" };
+      const flags = { network: "sepolia", rpcUrl: "http://127.0.0.1:8545", pools: POOL, lens: LENS, startBlock: "0" };
+      const defaults = resolveConfig(flags, base, tmpdir());
+      expect([defaults.trustedPriceRefreshSeconds, defaults.trustedPriceToleranceBps]).to.deep.equal([5_400, 100]);
+      const parsed = resolveConfig(
+        { ...flags, ...parseCommandLine(["--trusted-price-refresh", "3600", "--trusted-price-tolerance-bps", "50"]) },
+        base,
+        tmpdir(),
+      );
+      expect([parsed.trustedPriceRefreshSeconds, parsed.trustedPriceToleranceBps]).to.deep.equal([3_600, 50]);
+      expect(
+        resolveConfig(flags, { ...base, KEEPER_TRUSTED_PRICE_REFRESH: "0" }, tmpdir()).trustedPriceRefreshSeconds,
+      ).to.equal(0);
+      expect(
+        configProblems(() =>
+          resolveConfig({ ...flags, trustedPriceRefresh: "21600", trustedPriceToleranceBps: "-1" }, base, tmpdir()),
+        ),
+      ).to.deep.equal([
+        "trustedPriceRefresh: must be below 21600 (MAX_TRUSTED_PRICE_AGE): an older trusted price no longer " +
+          "stands in for a failing oracle (set --trusted-price-refresh <seconds> or KEEPER_TRUSTED_PRICE_REFRESH)",
+        "trustedPriceToleranceBps: Too small: expected number to be >=0 " +
+          "(set --trusted-price-tolerance-bps <bps> or KEEPER_TRUSTED_PRICE_TOLERANCE_BPS)",
+      ]);
+      const help = commandLine().helpInformation().replace(/\s+/g, " ");
+      expect(help).to.contain("--trusted-price-refresh <seconds>");
+      expect(help).to.contain("refreshTrustedPrices()");
+      expect(help).to.contain("usable for 21600 s) is this many seconds old, at most 21599");
+      expect(help).to.contain("(default 5400)");
+      expect(help).to.contain("KEEPER_TRUSTED_PRICE_REFRESH");
+      expect(help).to.contain("--trusted-price-tolerance-bps <bps>");
+      expect(help).to.contain("basis points of the trusted price (default 100)");
+      expect(help).to.contain("KEEPER_TRUSTED_PRICE_TOLERANCE_BPS");
+    });
+
     it("rejects malformed values, naming the setting", function () {
       const env = {
         KEEPER_PRIVATE_KEY: "0x1234",

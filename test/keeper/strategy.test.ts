@@ -1,8 +1,16 @@
 import { expect } from "chai";
 import { ethers } from "ethers";
-import { WAD, bpsDown, repaidForSeizedDown, repaidForSeizedUp, valueDown } from "../../keepers/src/model/poolMath";
+import {
+  MAX_TRUSTED_PRICE_AGE,
+  WAD,
+  bookPrice,
+  bpsDown,
+  repaidForSeizedDown,
+  repaidForSeizedUp,
+  valueDown,
+} from "../../keepers/src/model/poolMath";
 import type { AccountSnapshot, PoolSnapshot } from "../../keepers/src/positions";
-import { accountOf } from "../../keepers/src/positions";
+import { accountOf, closeQuoteFor, quoteFor } from "../../keepers/src/positions";
 import {
   batches,
   isMaterialChange,
@@ -18,12 +26,22 @@ import {
   loanAssetsInWei,
   GAS_UNITS_ESTIMATE,
 } from "../../keepers/src/strategy";
+import {
+  DEFAULT_TRUSTED_PRICE_REFRESH_SECONDS,
+  DEFAULT_TRUSTED_PRICE_TOLERANCE_BPS,
+  deviatesBeyond,
+  deviationBps,
+  refreshReason,
+} from "../../keepers/src/trustedPrices";
 
 const LOAN_DECIMALS = 6;
 const usd = (amount: string | number): bigint => ethers.parseUnits(String(amount), LOAN_DECIMALS);
 /** priceE36 of a whole collateral with `decimals` worth `dollars` whole loan units. */
 const price = (dollars: number, decimals: number): bigint =>
   (BigInt(dollars) * 10n ** 36n * 10n ** BigInt(LOAN_DECIMALS)) / 10n ** BigInt(decimals);
+
+/** The snapshot block's timestamp; both trusted prices were stored at it. */
+const NOW = 1_800_000_000n;
 
 /** Two collaterals: A (18 decimals, bonus 5%) and B (8 decimals, bonus 8%); borrow index 1:1 (shares = assets × 1e6). */
 function poolAt(prices: [number, number], dust = usd(5)): PoolSnapshot {
@@ -37,21 +55,28 @@ function poolAt(prices: [number, number], dust = usd(5)): PoolSnapshot {
       fullLiquidationHealthFactor: 95n * 10n ** 16n,
       dustThresholdAssets: dust,
     },
+    timestamp: NOW,
     totalBorrowAssets: usd(1_000_000),
     totalBorrowShares: usd(1_000_000) * 10n ** 6n,
     collaterals: [
       {
         address: "0x00000000000000000000000000000000000000aa",
+        oracle: "0x00000000000000000000000000000000000000a0",
         priceE36: price(prices[0], 18),
         priced: true,
+        expired: false,
+        trusted: { priceE36: price(prices[0], 18), updatedAt: NOW },
         ltvBps: 7_500n,
         liquidationThresholdBps: 8_000n,
         liquidationBonusBps: 500n,
       },
       {
         address: "0x00000000000000000000000000000000000000bb",
+        oracle: "0x00000000000000000000000000000000000000b0",
         priceE36: price(prices[1], 8),
         priced: true,
+        expired: false,
+        trusted: { priceE36: price(prices[1], 8), updatedAt: NOW },
         ltvBps: 7_500n,
         liquidationThresholdBps: 8_000n,
         liquidationBonusBps: 800n,
@@ -188,6 +213,48 @@ describe("keeper strategy (pure, on the pool model)", function () {
     expect(valueDown(balances[1], pool.collaterals[1].priceE36)).to.equal(usd(5_000));
   });
 
+  it("skips an account holding a collateral whose oracle fails and whose trusted price expired: the pool refuses it", function () {
+    const pool = poolAt([1_000, 10_000]);
+    const balances: [bigint, bigint] = [ethers.parseUnits("5", 18), ethers.parseUnits("0.5", 8)];
+    // B's oracle fails; its trusted price (10,000) was stored MAX_TRUSTED_PRICE_AGE and a second ago: no price at all.
+    const stale = { priceE36: price(10_000, 8), updatedAt: NOW - MAX_TRUSTED_PRICE_AGE - 1n };
+    const booked = bookPrice(null, stale, NOW);
+    expect(booked).to.deep.equal({ priceE36: 0n, live: false, expired: true });
+    // MAX_TRUSTED_PRICE_AGE old exactly, it still stands in.
+    expect(bookPrice(null, { ...stale, updatedAt: NOW - MAX_TRUSTED_PRICE_AGE }, NOW)).to.deep.equal({
+      priceE36: stale.priceE36,
+      live: false,
+      expired: false,
+    });
+    pool.collaterals[1] = {
+      ...pool.collaterals[1],
+      priceE36: booked.priceE36,
+      priced: false,
+      expired: true,
+      trusted: stale,
+    };
+
+    const unpriced = account(pool, 9_600, balances);
+    const b = pool.collaterals[1].address;
+    // Loss recognition values B at 0 (Pool.accountShortfall, recognizeLosses): only A recovers anything.
+    const recoveryOfA = repaidForSeizedDown(balances[0], 500n, pool.collaterals[0].priceE36);
+    expect([unpriced.expiredCollaterals, unpriced.recoveryValue, unpriced.shortfall]).to.deep.equal([
+      [b],
+      recoveryOfA,
+      usd(9_600) - recoveryOfA,
+    ]);
+    // B counts as 0: the account looks insolvent, and with 1 wei of A like dust. The pool refuses both calls.
+    for (const candidate of [unpriced, account(pool, 9_600, [1n, balances[1]])]) {
+      expect(decide(pool, candidate, inputs)).to.include({ kind: "skip", reason: "unpriced" });
+    }
+    expect(closeQuoteFor(pool, unpriced)).to.deep.equal({ refusal: { error: "PriceUnavailable", collateral: b } });
+    expect(quoteFor(pool, unpriced, pool.collaterals[0].address, usd(1_000))).to.equal(null);
+
+    // An account holding only A is priced as usual.
+    const priced = account(pool, 4_000, [balances[0], 0n]);
+    expect([priced.expiredCollaterals, priced.recoveryValue]).to.deep.equal([[], recoveryOfA]);
+  });
+
   it("converts gas to loan assets rounding up, and loan assets to wei rounding down", function () {
     const fees = { gasPriceWei: 3n, nativePriceE18: WAD }; // 1 loan unit per native token
     expect(gasCostInLoanAssets(1n, fees, LOAN_DECIMALS)).to.equal(1n); // 3 wei = 3e-12 units: rounds up to 1
@@ -221,6 +288,42 @@ describe("keeper recognition threshold", function () {
     expect(isMaterialChange(1n, 0n, debt, zero, LOAN_DECIMALS)).to.equal(true);
     expect(isMaterialChange(7n, 7n, debt, zero, LOAN_DECIMALS)).to.equal(false);
     expect(batches([1, 2, 3, 4, 5], 2)).to.deep.equal([[1, 2], [3, 4], [5]]);
+  });
+});
+
+describe("keeper trusted-price refresh policy", function () {
+  const policy = {
+    refreshSeconds: BigInt(DEFAULT_TRUSTED_PRICE_REFRESH_SECONDS),
+    toleranceBps: BigInt(DEFAULT_TRUSTED_PRICE_TOLERANCE_BPS),
+  };
+  const stored = price(2_000, 18);
+  const at = (age: bigint) => ({ priceE36: stored, updatedAt: NOW - age });
+
+  it("refreshes a price a quarter of MAX_TRUSTED_PRICE_AGE old, or one that moved by more than 100 bps; never one the pool would not store", function () {
+    expect([DEFAULT_TRUSTED_PRICE_REFRESH_SECONDS, DEFAULT_TRUSTED_PRICE_TOLERANCE_BPS]).to.deep.equal([5_400, 100]);
+    expect(BigInt(DEFAULT_TRUSTED_PRICE_REFRESH_SECONDS)).to.equal(MAX_TRUSTED_PRICE_AGE / 4n);
+    expect(refreshReason(stored, at(5_399n), NOW, policy)).to.equal(null);
+    expect(refreshReason(stored, at(5_400n), NOW, policy)).to.equal("age");
+    // Exactly 100 bps away is within tolerance; one wei more is not, either way.
+    const onePercent = stored / 100n;
+    expect(refreshReason(stored + onePercent, at(60n), NOW, policy)).to.equal(null);
+    expect(refreshReason(stored + onePercent + 1n, at(60n), NOW, policy)).to.equal("deviation");
+    expect(refreshReason(stored - onePercent - 1n, at(60n), NOW, policy)).to.equal("deviation");
+    // A shorter refresh age re-dates a moved price, but an unchanged one only once the pool would store it (90 min).
+    const hourly = { ...policy, refreshSeconds: 3_600n };
+    expect(refreshReason(stored + 1n, at(3_600n), NOW, hourly)).to.equal("age");
+    expect(refreshReason(stored, at(3_600n), NOW, hourly)).to.equal(null);
+    expect(refreshReason(stored, at(5_400n), NOW, hourly)).to.equal("age");
+    // A price stored after the scanned block (a pending transaction recorded it) is not due.
+    expect(refreshReason(stored, at(-12n), NOW, policy)).to.equal(null);
+  });
+
+  it("measures the deviation in basis points of the stored price", function () {
+    expect(deviationBps(price(2_030, 18), stored)).to.equal(150n);
+    expect(deviationBps(price(1_970, 18), stored)).to.equal(150n);
+    expect(deviationBps(stored, stored)).to.equal(0n);
+    expect(deviatesBeyond(price(2_030, 18), stored, 150n)).to.equal(false);
+    expect(deviatesBeyond(price(2_030, 18), stored, 149n)).to.equal(true);
   });
 });
 
