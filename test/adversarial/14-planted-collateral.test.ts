@@ -46,7 +46,10 @@ describe("Adversarial 14: planted collateral cannot keep an insolvent account op
     await fx.collaterals[0].oracle.setPrice(priceE36(50, LOAN, 18));
   }
 
-  /** The shortfall a refresh of `account` records now, from poolMath (failed oracles at their last trusted price). */
+  /**
+   * The shortfall a refresh of `account` records now, from poolMath (failed oracles at their last trusted price while
+   * it is at most MAX_TRUSTED_PRICE_AGE old, else 0).
+   */
   async function shortfallNow(fx: PoolFixture, account: string): Promise<bigint> {
     const held = await heldCollateralOf(fx.pool, account);
     return poolMath.shortfallOf(await fx.pool.debtOf(account), poolMath.recoveryValue(held.map((entry) => entry.position)));

@@ -6,7 +6,8 @@ import type { Pool } from "../../typechain-types";
 import * as poolMath from "../../keepers/src/model/poolMath";
 import { deployPool, priceE36, units, type PoolFixture } from "../helpers/fixtures";
 import { bookPositionsOf, shortfallFigures, totalsOf, trustedPriceOf } from "../helpers/chainReads";
-import { expectClose } from "./poolSetup";
+import { expectClose, fundAndApprove, heldCollateralOf } from "./poolSetup";
+import { expectBooksReconciled } from "./reconcile";
 
 /**
  * Last trusted prices (the fallback while a collateral's oracle fails) carry their time and stand in for at most
@@ -14,10 +15,13 @@ import { expectClose } from "./poolSetup";
  * socializeBadDebt, recognizeLosses, the repay/top-up refresh and the permissionless refreshTrustedPrices).
  *   F1: an outdated trusted price (here the listing price) can no longer make a healthy account closable or
  *       liquidatable, nor let a borrower write off a debt its collateral covers: past the age limit the account is
- *       unpriced (PriceUnavailable); a recent trusted price values it as the market last did.
+ *       unpriced (liquidate, close, write-off revert PriceUnavailable), and loss recognition counts the collateral at
+ *       0 (the pool's side); a recent trusted price values it as the market last did.
  *   F2: liquidate records the live price it acted on, so a feed failure right after cannot release the shortfall the
  *       liquidation recognized.
  *   F4: a self-close whose seized token refuses the transfer is not reported as a dust sweep.
+ *   1 wei of a collateral planted on an insolvent account, whose feed then stays dead past the age limit, no longer
+ *   stops recognition of the account's shortfall (which reopened the withdrawal race for it).
  * Loan asset of 6 decimals, collaterals of 18, LTV 75%, threshold 80%, bonus 5%, dust threshold 1.00, rate 0.
  */
 describe("Adversarial 15: last trusted prices expire, and are recorded wherever the pool acts", () => {
@@ -106,7 +110,7 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
   }
 
   describe("F1: a trusted price older than MAX_TRUSTED_PRICE_AGE cannot act against an account", () => {
-    it("the holder of COL0 (market 4,000, listing-time trusted price 2,000, expired) is neither closed nor liquidated nor impaired: PriceUnavailable(COL0)", async () => {
+    it("the holder of COL0 (market 4,000, listing-time trusted price 2,000, expired) is neither closed nor liquidated nor written off (PriceUnavailable(COL0)); recognition counts COL0 at 0 until its feed answers, then releases the shortfall", async () => {
       const fx = await loadFixture(risenFixture);
       const { pool, collaterals, liquidator, others, holder, col0, col1 } = fx;
       expect((await pool.lastTrustedPrice(col0)).priceE36).to.equal(px(2_000));
@@ -127,9 +131,14 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
       ]);
 
       const exitBefore = await pool.totalAssets();
-      await expect(pool.accountShortfall(holder))
-        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
-        .withArgs(col0);
+      // Loss recognition counts the expired COL0 at 0: 3,500 owed against 1,000 COL1 recovering 1,000 / 1.05.
+      const debt = usd(3_500);
+      const recovery = poolMath.recoveryValue(booked);
+      expect(recovery).to.equal(poolMath.repaidForSeizedDown(units(1_000, 18), BONUS, px(1)));
+      expect(recovery).to.equal(952_380_952n);
+      const shortfall = poolMath.shortfallOf(debt, recovery);
+      expect(shortfall).to.equal(2_547_619_048n);
+      expect(await pool.accountShortfall(holder)).to.deep.equal([shortfall, debt, recovery]);
       await expect(pool.connect(liquidator).closeInsolventAccount(holder, 0n, liquidator.address))
         .to.be.revertedWithCustomError(pool, "PriceUnavailable")
         .withArgs(col0);
@@ -141,12 +150,30 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
       await expect(pool.connect(liquidator).socializeBadDebt(holder))
         .to.be.revertedWithCustomError(pool, "PriceUnavailable")
         .withArgs(col0);
-      await expect(pool.connect(others[0]).recognizeLosses([holder])).to.not.emit(pool, "ShortfallUpdated");
 
-      // Nothing moved: no seizure, no spurious shortfall, no lower exit.
+      // Recognition records that shortfall (the pool's side: nobody can price COL0), and re-dates COL1's unchanged
+      // live price (its record is older than MAX_TRUSTED_PRICE_AGE / 4); exits are priced net of it (no reserve).
+      const recognition = await pool.connect(others[0]).recognizeLosses([holder]);
+      await expect(recognition).to.emit(pool, "ShortfallUpdated").withArgs(holder, 0n, shortfall, shortfall);
+      expect(await trustedPriceUpdates(pool, recognition)).to.deep.equal([[col1, px(1)]]);
+      expect(await pool.recognizedShortfall(holder)).to.equal(shortfall);
+      const totals = await totalsOf(pool);
+      expect(totals.reserveAssets).to.equal(0n);
+      expect(await pool.totalAssets()).to.equal(poolMath.exitAssetsOf(totals));
+      expect(await pool.totalAssets()).to.equal(exitBefore - shortfall);
+
+      // Nothing was taken: no seizure, no write-off.
       expect(await pool.collateralOf(holder, col0)).to.equal(units(1, 18));
       expect(await pool.collateralOf(holder, col1)).to.equal(units(1_000, 18));
-      expect(await pool.debtOf(holder)).to.equal(usd(3_500));
+      expect(await pool.debtOf(holder)).to.equal(debt);
+      expect(await pool.entryTotalAssets()).to.equal(exitBefore);
+
+      // The feed answers again at the market's 4,000: the next recognition releases the whole shortfall (4,000 / 1.05
+      // + 1,000 / 1.05 ≥ 3,500) and records 4,000 as COL0's trusted price; exits are back where they were.
+      await collaterals[0].oracle.setReverting(false);
+      const release = await pool.connect(others[0]).recognizeLosses([holder]);
+      await expect(release).to.emit(pool, "ShortfallUpdated").withArgs(holder, shortfall, 0n, 0n);
+      expect(await trustedPriceUpdates(pool, release)).to.deep.equal([[col0, px(4_000)]]);
       expect(await pool.recognizedShortfall(holder)).to.equal(0n);
       expect(await pool.totalAssets()).to.equal(exitBefore);
     });
@@ -343,17 +370,18 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
   }
 
   describe("after MAX_TRUSTED_PRICE_AGE without a refresh", () => {
-    it("liquidate, closeInsolventAccount, socializeBadDebt and accountShortfall revert PriceUnavailable(COL0); nothing moves", async () => {
+    it("liquidate, closeInsolventAccount and socializeBadDebt revert PriceUnavailable(COL0); accountShortfall counts COL0 at 0; nothing moves", async () => {
       const fx = await loadFixture(expiredFixture);
-      const { pool, liquidator, victim, col0 } = fx;
+      const { pool, collaterals, liquidator, victim, col0 } = fx;
       const recorded = await pool.recognizedShortfall(victim.address);
       // 750 − 500 / 1.05.
       expect(recorded).to.equal(usd(750) - 476_190_476n);
       const totals = await totalsOf(pool);
 
-      await expect(pool.accountShortfall(victim.address))
-        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
-        .withArgs(col0);
+      // The live view values the expired COL0 at 0: the whole 750 is shortfall (what a recognition would record).
+      const figures = await shortfallFigures(pool, victim.address, collaterals);
+      expect([figures.shortfall, figures.debt, figures.recovery]).to.deep.equal([usd(750), usd(750), 0n]);
+      expect(await pool.accountShortfall(victim.address)).to.deep.equal([usd(750), usd(750), 0n]);
       await expect(pool.connect(liquidator).liquidate(victim.address, col0, usd(10), 0n, liquidator.address))
         .to.be.revertedWithCustomError(pool, "PriceUnavailable")
         .withArgs(col0);
@@ -369,69 +397,115 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
       expect(await totalsOf(pool)).to.deep.equal(totals);
     });
 
-    it("recognizeLosses leaves that account's shortfall as it was (no event) and refreshes the others in the batch, recording their live prices", async () => {
+    it("recognizeLosses records that account's shortfall with COL0 at 0 (its whole debt) and refreshes the others in the batch, recording their live prices", async () => {
       const fx = await loadFixture(expiredFixture);
       const { pool, collaterals, others, victim, other, col1 } = fx;
       const victimBefore = await pool.recognizedShortfall(victim.address);
       const otherBefore = await pool.recognizedShortfall(other.address);
-      const otherAfter = (await shortfallFigures(pool, other.address, collaterals)).shortfall;
-      // 750 − 600 / 1.05.
-      expect(otherAfter).to.equal(usd(750) - 571_428_571n);
-      expect(otherAfter).to.be.lessThan(otherBefore);
+      const totalBefore = await pool.totalRecognizedShortfall();
+      expect(totalBefore).to.equal(victimBefore + otherBefore);
+      const victimFigures = await shortfallFigures(pool, victim.address, collaterals);
+      const otherFigures = await shortfallFigures(pool, other.address, collaterals);
+      // The victim: 750 owed, the expired COL0 counts 0. The other: 750 − 600 / 1.05.
+      expect(victimFigures.shortfall).to.equal(usd(750));
+      expect(victimFigures.shortfall).to.be.greaterThan(victimBefore);
+      expect(otherFigures.shortfall).to.equal(usd(750) - 571_428_571n);
+      expect(otherFigures.shortfall).to.be.lessThan(otherBefore);
+      const model = poolMath.recognizeLosses(
+        [
+          { recordedShortfall: victimBefore, debt: victimFigures.debt, recovery: victimFigures.recovery },
+          { recordedShortfall: otherBefore, debt: otherFigures.debt, recovery: otherFigures.recovery },
+        ],
+        totalBefore,
+      );
+      const accounts = [victim.address, other.address];
+      const expected = model.changes.map((change): [string, bigint, bigint, bigint] => [
+        accounts[change.index],
+        change.shortfallBefore,
+        change.shortfallAfter,
+        change.totalShortfall,
+      ]);
+      expect(expected).to.deep.equal([
+        [victim.address, victimBefore, usd(750), usd(750) + otherBefore],
+        [other.address, otherBefore, otherFigures.shortfall, usd(750) + otherFigures.shortfall],
+      ]);
 
-      const tx = pool.connect(others[0]).recognizeLosses([victim.address, other.address]);
-      await expect(tx)
-        .to.emit(pool, "ShortfallUpdated")
-        .withArgs(other.address, otherBefore, otherAfter, victimBefore + otherAfter);
-      const mined = await tx;
+      const mined = await pool.connect(others[0]).recognizeLosses(accounts);
       const receipt = await mined.wait();
       if (receipt === null) throw new Error("not mined");
-      const victimEvents = await pool.queryFilter(
-        pool.filters.ShortfallUpdated(victim.address),
-        receipt.blockNumber,
-        receipt.blockNumber,
-      );
-      expect(victimEvents).to.deep.equal([]);
+      const events = await pool.queryFilter(pool.filters.ShortfallUpdated(), receipt.blockNumber, receipt.blockNumber);
+      expect(
+        events.map((event): [string, bigint, bigint, bigint] => [
+          event.args.account,
+          event.args.shortfallBefore,
+          event.args.shortfallAfter,
+          event.args.totalShortfall,
+        ]),
+      ).to.deep.equal(expected);
+      // Only COL1's live price is recorded: COL0's oracle gives none.
       expect(await trustedPriceUpdates(pool, mined)).to.deep.equal([[col1, px(60)]]);
-      expect(await pool.recognizedShortfall(victim.address)).to.equal(victimBefore);
-      expect(await pool.recognizedShortfall(other.address)).to.equal(otherAfter);
-      expect(await pool.totalRecognizedShortfall()).to.equal(victimBefore + otherAfter);
-      expect(await pool.recognizeLosses.staticCall([victim.address])).to.equal(victimBefore + otherAfter);
+      expect(await pool.recognizedShortfall(victim.address)).to.equal(usd(750));
+      expect(await pool.recognizedShortfall(other.address)).to.equal(otherFigures.shortfall);
+      expect(await pool.totalRecognizedShortfall()).to.equal(model.totalShortfall);
+      // Exits are priced net of it (the fixture has no reserve).
+      const totals = await totalsOf(pool);
+      expect(totals.reserveAssets).to.equal(0n);
+      expect(await pool.totalAssets()).to.equal(totals.totalLpAssets - model.totalShortfall);
+      expect(await pool.recognizeLosses.staticCall([victim.address])).to.equal(model.totalShortfall);
     });
 
-    it("repay and supplyCollateral on that account still succeed and leave its shortfall; once the feed answers, the next recognition re-values it and re-dates the price", async () => {
+    it("repay and supplyCollateral on that account re-value it with COL0 at 0 (the repay lowers the debt, the top-up adds what it recovers); once the feed answers, the next recognition re-values it and re-dates the price", async () => {
       const fx = await loadFixture(expiredFixture);
       const { pool, collaterals, lps, liquidator, others, victim, col0, col1 } = fx;
       const recorded = await pool.recognizedShortfall(victim.address);
       const total = await pool.totalRecognizedShortfall();
+      const othersShortfall = total - recorded;
 
+      // The repay's refresh values the account with COL0 at 0: 650 owed, nothing recovered. Its recorded 273.81 (COL0
+      // at 50 when recognized) rises to the whole debt left.
       const totals = await totalsOf(pool);
       const repaidShares = poolMath.toSharesDown(usd(100), totals.totalBorrowAssets, totals.totalBorrowShares);
-      await expect(pool.connect(victim).repay(usd(100), victim.address))
+      const repay = await pool.connect(victim).repay(usd(100), victim.address);
+      await expect(repay)
         .to.emit(pool, "Repay")
-        .withArgs(victim.address, victim.address, usd(100), repaidShares)
-        .and.to.not.emit(pool, "ShortfallUpdated");
+        .withArgs(victim.address, victim.address, usd(100), repaidShares);
+      await expect(repay)
+        .to.emit(pool, "ShortfallUpdated")
+        .withArgs(victim.address, recorded, usd(650), othersShortfall + usd(650));
+      expect(await trustedPriceUpdates(pool, repay)).to.deep.equal([]);
       expect(await pool.debtOf(victim.address)).to.equal(usd(650));
+      const afterRepay = await shortfallFigures(pool, victim.address, collaterals);
+      expect([afterRepay.shortfall, afterRepay.debt, afterRepay.recovery]).to.deep.equal([usd(650), usd(650), 0n]);
+      expect(await pool.recognizedShortfall(victim.address)).to.equal(afterRepay.shortfall);
+
       // Anyone may top the account up with a collateral that has a price; COL0 itself cannot be supplied meanwhile.
-      // The top-up's refresh records the live COL1 price it read (60), though it leaves the shortfall.
-      const topUp = pool.connect(lps[0]).supplyCollateral(col1, units(1, 18), victim.address);
+      // The top-up's refresh counts the 1 COL1 at its live 60 (recovering 60 / 1.05) and records 60 as trusted.
+      const toppedUp = usd(650) - poolMath.repaidForSeizedDown(units(1, 18), BONUS, px(60));
+      expect(toppedUp).to.equal(592_857_143n);
+      const topUp = await pool.connect(lps[0]).supplyCollateral(col1, units(1, 18), victim.address);
       await expect(topUp)
         .to.emit(pool, "SupplyCollateral")
-        .withArgs(lps[0].address, victim.address, col1, units(1, 18))
-        .and.to.not.emit(pool, "ShortfallUpdated");
-      expect(await trustedPriceUpdates(pool, await topUp)).to.deep.equal([[col1, px(60)]]);
+        .withArgs(lps[0].address, victim.address, col1, units(1, 18));
+      await expect(topUp)
+        .to.emit(pool, "ShortfallUpdated")
+        .withArgs(victim.address, usd(650), toppedUp, othersShortfall + toppedUp);
+      expect(await trustedPriceUpdates(pool, topUp)).to.deep.equal([[col1, px(60)]]);
       await expect(
         pool.connect(lps[0]).supplyCollateral(col0, units(1, 18), victim.address),
       ).to.be.revertedWithCustomError(collaterals[0].oracle, "OracleDown");
-      expect(await pool.recognizedShortfall(victim.address)).to.equal(recorded);
-      expect(await pool.totalRecognizedShortfall()).to.equal(total);
+      expect(await pool.recognizedShortfall(victim.address)).to.equal(
+        (await shortfallFigures(pool, victim.address, collaterals)).shortfall,
+      );
+      expect(await pool.recognizedShortfall(victim.address)).to.equal(toppedUp);
+      expect(await pool.totalRecognizedShortfall()).to.equal(othersShortfall + toppedUp);
       // The unpriced COL0 still blocks a liquidation of the live COL1 it now also holds.
       await expect(pool.connect(liquidator).liquidate(victim.address, col1, usd(10), 0n, liquidator.address))
         .to.be.revertedWithCustomError(pool, "PriceUnavailable")
         .withArgs(col0);
 
       // The feed answers again at 50: the recognition values the account at live prices (650 owed against 10 COL0
-      // at 50 and 1 COL1 at 60) and re-dates 50, the same price, since its record is older than a quarter-day.
+      // at 50 and 1 COL1 at 60) and re-dates 50, the same price, since its record is older than
+      // MAX_TRUSTED_PRICE_AGE / 4.
       await collaterals[0].oracle.setReverting(false);
       const expected = await shortfallFigures(pool, victim.address, collaterals);
       expect(expected.recovery).to.equal(
@@ -442,7 +516,7 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
       const tx = pool.connect(others[0]).recognizeLosses([victim.address]);
       await expect(tx)
         .to.emit(pool, "ShortfallUpdated")
-        .withArgs(victim.address, recorded, expected.shortfall, total - recorded + expected.shortfall);
+        .withArgs(victim.address, toppedUp, expected.shortfall, othersShortfall + expected.shortfall);
       const updates = await trustedPriceUpdates(pool, await tx);
       expect(updates).to.deep.equal([[col0, px(50)]]);
       expect(await pool.lastTrustedPrice(col0)).to.deep.equal([px(50), BigInt(await time.latest())]);
@@ -482,6 +556,152 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
         );
       expect(await pool.collateralOf(victim.address, col0)).to.equal(units("9.79", 18));
     });
+  });
+
+  // ------------------------------------------------------------------ a planted wei whose feed stays dead
+
+  /**
+   * LP0 and LP1 deposit 1,000 each (equal shares). COL0 listed at 100, COL1 at 1. The victim holds 10 COL0 and owes
+   * 750; COL0 crashes to 50 (recovery 500 / 1.05 = 476.19 < 750: insolvent, the loss not yet recognized). A griefer
+   * plants 1 wei of COL1 on the victim; COL1's feed then dies and stays dead past MAX_TRUSTED_PRICE_AGE.
+   */
+  async function plantedWeiFixture() {
+    const fx = await deployPool({
+      loanDecimals: LOAN,
+      collateralDecimals: [18, 18],
+      collateralPrices: [100, 1],
+      dustThresholdAssets: DUST,
+    });
+    const { pool, lps, borrowers, collaterals, others } = fx;
+    const [col0, col1] = await Promise.all(collaterals.map((c) => c.token.getAddress()));
+    await pool.connect(lps[0]).deposit(usd(1_000), lps[0].address);
+    await pool.connect(lps[1]).deposit(usd(1_000), lps[1].address);
+    const victim = borrowers[0].address;
+    await pool.connect(borrowers[0]).supplyCollateral(col0, units(10, 18), victim);
+    await pool.connect(borrowers[0]).borrow(usd(750), victim);
+    await collaterals[0].oracle.setPrice(px(50));
+    const griefer = others[1];
+    await fundAndApprove(collaterals[1].token, griefer, 1n, await pool.getAddress());
+    await pool.connect(griefer).supplyCollateral(col1, 1n, victim);
+    await collaterals[1].oracle.setReverting(true);
+    await expireTrustedPrice(pool, col1);
+    return { ...fx, col0, col1, victim };
+  }
+
+  it("1 wei of COL1 planted on an insolvent account, its feed dead past MAX_TRUSTED_PRICE_AGE: recognition still records the shortfall (COL1 at 0), so an LP exiting before the owner fixes the oracle bears the same fraction as the stayer; close and liquidate revert PriceUnavailable until the owner replaces the oracle, then the close realizes the loss", async () => {
+    const fx = await loadFixture(plantedWeiFixture);
+    const { pool, owner, collaterals, lps, liquidator, others, loanToken, victim, col0, col1 } = fx;
+    const keeper = others[0];
+
+    // The wei has no price: expired, counted 0 by recognition; COL0 is live at 50.
+    const held = await heldCollateralOf(pool, victim);
+    expect(
+      held.map((entry) => [entry.position.balance, entry.position.priceE36, entry.position.live, entry.expired]),
+    ).to.deep.equal([
+      [units(10, 18), px(50), true, false],
+      [1n, 0n, false, true],
+    ]);
+    const debt = usd(750);
+    const recovery = poolMath.recoveryValue(held.map((entry) => entry.position));
+    expect(recovery).to.equal(poolMath.repaidForSeizedDown(units(10, 18), BONUS, px(50)));
+    expect(recovery).to.equal(476_190_476n);
+    const shortfall = poolMath.shortfallOf(debt, recovery);
+    expect(shortfall).to.equal(273_809_524n);
+    expect(await pool.accountShortfall(victim)).to.deep.equal([shortfall, debt, recovery]);
+
+    // Nothing can act against the account while the wei is unpriced.
+    await expect(pool.connect(liquidator).closeInsolventAccount(victim, 0n, liquidator.address))
+      .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+      .withArgs(col1);
+    for (const collateral of [col0, col1]) {
+      await expect(pool.connect(liquidator).liquidate(victim, collateral, ethers.MaxUint256, 0n, liquidator.address))
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(col1);
+    }
+    await expect(pool.connect(liquidator).socializeBadDebt(victim))
+      .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+      .withArgs(col1);
+
+    // But recognition records the shortfall (and COL0's crashed 50 as its trusted price): the wei no longer stops it.
+    const recognition = await pool.connect(keeper).recognizeLosses([victim]);
+    await expect(recognition).to.emit(pool, "ShortfallUpdated").withArgs(victim, 0n, shortfall, shortfall);
+    expect(await trustedPriceUpdates(pool, recognition)).to.deep.equal([[col0, px(50)]]);
+    expect(await pool.recognizedShortfall(victim)).to.equal(shortfall);
+
+    // LP1 exits before the owner acts, at the exit figure net of the shortfall (no reserve to cover it).
+    const totals = await totalsOf(pool);
+    expect(totals.reserveAssets).to.equal(0n);
+    expect(totals.totalLpAssets).to.equal(usd(2_000));
+    const exitFigure = poolMath.exitAssetsOf(totals);
+    expect(exitFigure).to.equal(usd(2_000) - shortfall);
+    expect(await pool.totalAssets()).to.equal(exitFigure);
+    const supply = await pool.totalSupply();
+    const [lp0Shares, lp1Shares] = [await pool.balanceOf(lps[0].address), await pool.balanceOf(lps[1].address)];
+    expect(lp0Shares).to.equal(lp1Shares);
+    expect(lp0Shares + lp1Shares).to.equal(supply);
+    const exitAssets = poolMath.lpAssetsDown(lp1Shares, exitFigure, supply);
+    expect(exitAssets).to.equal(863_095_238n);
+    // Had recognition skipped the account (the rule before), LP1 would have left at the gross figure, ~1,000.
+    const unrecognizedExit = poolMath.lpAssetsDown(lp1Shares, totals.totalLpAssets, supply);
+    const lp1Before = await loanToken.balanceOf(lps[1].address);
+    await pool.connect(lps[1]).redeem(lp1Shares, lps[1].address, lps[1].address);
+    expect((await loanToken.balanceOf(lps[1].address)) - lp1Before).to.equal(exitAssets);
+    // The exiter lost exactly its half of the recognized shortfall; the stayer's shares are priced the same now.
+    expect(usd(1_000) - exitAssets).to.equal(shortfall / 2n);
+    expect(await pool.previewRedeem(lp0Shares)).to.equal(exitAssets);
+
+    // Still frozen: the feed stays dead.
+    await expect(pool.connect(liquidator).closeInsolventAccount(victim, 0n, liquidator.address))
+      .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+      .withArgs(col1);
+
+    // The owner points COL1 at an answering oracle: its price (1) is trusted at once.
+    const oracle = await ethers.deployContract("MockPriceOracle");
+    await oracle.setPrice(px(1));
+    const params = await pool.collateralParams(col1);
+    await expect(
+      pool.connect(owner).setCollateralParams(col1, {
+        oracle: await oracle.getAddress(),
+        ltvBps: params.ltvBps,
+        liquidationThresholdBps: params.liquidationThresholdBps,
+        liquidationBonusBps: params.liquidationBonusBps,
+        supplyCap: params.supplyCap,
+        enabled: params.enabled,
+      }),
+    )
+      .to.emit(pool, "LastTrustedPriceUpdated")
+      .withArgs(col1, px(1));
+
+    // The close now seizes both (the wei repays 1, rounded up), realizes the residual and clears the record.
+    const { quote, realization } = await expectClose(pool, victim, liquidator);
+    expect(quote.seized.map((seized) => seized.assets)).to.deep.equal([units(10, 18), 1n]);
+    expect(quote.seized.map((seized) => seized.repaidAssets)).to.deep.equal([
+      poolMath.repaidForSeizedUp(units(10, 18), BONUS, px(50)),
+      1n,
+    ]);
+    expect(realization).to.not.equal(null);
+    // 750 − ceil(500 / 1.05) − 1: 2 wei less than the recognized shortfall (the close rounds repayments up).
+    expect(quote.badDebtAssets).to.equal(273_809_522n);
+    expect(await pool.debtOf(victim)).to.equal(0n);
+    expect(await pool.recognizedShortfall(victim)).to.equal(0n);
+    expect(await pool.totalRecognizedShortfall()).to.equal(0n);
+    expect(await collaterals[1].token.balanceOf(liquidator.address)).to.equal(units(1_000_000, 18) + 1n);
+    await expectBooksReconciled(pool, loanToken, collaterals.map((c) => c.token));
+
+    // The stayer bears the realized loss: its half, plus the close's 2 wei of rounding in the LPs' favour.
+    const after = await totalsOf(pool);
+    const stayerAssets = await pool.previewRedeem(lp0Shares);
+    expect(stayerAssets).to.equal(poolMath.lpAssetsDown(lp0Shares, poolMath.exitAssetsOf(after), lp0Shares));
+    expect(stayerAssets).to.equal(863_095_240n);
+    expect(stayerAssets - exitAssets).to.equal(2n);
+    const lp0Before = await loanToken.balanceOf(lps[0].address);
+    await pool.connect(lps[0]).redeem(lp0Shares, lps[0].address, lps[0].address);
+    expect((await loanToken.balanceOf(lps[0].address)) - lp0Before).to.equal(stayerAssets);
+    console.log(
+      `      planted wei, dead feed: exiter got ${exitAssets} raw, stayer ${stayerAssets} raw (per 1,000 deposited); ` +
+        `unrecognized, the exiter would have got ${unrecognizedExit} raw and the stayer ` +
+        `${poolMath.lpAssetsDown(lp0Shares, totals.totalLpAssets - unrecognizedExit - quote.badDebtAssets, lp0Shares)} raw`,
+    );
   });
 
   // ------------------------------------------------------------------ refreshTrustedPrices
@@ -547,16 +767,16 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
       expect(col0At).to.be.lessThan(col1At);
       expect(col1At).to.be.lessThan((await pool.lastTrustedPrice(col2)).updatedAt);
       const quarter = MAX_AGE / 4n;
-      expect(quarter).to.equal(21_600n);
+      expect(quarter).to.equal(5_400n); // 90 minutes
 
-      // One second before COL0's record is a quarter-day old: every price is unchanged and recent, nothing is written.
+      // One second before COL0's record is MAX_TRUSTED_PRICE_AGE / 4 old: every price is unchanged and recent, nothing is written.
       let timestamp = col0At + quarter - 1n;
       await time.setNextBlockTimestamp(timestamp);
       expect(await expectedRecords(fx, timestamp)).to.deep.equal([]);
       await expect(pool.connect(others[0]).refreshTrustedPrices()).to.not.emit(pool, "LastTrustedPriceUpdated");
       expect((await pool.lastTrustedPrice(col0)).updatedAt).to.equal(col0At);
 
-      // At exactly a quarter-day: COL0 is re-dated at its unchanged price, the younger COL1 and COL2 are not.
+      // At exactly MAX_TRUSTED_PRICE_AGE / 4: COL0 is re-dated at its unchanged price, the younger COL1 and COL2 are not.
       timestamp = col0At + quarter;
       await time.setNextBlockTimestamp(timestamp);
       let expected = await expectedRecords(fx, timestamp);
@@ -566,7 +786,7 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
       expect(await pool.lastTrustedPrice(col0)).to.deep.equal([px(2_000), timestamp]);
       expect((await pool.lastTrustedPrice(col1)).updatedAt).to.equal(col1At);
 
-      // A quarter-day after COL1's record: COL1 is re-dated; COL0 (re-dated moments ago) and COL2 are not.
+      // MAX_TRUSTED_PRICE_AGE / 4 after COL1's record: COL1 is re-dated; COL0 (re-dated moments ago) and COL2 are not.
       timestamp = col1At + quarter;
       await time.setNextBlockTimestamp(timestamp);
       expected = await expectedRecords(fx, timestamp);

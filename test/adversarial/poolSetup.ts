@@ -114,7 +114,10 @@ export async function mineInOneBlock(
 export interface HeldCollateral {
   collateral: string;
   position: poolMath.ClosingCollateral;
-  /** No live price and a last trusted price older than MAX_TRUSTED_PRICE_AGE: priced 0, the account is unpriced. */
+  /**
+   * No live price and a last trusted price older than MAX_TRUSTED_PRICE_AGE: priced 0. Loss recognition counts it at
+   * that 0; liquidate, closeInsolventAccount and socializeBadDebt revert PriceUnavailable for the account.
+   */
   expired: boolean;
 }
 

@@ -263,7 +263,7 @@ describe("PoolLens", () => {
         );
     });
 
-    it("flags an account whose oracle reverts as unpriced, still gives its debt, and prices the others", async () => {
+    it("flags an account whose oracle reverts as unpriced, still gives its debt and its shortfall with the expired collateral at 0, and prices the others", async () => {
       const { pool, lens, borrowers, collaterals } =
         await loadFixture(accountsFixture);
       const [healthy, liquidatable, insolvent] = borrowers;
@@ -273,35 +273,43 @@ describe("PoolLens", () => {
       ).to.be.revertedWithCustomError(collaterals[1].oracle, "OracleDown");
 
       // Nothing has recorded a BTC price since its listing, ten days ago: the trusted price is older than
-      // MAX_TRUSTED_PRICE_AGE, so the BTC is unpriced and the pool's live shortfall view refuses to value the account.
+      // MAX_TRUSTED_PRICE_AGE, so the BTC is unpriced. The pool's live shortfall view still answers, counting it at 0
+      // (as recognition would): the account's only collateral recovers nothing, its whole debt is shortfall.
       const btc = await collaterals[1].token.getAddress();
       const trusted = await pool.lastTrustedPrice(btc);
       expect(trusted.priceE36).to.equal(priceE36(30_000, 18, 8));
       expect(BigInt(await time.latest()) - trusted.updatedAt).to.be.gt(
         pm.MAX_TRUSTED_PRICE_AGE,
       );
-      await expect(pool.accountShortfall(insolvent.address))
-        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
-        .withArgs(btc);
+      const debt = await pool.debtOf(insolvent.address);
+      expect(await pool.accountShortfall(insolvent.address)).to.deep.equal([
+        debt,
+        debt,
+        0n,
+      ]);
 
       const list = [healthy.address, insolvent.address, liquidatable.address];
       const views = (await lens.accounts(await pool.getAddress(), list)).map(
         asPlain,
       );
-      // The lens still answers: the debt, and zero for every figure it cannot value.
+      // The lens still answers: the debt, zero for every figure it cannot value, and the shortfall figures as the
+      // pool's view and poolMath give them (the BTC at 0).
       expect(views[1]).to.deep.equal({
         account: insolvent.address,
-        debt: await pool.debtOf(insolvent.address),
+        debt,
         collateralValue: 0n,
         liquidationLimit: 0n,
         healthFactor: 0n,
         liquidatable: false,
         insolvent: false,
         priced: false,
-        recoveryValue: 0n,
-        shortfall: 0n,
-        recognizedShortfall: 0n,
+        ...(await shortfallView(pool, insolvent.address, collaterals)),
       });
+      expect([
+        views[1].recoveryValue,
+        views[1].shortfall,
+        views[1].recognizedShortfall,
+      ]).to.deep.equal([0n, debt, 0n]);
       expect(views[1].debt).to.be.gt(units(22_000, 18));
       expect(views[0]).to.deep.equal(
         await expectedView(pool, healthy.address, collaterals),
@@ -337,9 +345,9 @@ describe("PoolLens", () => {
       expect(view.recognizedShortfall).to.equal(view.shortfall);
       expect(healthyView.recognizedShortfall).to.equal(0n);
 
-      // The BTC feed fails and a day passes: the recognition stored 20,000 as the trusted price, so the live figure
-      // keeps valuing the BTC at it for MAX_TRUSTED_PRICE_AGE; the debt (and so the live shortfall) grew by a day's
-      // interest; the record did not.
+      // The BTC feed fails and MAX_TRUSTED_PRICE_AGE (6 hours) passes: the recognition stored 20,000 as the trusted
+      // price, so the live figure keeps valuing the BTC at it that long; the debt (and so the live shortfall) grew by
+      // 6 hours' interest; the record did not.
       const btc = await collaterals[1].token.getAddress();
       const trusted = await pool.lastTrustedPrice(btc);
       expect(trusted.priceE36).to.equal(priceE36(20_000, 18, 8));
@@ -364,20 +372,60 @@ describe("PoolLens", () => {
         ),
       );
 
-      // One second later the trusted price has expired: the lens gives 0 for both live figures, the record stays.
+      // One second later the trusted price has expired: the BTC counts 0, so the live recovery value is 0 and the
+      // live shortfall is the whole debt (what a recognition would now record); the record stays until one runs.
       await time.increase(1);
       const [expired] = (
         await lens.accounts(poolAddress, [insolvent.address])
       ).map(asPlain);
+      expect(expired.debt).to.be.gt(later.debt);
       expect([
         expired.priced,
         expired.recoveryValue,
         expired.shortfall,
         expired.recognizedShortfall,
-      ]).to.deep.equal([false, 0n, 0n, view.recognizedShortfall]);
-      await expect(pool.accountShortfall(insolvent.address))
-        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
-        .withArgs(btc);
+      ]).to.deep.equal([false, 0n, expired.debt, view.recognizedShortfall]);
+      expect(await pool.accountShortfall(insolvent.address)).to.deep.equal([
+        expired.debt,
+        expired.debt,
+        0n,
+      ]);
+      expect([
+        expired.recoveryValue,
+        expired.shortfall,
+        expired.recognizedShortfall,
+      ]).to.deep.equal(
+        Object.values(
+          await shortfallView(pool, insolvent.address, collaterals),
+        ),
+      );
+
+      // A recognition in the next block records that figure (the debt accrued to that block, the BTC at 0), and the
+      // lens reports it as the record.
+      const next = BigInt(await time.latest()) + 1n;
+      await time.setNextBlockTimestamp(next);
+      const recognized = await shortfallFigures(
+        pool,
+        insolvent.address,
+        collaterals,
+        await totalsOf(pool, "pending"),
+        next,
+      );
+      expect(recognized.recovery).to.equal(0n);
+      expect(recognized.shortfall).to.equal(recognized.debt);
+      await expect(pool.recognizeLosses([insolvent.address]))
+        .to.emit(pool, "ShortfallUpdated")
+        .withArgs(
+          insolvent.address,
+          view.recognizedShortfall,
+          recognized.shortfall,
+          recognized.shortfall,
+        );
+      const [recorded] = (
+        await lens.accounts(poolAddress, [insolvent.address])
+      ).map(asPlain);
+      expect(recorded.recognizedShortfall).to.equal(recognized.shortfall);
+      expect(recorded.shortfall).to.equal(recorded.debt);
     });
 
     it("answers 500 accounts in one eth_call", async () => {
