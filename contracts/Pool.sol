@@ -264,7 +264,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
 
         config.totalSupplied = totalSupplied.toUint128();
         _collateralBalances[onBehalf][collateral] += assets;
-        // More collateral can only lower a shortfall: refresh it where one is recognized, so it is released now.
+        // More collateral lowers a shortfall: re-value the account where one is recognized, so it is released now.
         if (_positions[onBehalf].shortfallAssets > 0) _recognizeLoss(onBehalf);
         emit SupplyCollateral(msg.sender, onBehalf, collateral, assets);
 
@@ -335,7 +335,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         }
 
         _burnDebt(onBehalf, accountShares, repaidShares, repaidAssets);
-        // Repaying can only lower a shortfall: refresh it where one is recognized, so it is released now.
+        // Repaying lowers a shortfall: re-value the account where one is recognized, so it is released now.
         if (position.shortfallAssets > 0) _recognizeLoss(onBehalf);
         emit Repay(msg.sender, onBehalf, repaidAssets, repaidShares);
 
