@@ -5,9 +5,10 @@
  */
 import fc from "fast-check";
 import { ethers } from "hardhat";
-import { canSocialize, healthFactorDown, MAX_UINT256 } from "../../keepers/src/model/poolMath";
+import { canSocialize, healthFactorDown, MAX_UINT256, PRICE_SCALE } from "../../keepers/src/model/poolMath";
 import type { Action, ChainRunner, WorldConfig } from "./harness";
 import {
+  ACTOR_NAMES,
   BORROWER_NAMES,
   LP_NAMES,
   type ActorName,
@@ -78,15 +79,26 @@ const atNextBlock = (model: ReferencePool, runner: ChainRunner): ReferencePool =
 
 const fraction = (amount: bigint, bps: number): bigint => (amount * BigInt(bps)) / BPS;
 
-/** The borrower with debt and the lowest health factor (poolMath), b0 if none can be priced. */
-function leastHealthy(model: ReferencePool): BorrowerName {
+/** The borrower with debt and the lowest health factor (poolMath, at the pool's book prices), b0 if none. */
+function leastHealthy(model: ReferencePool, timestamp: bigint): BorrowerName {
   let chosen: BorrowerName = "b0";
   let lowest: bigint | null = null;
   for (const name of BORROWER_NAMES) {
-    const liquidity = model.liquidityOrNull(name);
-    if (liquidity === null || liquidity.debt === 0n) continue;
+    const liquidity = model.tolerantLiquidityOf(name, timestamp);
+    if (liquidity.debt === 0n) continue;
     const health = healthFactorDown(liquidity.liquidationLimit, liquidity.debt);
     if (lowest === null || health < lowest) [chosen, lowest] = [name, health];
+  }
+  return chosen;
+}
+
+/** The borrower with the largest live shortfall (accountShortfall), as a keeper would pick; b0 if none has one. */
+function mostInsolvent(model: ReferencePool, timestamp: bigint): BorrowerName {
+  let chosen: BorrowerName = "b0";
+  let largest = 0n;
+  for (const name of BORROWER_NAMES) {
+    const shortfall = model.liveShortfallOf(name, timestamp)?.shortfall ?? 0n;
+    if (shortfall > largest) [chosen, largest] = [name, shortfall];
   }
   return chosen;
 }
@@ -314,7 +326,7 @@ export class SupplyCollateralCommand extends PoolCommand {
       caller,
       account: onBehalf,
       touched: [caller],
-      predict: (m) => m.supplyCollateral(caller, index, assets, onBehalf),
+      predict: (m, timestamp) => m.supplyCollateral(caller, index, assets, onBehalf, timestamp),
       send: (world, overrides) =>
         world.pool
           .connect(world.signers[caller])
@@ -470,7 +482,7 @@ export class LiquidateCommand extends PoolCommand {
   }
 
   protected async perform(model: ReferencePool, runner: ChainRunner): Promise<string> {
-    const borrower = this.chosenBorrower ?? leastHealthy(atNextBlock(model, runner));
+    const borrower = this.chosenBorrower ?? leastHealthy(atNextBlock(model, runner), runner.nextTimestamp());
     this.borrower = borrower;
     const held = model.collateral[borrower].findIndex((balance) => balance > 0n);
     const index = this.chosenIndex ?? (held < 0 ? 0 : held);
@@ -523,10 +535,7 @@ export class SocializeCommand extends PoolCommand {
     const dust = model.spec.liquidationParams.dustThresholdAssets;
     const borrower =
       this.chosenBorrower ??
-      BORROWER_NAMES.find((name) => {
-        const liquidity = accrued.liquidityOrNull(name);
-        return liquidity !== null && canSocialize(liquidity, dust);
-      }) ??
+      BORROWER_NAMES.find((name) => canSocialize(accrued.tolerantLiquidityOf(name, runner.nextTimestamp()), dust)) ??
       "b0";
     this.borrower = borrower;
     return runner.execute(model, {
@@ -537,6 +546,167 @@ export class SocializeCommand extends PoolCommand {
       predict: (m, timestamp) => m.socializeBadDebt(caller, borrower, timestamp),
       send: (world, overrides) =>
         world.pool.connect(world.signers[caller]).socializeBadDebt(world.signers[borrower].address, overrides),
+    });
+  }
+}
+
+/** How closeInsolventAccount's minimum seized value is set: 0, the predicted value, one wei above it, or double. */
+export type CloseBound = "zero" | "exact" | "tight" | "high";
+
+export class CloseInsolventCommand extends PoolCommand {
+  private borrower: BorrowerName = "b0";
+
+  private minSeizedValue = 0n;
+
+  /** `chosenBorrower` null targets the borrower with the largest live shortfall (as a keeper would). */
+  constructor(
+    readonly chosenBorrower: BorrowerName | null,
+    readonly bound: CloseBound,
+  ) {
+    super();
+  }
+
+  protected describe(): string {
+    const borrower = this.chosenBorrower ?? `most insolvent${this.resolvedPart(this.borrower)}`;
+    return `closeInsolventAccount(${borrower}, minSeizedValue ${this.bound}${this.resolvedPart(this.minSeizedValue)})`;
+  }
+
+  protected async perform(model: ReferencePool, runner: ChainRunner): Promise<string> {
+    const borrower = this.chosenBorrower ?? mostInsolvent(atNextBlock(model, runner), runner.nextTimestamp());
+    this.borrower = borrower;
+    const predicted = model.closeInsolventAccount("liquidator", borrower, 0n, runner.nextTimestamp());
+    const seizedValue = predicted.ok ? predicted.result : 0n;
+    const minSeizedValue =
+      this.bound === "zero" || !predicted.ok
+        ? 0n
+        : this.bound === "exact"
+          ? seizedValue
+          : this.bound === "tight"
+            ? seizedValue + 1n
+            : seizedValue * 2n + 1n;
+    this.minSeizedValue = minSeizedValue;
+    return runner.execute(model, {
+      kind: "closeInsolventAccount",
+      caller: "liquidator",
+      account: borrower,
+      touched: ["liquidator"],
+      predict: (m, timestamp) => m.closeInsolventAccount("liquidator", borrower, minSeizedValue, timestamp),
+      send: (world, overrides) =>
+        world.pool
+          .connect(world.signers.liquidator)
+          .closeInsolventAccount(
+            world.signers[borrower].address,
+            minSeizedValue,
+            world.signers.liquidator.address,
+            overrides,
+          ),
+    });
+  }
+}
+
+/** recognizeLosses on a list of accounts (any subset of the actors, repeats allowed), by anyone. */
+export class RecognizeLossesCommand extends PoolCommand {
+  constructor(
+    readonly caller: ActorName,
+    readonly accounts: readonly ActorName[],
+  ) {
+    super();
+  }
+
+  protected describe(): string {
+    return `recognizeLosses(${this.caller}, [${this.accounts.join(", ")}])`;
+  }
+
+  protected async perform(model: ReferencePool, runner: ChainRunner): Promise<string> {
+    const { caller, accounts } = this;
+    return runner.execute(model, {
+      kind: "recognizeLosses",
+      caller,
+      accounts,
+      touched: [],
+      predict: (m, timestamp) => m.recognizeLosses(accounts, timestamp),
+      send: (world, overrides) =>
+        world.pool.connect(world.signers[caller]).recognizeLosses(
+          accounts.map((name) => world.signers[name].address),
+          overrides,
+        ),
+    });
+  }
+}
+
+/** How much collateral a third party plants on an account: a few wei, or a value just below or above dust. */
+export type PlantSize = { kind: "wei"; raw: bigint } | { kind: "dust"; dustBps: number };
+
+/**
+ * Collateral supplied on behalf of another account by someone else (an LP or the liquidator): the griefing of
+ * issue 13 (planted dust or just-above-dust collateral, later maybe with a failed feed, on an insolvent account).
+ */
+export class PlantCollateralCommand extends PoolCommand {
+  private target: BorrowerName = "b0";
+
+  private assets = 0n;
+
+  /** `chosenTarget` null plants on the borrower with the largest live shortfall. */
+  constructor(
+    readonly planter: ActorName,
+    readonly chosenTarget: BorrowerName | null,
+    readonly index: number,
+    readonly size: PlantSize,
+  ) {
+    super();
+  }
+
+  protected describe(): string {
+    const target = this.chosenTarget ?? `most insolvent${this.resolvedPart(this.target)}`;
+    const size = this.size.kind === "wei" ? `${this.size.raw} wei` : `${this.size.dustBps} bps of dust`;
+    return `plantCollateral(${this.planter} on ${target}, collateral${this.index}, ${size}${this.resolvedPart(this.assets)})`;
+  }
+
+  protected async perform(model: ReferencePool, runner: ChainRunner): Promise<string> {
+    const { planter, index, size } = this;
+    const target = this.chosenTarget ?? mostInsolvent(atNextBlock(model, runner), runner.nextTimestamp());
+    this.target = target;
+    // Sizing only: the collateral amount whose value at the book price is about `dustBps` of the dust threshold.
+    const { priceE36 } = model.bookPriceOf(index, runner.nextTimestamp());
+    const assets =
+      size.kind === "wei"
+        ? size.raw
+        : (fraction(model.spec.liquidationParams.dustThresholdAssets, size.dustBps) * PRICE_SCALE) /
+            (priceE36 === 0n ? 1n : priceE36) +
+          1n;
+    this.assets = assets;
+    return runner.execute(model, {
+      kind: "supplyCollateral",
+      caller: planter,
+      account: target,
+      touched: [planter],
+      predict: (m, timestamp) => m.supplyCollateral(planter, index, assets, target, timestamp),
+      send: (world, overrides) =>
+        world.pool
+          .connect(world.signers[planter])
+          .supplyCollateral(world.tokens[1 + index].target as string, assets, world.signers[target].address, overrides),
+    });
+  }
+}
+
+/** refreshTrustedPrices: anyone stores the collaterals' live prices as trusted prices (re-dating unchanged ones). */
+export class RefreshTrustedPricesCommand extends PoolCommand {
+  constructor(readonly caller: ActorName) {
+    super();
+  }
+
+  protected describe(): string {
+    return `refreshTrustedPrices(${this.caller})`;
+  }
+
+  protected async perform(model: ReferencePool, runner: ChainRunner): Promise<string> {
+    const { caller } = this;
+    return runner.execute(model, {
+      kind: "refreshTrustedPrices",
+      caller,
+      touched: [],
+      predict: (m, timestamp) => m.refreshTrustedPrices(timestamp),
+      send: (world, overrides) => world.pool.connect(world.signers[caller]).refreshTrustedPrices(overrides),
     });
   }
 }
@@ -596,7 +766,10 @@ export class WithdrawReserveCommand extends PoolCommand {
 
 // ------------------------------------------------------------------ the world: prices, time, pause, stray tokens
 
-/** A price move: scaled by `bps` / 1e4 (crashes included), set to 0, or restored to the starting price. */
+/**
+ * A price move: scaled by `bps` / 1e4 (crashes and recoveries included), set to 0 (no price: the pool falls back on
+ * the last trusted price), or restored to the starting price.
+ */
 export type PriceMove = { kind: "scale"; bps: number } | { kind: "zero" } | { kind: "restore" };
 
 export class PriceCommand extends PoolCommand {
@@ -632,6 +805,31 @@ export class PriceCommand extends PoolCommand {
       touched: [],
       predict: (m) => m.setPrice(index, priceE36),
       send: (world, overrides) => world.oracles[index].setPrice(priceE36, overrides),
+    });
+  }
+}
+
+/** The oracle of a collateral starts reverting (a failed feed) or answers again. */
+export class OracleFailureCommand extends PoolCommand {
+  constructor(
+    readonly index: number,
+    readonly reverting: boolean,
+  ) {
+    super();
+  }
+
+  protected describe(): string {
+    return `oracle(collateral${this.index} ${this.reverting ? "fails" : "answers again"})`;
+  }
+
+  protected async perform(model: ReferencePool, runner: ChainRunner): Promise<string> {
+    const { index, reverting } = this;
+    return runner.execute(model, {
+      kind: "setOracleReverting",
+      caller: "owner",
+      touched: [],
+      predict: (m) => m.setOracleReverting(index, reverting),
+      send: (world, overrides) => world.oracles[index].setReverting(reverting, overrides),
     });
   }
 }
@@ -751,15 +949,46 @@ export function commandArbitrary(
     });
   const priceMove = fc.oneof(
     {
-      weight: 6,
+      weight: 5,
       arbitrary: fc.integer({ min: 6_500, max: 11_500 }).map((value): PriceMove => ({ kind: "scale", bps: value })),
+    },
+    // Falls that take the prelude's borrowers (at 95-99.5% of their limits) just past insolvency, where a shortfall
+    // is small and liquidation, recognition and the one-call close disagree most easily.
+    {
+      weight: 5,
+      arbitrary: fc.integer({ min: 7_000, max: 8_500 }).map((value): PriceMove => ({ kind: "scale", bps: value })),
     },
     {
       weight: 3,
       arbitrary: fc.integer({ min: 100, max: 5_000 }).map((value): PriceMove => ({ kind: "scale", bps: value })),
     },
+    // Recoveries: a crashed price coming back releases a recognized shortfall.
+    {
+      weight: 3,
+      arbitrary: fc.integer({ min: 11_500, max: 30_000 }).map((value): PriceMove => ({ kind: "scale", bps: value })),
+    },
     { weight: 2, arbitrary: fc.constant<PriceMove>({ kind: "restore" }) },
     { weight: 1, arbitrary: fc.constant<PriceMove>({ kind: "zero" }) },
+  );
+  // Every borrower (a keeper's batch), or a random list: mostly borrowers (who can owe), sometimes an account
+  // without debt; repeats allowed.
+  const recognized = fc.oneof(
+    { weight: 1, arbitrary: fc.constant<ActorName[]>([...BORROWER_NAMES]) },
+    {
+      weight: 2,
+      arbitrary: fc.array(
+        fc.oneof(
+          { weight: 6, arbitrary: borrower },
+          { weight: 1, arbitrary: fc.constantFrom<ActorName>(...ACTOR_NAMES) },
+        ),
+        { minLength: 0, maxLength: 5 },
+      ),
+    },
+  );
+  const plantSize = fc.oneof(
+    fc.bigInt({ min: 1n, max: 1_000n }).map((raw): PlantSize => ({ kind: "wei", raw })),
+    fc.integer({ min: 1_000, max: 9_900 }).map((dustBps): PlantSize => ({ kind: "dust", dustBps })),
+    fc.integer({ min: 10_100, max: 13_000 }).map((dustBps): PlantSize => ({ kind: "dust", dustBps })),
   );
   const seconds = fc.oneof(
     { weight: 3, arbitrary: fc.integer({ min: 1, max: 3_600 }) },
@@ -804,7 +1033,9 @@ export function commandArbitrary(
     weighted(
       2,
       fc
-        .tuple(borrower, collateralIndex, bps)
+        // Small fractions too: the prelude's borrowers are near their limits, and a withdrawal that stays within
+        // the limit releases a recognized shortfall.
+        .tuple(borrower, collateralIndex, fc.oneof(bps, fc.integer({ min: 1, max: 400 })))
         .map(([who, index, share]): Cmd => new WithdrawCollateralCommand(who, index, share)),
     ),
     weighted(
@@ -837,6 +1068,33 @@ export function commandArbitrary(
         .map(([who, b]): Cmd => new SocializeCommand(who, b)),
     ),
     weighted(
+      5,
+      fc
+        .tuple(fc.option(borrower, { freq: 2 }), fc.constantFrom<CloseBound>("zero", "zero", "exact", "tight", "high"))
+        .map(([who, minBound]): Cmd => new CloseInsolventCommand(who, minBound)),
+    ),
+    weighted(
+      7,
+      fc
+        .tuple(fc.constantFrom<ActorName>("liquidator", "lp1", "b2"), recognized)
+        .map(([who, accounts]): Cmd => new RecognizeLossesCommand(who, accounts)),
+    ),
+    weighted(
+      2,
+      fc
+        .tuple(
+          fc.constantFrom<ActorName>("lp2", "liquidator"),
+          fc.option(borrower, { freq: 3 }),
+          collateralIndex,
+          plantSize,
+        )
+        .map(([who, target, index, size]): Cmd => new PlantCollateralCommand(who, target, index, size)),
+    ),
+    weighted(
+      1,
+      anyActor.map((who): Cmd => new RefreshTrustedPricesCommand(who)),
+    ),
+    weighted(
       1,
       fc.tuple(anyActor, smallLoanAmount).map(([who, assets]): Cmd => new DonateToReserveCommand(who, assets)),
     ),
@@ -847,8 +1105,14 @@ export function commandArbitrary(
         .map(([who, share]): Cmd => new WithdrawReserveCommand(who, share)),
     ),
     weighted(
-      8,
+      10,
       fc.tuple(collateralIndex, priceMove).map(([index, move]): Cmd => new PriceCommand(index, move)),
+    ),
+    weighted(
+      2,
+      fc
+        .tuple(collateralIndex, fc.boolean())
+        .map(([index, reverting]): Cmd => new OracleFailureCommand(index, reverting)),
     ),
     weighted(
       4,
