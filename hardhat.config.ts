@@ -1,7 +1,6 @@
 import { subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
 import "@nomicfoundation/hardhat-toolbox";
 
 /** The compiler is the pinned `solc` npm package: this machine cannot download compilers. */
@@ -44,7 +43,10 @@ if (chosenTestnet !== undefined && chosenTestnet in TESTNET_ENV) {
       : `${deployerKey} (the deployer's private key, 64 hex digits)`,
   ].filter((problem) => problem !== undefined);
   if (problems.length > 0) {
-    throw new HardhatPluginError("networks", `--network ${chosenTestnet} needs ${problems.join(" and ")} in the environment.`);
+    // The sentence alone, and stop: a thrown error would print Hardhat's stack trace under it (Hardhat shows stacks
+    // by default on CI and on Linux without a display server).
+    process.stderr.write(`Error: --network ${chosenTestnet} needs ${problems.join(" and ")} in the environment.\n`);
+    process.exit(1);
   }
 }
 

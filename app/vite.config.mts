@@ -30,9 +30,14 @@ function serveDeployments(): Plugin {
     response.setHeader("Cache-Control", "no-store");
     if (!existsSync(file)) {
       response.statusCode = 404;
-      response.end(
-        `no ${match[1]} in ${directory}: deploy first (npm run deploy:local)`,
-      );
+      const network = match[1].replace(/\.json$/, "");
+      const deploy =
+        network === "localhost"
+          ? "npm run node, then npm run deploy:local"
+          : network === "sepolia"
+            ? "npm run deploy:sepolia"
+            : `npx hardhat run scripts/deploy.ts --network ${network}`;
+      response.end(`no ${match[1]} in ${directory}: deploy first (${deploy})`);
       return;
     }
     response.setHeader("Content-Type", "application/json");

@@ -264,12 +264,48 @@ async function discardStaleLocalJournal(
   rmSync(journalDir, { recursive: true, force: true });
 }
 
+/**
+ * Ignition's progress display redraws itself in place: into a file or a pipe every redraw is a new block of lines
+ * (thousands for one deploy). It is on only when stdout is a terminal.
+ */
+export function ignitionDisplayUi(stdout: { isTTY?: boolean } = process.stdout): boolean {
+  return stdout.isTTY === true;
+}
+
+/**
+ * The message for a node that does not answer (Hardhat's HH108, "check your internet connection"): the URL tried and
+ * how to start a local node or point at another one; undefined for any other error.
+ */
+export function unreachableNodeMessage(error: unknown, network: string, url: string | undefined): string | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!message.startsWith("HH108")) return undefined;
+  const where = url === undefined ? `the ${network} node` : `the ${network} node at ${url}`;
+  if (network === "localhost") {
+    return (
+      `Cannot reach ${where}: nothing answers there. Start a local node in another terminal with \`npm run node\`, ` +
+      "or, if your node listens elsewhere, set LOCALHOST_RPC_URL (e.g. LOCALHOST_RPC_URL=http://127.0.0.1:18545 npm run deploy:local)."
+    );
+  }
+  const variable = Object.entries({ sepolia: "SEPOLIA_RPC_URL" }).find(([name]) => name === network)?.[1];
+  return `Cannot reach ${where}: check that the URL is right and the node is up${variable === undefined ? "" : ` (it comes from ${variable})`}.`;
+}
+
 async function main(): Promise<void> {
   const hre = (await import("hardhat")).default;
   const moduleName = chooseModule(hre.network.name);
   const deploymentId = process.env.IGNITION_DEPLOYMENT_ID || undefined;
   const rootDir = process.env.DEPLOYMENTS_ROOT || undefined;
-  await deployAndRecord(hre, { moduleName, deploymentId, rootDir, displayUi: true, log: (line) => console.log(line) });
+  const displayUi = ignitionDisplayUi();
+  const log = (line: string): void => console.log(line);
+  if (!displayUi) log("Ignition's progress display is off (stdout is not a terminal): the result prints when the deploy is done.");
+  try {
+    await deployAndRecord(hre, { moduleName, deploymentId, rootDir, displayUi, log });
+  } catch (error) {
+    const url = "url" in hre.network.config ? hre.network.config.url : undefined;
+    const unreachable = unreachableNodeMessage(error, hre.network.name, url);
+    if (unreachable !== undefined) throw new Error(unreachable);
+    throw error;
+  }
 }
 
 if (require.main === module) {

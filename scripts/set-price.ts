@@ -37,6 +37,8 @@ export interface PriceChange {
   /** Whole loan assets per whole collateral × 1e18, before and after. */
   oldWholePriceE18: bigint;
   newWholePriceE18: bigint;
+  /** The block the price moved in; `bands` are read at it. */
+  blockNumber: number;
   bands: Record<HealthBand, number>;
 }
 
@@ -97,9 +99,12 @@ export async function setMockPrice(
     throw new UsageError(`The oracle of ${collateral.symbol} (${oracleAddress}) is not a MockPriceOracle: its price cannot be set.`);
   }
   const newPriceE36 = targetPriceE36(move, oldPriceE36, loanDecimals, collateralDecimals);
-  await (await oracle.setPrice(newPriceE36)).wait();
+  const receipt = await (await oracle.setPrice(newPriceE36)).wait();
+  if (receipt === null) throw new Error(`The setPrice transaction of ${collateral.symbol}'s oracle has no receipt.`);
 
-  const status = await readPoolStatus(provider, deployment, poolEntry.address);
+  // Read at the block of the move itself: a cached "latest" block number (ethers caches it briefly) would show the
+  // bands from before the move under automine.
+  const status = await readPoolStatus(provider, deployment, poolEntry.address, undefined, receipt.blockNumber);
   return {
     collateral: collateral.address,
     symbol: collateral.symbol,
@@ -109,6 +114,7 @@ export async function setMockPrice(
     newPriceE36,
     oldWholePriceE18: wholePriceE18(oldPriceE36, loanDecimals, collateralDecimals),
     newWholePriceE18: wholePriceE18(newPriceE36, loanDecimals, collateralDecimals),
+    blockNumber: receipt.blockNumber,
     bands: status.bands,
   };
 }
@@ -145,7 +151,7 @@ export function buildProgram(): Command {
       const bands = Object.entries(change.bands)
         .filter(([, count]) => count > 0)
         .map(([band, count]) => `${band}: ${count}`);
-      console.log(`Borrowers now: ${bands.length > 0 ? bands.join(", ") : "none"}`);
+      console.log(`Borrowers now (block ${change.blockNumber}): ${bands.length > 0 ? bands.join(", ") : "none"}`);
     } finally {
       provider.destroy();
     }

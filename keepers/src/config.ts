@@ -4,9 +4,10 @@
  */
 import { Command, Option } from "commander";
 import { parseUnits } from "ethers";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { readDeployment } from "./deployments";
+import { deploymentPath, readDeployment } from "./deployments";
 import { MAX_TRUSTED_PRICE_AGE } from "./model/poolMath";
 import { DEFAULT_RECOGNITION_BATCH_SIZE, DEFAULT_RECOGNITION_THRESHOLD, isRecognitionThreshold } from "./recognition";
 import {
@@ -172,7 +173,16 @@ export const SETTINGS = {
     env: "KEEPER_LOG_LEVEL",
     help: "trace, debug, info, warn, error or fatal (default info)",
   },
-  pretty: { flag: "--pretty", env: "KEEPER_LOG_PRETTY", help: "human-readable logs instead of JSON lines" },
+  pretty: {
+    flag: "--pretty",
+    env: "KEEPER_LOG_PRETTY",
+    help: "human-readable logs instead of JSON lines (coloured only when stdout is a terminal and NO_COLOR is unset)",
+  },
+  heartbeatSeconds: {
+    flag: "--heartbeat-seconds <s>",
+    env: "KEEPER_HEARTBEAT_SECONDS",
+    help: "log a one-line heartbeat at info every this many seconds (last block processed, pending transactions); 0 = never (default 60)",
+  },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -232,6 +242,7 @@ const configSchema = z.object({
   trustedPriceToleranceBps: integer(0).default(DEFAULT_TRUSTED_PRICE_TOLERANCE_BPS),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   pretty: flag.default(false),
+  heartbeatSeconds: integer(0).default(60),
 });
 
 type ParsedConfig = z.infer<typeof configSchema>;
@@ -258,11 +269,54 @@ export class ConfigError extends Error {
   }
 }
 
+/** Networks with a default RPC URL, and the environment variable that holds it (as the operator scripts read it). */
+const DEFAULT_RPC_ENV: Record<string, string> = { localhost: "LOCALHOST_RPC_URL", sepolia: "SEPOLIA_RPC_URL" };
+
 /** Default RPC URL per network name (as the operator scripts resolve it); other networks need --rpc-url. */
 function defaultRpcUrl(network: string, env: NodeJS.ProcessEnv): string | undefined {
   if (network === "localhost") return env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545";
   if (network === "sepolia") return env.SEPOLIA_RPC_URL;
   return undefined;
+}
+
+/** Levenshtein distance, for "did you mean" suggestions of network names. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/**
+ * The problem when `deployments/<network>.json` does not exist: names the file and, when another network's file is
+ * close in name (a typo such as `local` for `localhost`), suggests it; else says how to deploy.
+ */
+export function missingDeploymentProblem(network: string, cwd: string): string {
+  const file = path.relative(cwd, deploymentPath(network, cwd));
+  const directory = path.join(cwd, "deployments");
+  const known = existsSync(directory)
+    ? readdirSync(directory)
+        .filter((entry) => entry.endsWith(".json"))
+        .map((entry) => entry.slice(0, -".json".length))
+    : [];
+  const wanted = network.toLowerCase();
+  const close = [...new Set([...known, ...Object.keys(DEFAULT_RPC_ENV)])].filter((name) => {
+    const candidate = name.toLowerCase();
+    if (candidate === wanted) return false;
+    return candidate.startsWith(wanted) || wanted.startsWith(candidate) || editDistance(candidate, wanted) <= 2;
+  });
+  const existing = known.length > 0 ? ` (deployments/ has: ${known.join(", ")})` : "";
+  if (close.length > 0) return `${file} does not exist; did you mean ${close.join(" or ")}?${existing}`;
+  const deploy =
+    network === "localhost" || network === "sepolia"
+      ? `npm run deploy:${network === "localhost" ? "local" : network}`
+      : `npx hardhat run scripts/deploy.ts --network ${network}`;
+  return `${file} does not exist${existing}: deploy first (${deploy}), or give the addresses and start block as flags`;
 }
 
 /** Resolves flags > env > deployments file > defaults, then validates. Throws `ConfigError` naming what to set. */
@@ -279,6 +333,12 @@ export function resolveConfig(flags: RawSettings, env: NodeJS.ProcessEnv, cwd = 
     deployment = network === undefined ? undefined : readDeployment(network, cwd);
   } catch (error) {
     problems.push((error as Error).message);
+  }
+  // A network without a deployments file (often a typo) would otherwise show up only as several "missing" settings.
+  const fromFileMissing =
+    (raw.pools === undefined && raw.factory === undefined) || raw.lens === undefined || raw.startBlock === undefined;
+  if (network !== undefined && deployment === undefined && problems.length === 0 && fromFileMissing) {
+    problems.push(missingDeploymentProblem(network, cwd));
   }
   raw.rpcUrl ??= network === undefined ? undefined : defaultRpcUrl(network, env);
   raw.pools =

@@ -9,6 +9,16 @@ export interface LoggerOptions {
   pretty: boolean;
   /** Where lines go (stdout by default); tests pass a stream to read them back. */
   destination?: DestinationStream;
+  /**
+   * ANSI colours in pretty output. Default: only when stdout is a terminal and NO_COLOR is unset, so that
+   * `--pretty > keeper.log` writes plain text.
+   */
+  colorize?: boolean;
+}
+
+/** Whether pretty logs are coloured by default: stdout is a terminal and NO_COLOR is not set. */
+export function colorsByDefault(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stream.isTTY === true && (env.NO_COLOR === undefined || env.NO_COLOR === "");
 }
 
 function bigintsToStrings(value: unknown): unknown {
@@ -21,7 +31,10 @@ function bigintsToStrings(value: unknown): unknown {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const destination = options.destination ?? (options.pretty ? pretty({ colorize: true }) : pino.destination(1));
+  const colorize = options.colorize ?? colorsByDefault();
+  const destination = options.pretty
+    ? pretty({ colorize, ...(options.destination === undefined ? {} : { destination: options.destination }) })
+    : (options.destination ?? pino.destination(1));
   return pino(
     {
       level: options.level,

@@ -9,7 +9,7 @@ import { ConfigError, parseCommandLine, redactedConfig, resolveConfig, type Keep
 import { assembleKeeper } from "./assemble";
 import type { Keeper } from "./keeper";
 import { createLogger, type Logger } from "./logger";
-import { KeeperMetrics, startMetricsServer } from "./metrics";
+import { KeeperMetrics, MetricsListenError, startHeartbeat, startMetricsServer } from "./metrics";
 import { transportForUrl } from "./rpc";
 
 async function signerFor(config: KeeperConfig): Promise<Wallet> {
@@ -18,11 +18,21 @@ async function signerFor(config: KeeperConfig): Promise<Wallet> {
   return (await Wallet.fromEncryptedJson(keystore, config.keystorePassword as string)) as Wallet;
 }
 
-export async function runKeeper(config: KeeperConfig, logger: Logger): Promise<{ keeper: Keeper; server: Server }> {
+export async function runKeeper(
+  config: KeeperConfig,
+  logger: Logger,
+): Promise<{ keeper: Keeper; server: Server; stopHeartbeat: () => void }> {
   const metrics = new KeeperMetrics({ defaultMetrics: true });
   const wallet = await signerFor(config);
   logger.info({ config: redactedConfig(config), signer: wallet.address }, "keeper starting");
-  const { keeper, chainId } = await assembleKeeper({
+  // The port first: a second keeper started by mistake stops here, before it touches the chain or resumes a journal.
+  // Port 0 picks a free port; the log says which.
+  const server = await startMetricsServer(metrics, {
+    host: config.metricsHost,
+    port: config.metricsPort,
+    healthMaxBlockAgeSeconds: config.healthMaxBlockAgeSeconds,
+  });
+  const assembled = await assembleKeeper({
     inner: transportForUrl(config.rpcUrl),
     wallet,
     settings: config,
@@ -30,17 +40,16 @@ export async function runKeeper(config: KeeperConfig, logger: Logger): Promise<{
     metrics,
     onRetry: (method, attempt, delayMs, error) =>
       logger.warn({ method, attempt, delayMs, err: error }, "RPC request failed; retrying with backoff"),
+  }).catch((error: unknown) => {
+    server.close();
+    throw error;
   });
+  const { keeper, chainId } = assembled;
   logger.info({ chainId }, "connected");
-  // Port 0 picks a free port; the log says which.
-  const server = await startMetricsServer(metrics, {
-    host: config.metricsHost,
-    port: config.metricsPort,
-    healthMaxBlockAgeSeconds: config.healthMaxBlockAgeSeconds,
-  });
   logger.info({ address: server.address() }, "serving /metrics and /healthz");
   keeper.start();
-  return { keeper, server };
+  const stopHeartbeat = startHeartbeat(metrics, logger, config.heartbeatSeconds * 1000, () => keeper.executor.pending().length);
+  return { keeper, server, stopHeartbeat };
 }
 
 async function main(): Promise<void> {
@@ -59,7 +68,10 @@ async function main(): Promise<void> {
   try {
     running = await runKeeper(config, logger);
   } catch (error) {
-    logger.fatal({ err: error }, "keeper could not start");
+    // A failure the operator fixes with a flag is one line that says which; anything else keeps its stack.
+    if (error instanceof MetricsListenError) logger.fatal(`keeper could not start: ${error.message}`);
+    else logger.fatal({ err: error }, "keeper could not start");
+    logger.flush();
     process.exit(1);
   }
   let shuttingDown = false;
@@ -68,6 +80,7 @@ async function main(): Promise<void> {
     shuttingDown = true;
     logger.info({ signal }, "stopping: finishing the current block; in-flight transactions stay journaled");
     void (async () => {
+      running.stopHeartbeat();
       await running.keeper.stop();
       await new Promise<void>((resolve) => running.server.close(() => resolve()));
       logger.info({ pending: running.keeper.executor.pending().length }, "state saved; exiting");

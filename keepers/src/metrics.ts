@@ -205,10 +205,73 @@ export async function startMetricsServer(
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EADDRINUSE" || error.code === "EACCES" || error.code === "EADDRNOTAVAIL") {
+        reject(new MetricsListenError(options.host, options.port, error.code));
+      } else {
+        reject(error);
+      }
+    });
     server.listen(options.port, options.host, () => resolve());
   });
   return server;
+}
+
+/** The metrics server cannot listen where it was told to: a message that says which flag to change, no stack. */
+export class MetricsListenError extends Error {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    readonly code: string,
+  ) {
+    const why =
+      code === "EADDRINUSE"
+        ? `${host}:${port} is already in use (another keeper?)`
+        : code === "EACCES"
+          ? `${host}:${port} needs privileges to listen on`
+          : `${host} is not an address of this machine`;
+    const fix =
+      code === "EADDRNOTAVAIL"
+        ? "Pass --metrics-host <host> (or set KEEPER_METRICS_HOST)"
+        : "Pass --metrics-port <port> (or set KEEPER_METRICS_PORT); --metrics-port 0 picks a free port";
+    super(`Cannot serve /metrics and /healthz: ${why} (${code}). ${fix}.`);
+    this.name = "MetricsListenError";
+  }
+}
+
+/** What the keeper's periodic heartbeat line reports, read from its metrics. */
+export interface Heartbeat {
+  lastProcessedBlock: number | null;
+  secondsSinceLastBlock: number | null;
+  accountsTracked: number;
+  pendingTransactions: number;
+}
+
+/**
+ * Logs a one-line heartbeat at info every `intervalMs` (so a quiet keeper still shows it is alive), until the
+ * returned function is called. `intervalMs` 0 logs nothing.
+ */
+export function startHeartbeat(
+  metrics: KeeperMetrics,
+  logger: { info(object: object, message: string): void },
+  intervalMs: number,
+  pendingTransactions: () => number,
+): () => void {
+  if (intervalMs <= 0) return () => undefined;
+  const timer = setInterval(() => {
+    void (async () => {
+      const health = metrics.health(Number.POSITIVE_INFINITY);
+      const heartbeat: Heartbeat = {
+        lastProcessedBlock: health.secondsSinceLastBlock === null ? null : await metrics.valueOf("keeper_last_processed_block"),
+        secondsSinceLastBlock: health.secondsSinceLastBlock === null ? null : Math.round(health.secondsSinceLastBlock),
+        accountsTracked: await metrics.valueOf("keeper_accounts_tracked"),
+        pendingTransactions: pendingTransactions(),
+      };
+      logger.info(heartbeat, "heartbeat");
+    })();
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 export function serverPort(server: Server): number {

@@ -732,6 +732,13 @@ function describeTick(report: TickReport, loanSymbol: string): string {
         : `recognizeLosses not sent (${recognition.result})`,
     );
   }
+  for (const refresh of report.trustedPriceRefreshes) {
+    parts.push(
+      refresh.result === "sent"
+        ? `sent refreshTrustedPrices for ${plural(refresh.collaterals.length, "collateral")}`
+        : `refreshTrustedPrices not sent (${refresh.result})`,
+    );
+  }
   const verified = report.realizations.filter((realization) => realization.status === "verified").length;
   if (report.realizations.length > 0)
     parts.push(`${verified} of ${plural(report.realizations.length, "realization")} matched the model to the wei`);
@@ -742,6 +749,7 @@ function describeTick(report: TickReport, loanSymbol: string): string {
     report.liquidatable === 0 &&
     report.sends.length === 0 &&
     report.recognitions.length === 0 &&
+    report.trustedPriceRefreshes.length === 0 &&
     report.realizations.length === 0 &&
     report.recognitionChecks.length === 0
   )

@@ -98,7 +98,10 @@ export async function connect(options: ConnectionOptions, rootDir = process.cwd(
     chainId = Number(await provider.send("eth_chainId", []));
   } catch (error) {
     provider.destroy();
-    const hint = options.network === "localhost" ? " Is the node running (npx hardhat node)?" : "";
+    const hint =
+      options.network === "localhost"
+        ? " Start a node with `npm run node`, or, for a node on another port, set LOCALHOST_RPC_URL or pass --rpc-url."
+        : "";
     throw new UsageError(`Cannot reach ${rpcUrl}: ${shortMessage(error)}.${hint}`);
   }
   if (chainId !== deployment.chainId) {

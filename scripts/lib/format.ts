@@ -3,12 +3,20 @@ import { formatUnits } from "ethers";
 import { MAX_UINT256, WAD } from "../../keepers/src/model/poolMath";
 import { perSecondE18ToAprE18 } from "../../deploy/lib/units";
 
-/** `amount` (smallest units) as a decimal with thousands separators and at most `fractionDigits` decimals. */
+/**
+ * `amount` (smallest units) as a decimal with thousands separators and at most `fractionDigits` decimals (truncated).
+ * A non-zero amount too small to show is "< 0.01" (or "> -0.01"; the smallest shown step), never "0": a reader adding
+ * up parts (e.g. the reserve's share of a bad debt) then sees that a part is there.
+ */
 export function formatAmount(amount: bigint, decimals: number, fractionDigits = 2): string {
   const negative = amount < 0n;
   const [whole, fraction = ""] = formatUnits(negative ? -amount : amount, decimals).split(".");
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   const trimmed = fraction.slice(0, fractionDigits).replace(/0+$/, "");
+  if (amount !== 0n && grouped === "0" && trimmed === "") {
+    const step = fractionDigits <= 0 ? "1" : `0.${"0".repeat(fractionDigits - 1)}1`;
+    return negative ? `> -${step}` : `< ${step}`;
+  }
   return `${negative ? "-" : ""}${grouped}${trimmed === "" ? "" : `.${trimmed}`}`;
 }
 

@@ -132,14 +132,19 @@ export async function queryEventsChunked<E extends TypedContractEvent>(
   return events;
 }
 
-/** The figures of one pool at the latest block. */
+/**
+ * The figures of one pool at block `atBlock`, or at the latest block. A caller that has just sent a transaction passes
+ * its receipt's block: ethers caches `getBlockNumber()` briefly, so under automine "latest" may still be the block
+ * before the transaction.
+ */
 export async function readPoolStatus(
   provider: Provider,
   deployment: PoolStatusSource,
   poolAddress: string,
   chunkBlocks = DEFAULT_LOG_CHUNK_BLOCKS,
+  atBlock?: number,
 ): Promise<PoolStatus> {
-  const blockNumber = await provider.getBlockNumber();
+  const blockNumber = atBlock ?? (await provider.getBlockNumber());
   const at = { blockTag: blockNumber };
   const pool = Pool__factory.connect(poolAddress, provider);
   const lens = PoolLens__factory.connect(deployment.contracts.PoolLens, provider);

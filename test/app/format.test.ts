@@ -19,7 +19,12 @@ describe("app: number and date formatting (scripts/lib/format.ts)", function () 
     expect(formatAmount(1_234_567_899_999n, 6)).to.equal("1,234,567.89"); // truncated, never rounded up
     expect(formatAmount(50_000_000_000n, 6)).to.equal("50,000");
     expect(formatAmount(10_500_000n, 6)).to.equal("10.5");
-    expect(formatAmount(1n, 6)).to.equal("0");
+    // A non-zero amount too small to show says so, never "0" (e.g. a reserve that covered 743 raw units).
+    expect(formatAmount(1n, 6)).to.equal("< 0.01");
+    expect(formatAmount(743n, 6)).to.equal("< 0.01");
+    expect(formatAmount(-743n, 6)).to.equal("> -0.01");
+    expect(formatAmount(10_000n, 6)).to.equal("0.01");
+    expect(formatAmount(1n, 6, 0)).to.equal("< 1");
     expect(formatAmount(1n, 6, 6)).to.equal("0.000001");
     expect(formatAmount(0n, 18)).to.equal("0");
     expect(formatAmount(-2_047_580_000n, 6)).to.equal("-2,047.58");

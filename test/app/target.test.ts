@@ -106,6 +106,15 @@ describe("app: which pools to show, from the URL (app/src/lib/target.ts)", funct
       "No deployments file at deployments/localhost.json. Deploy first (npm run node, then npm run deploy:local), " +
         "or open the app with ?deployments=<url of a deployments file>.",
     );
+    // Another network's file: its own deploy command, never the local one.
+    const sepolia = { kind: "file" as const, url: "deployments/sepolia.json" };
+    expect((await rejection(loadTarget(sepolia, fakeFetch(404, "")))).message).to.equal(
+      "No deployments file at deployments/sepolia.json. Deploy first (npm run deploy:sepolia, with SEPOLIA_RPC_URL and " +
+        "DEPLOYER_PRIVATE_KEY set), or open the app with ?deployments=<url of a deployments file>.",
+    );
+    const other = await rejection(loadTarget({ kind: "file", url: "https://x.example/deployments/base-sepolia.json?v=2" }, fakeFetch(404, "")));
+    expect(other.message).to.contain("Deploy first (npx hardhat run scripts/deploy.ts --network base-sepolia)");
+    expect(other.message).not.to.contain("deploy:local");
     expect((await rejection(loadTarget(request, fakeFetch(200, "<html>")))).message).to.equal(
       "deployments/localhost.json is not JSON; point ?deployments= at a deployments file.",
     );

@@ -141,6 +141,16 @@ describe("deploy: operator scripts' core functions", function () {
       );
     });
 
+    it("shows a part too small for two decimals as \"< 0.01\", not 0, so the parts of a bad debt visibly add up", async function () {
+      const { deployment } = await loadFixture(seededDevnet);
+      const status = await readPoolStatus(ethers.provider, deployment, deployment.pools[0].address);
+      const text = renderPoolStatus({
+        ...status,
+        badDebt: { events: 1, badDebtAssets: 1_000_743n, coveredByReserve: 743n, socializedAssets: 1_000_000n },
+      });
+      expect(text).to.contain("1 mUSDC in 1 event(s): reserve covered < 0.01 mUSDC, LPs absorbed 1 mUSDC");
+    });
+
     it("bands accounts from the lens flags", function () {
       const max = pm.MAX_UINT256;
       expect(healthBand({ debt: 0n, collateralValue: 0n, healthFactor: max, priced: true })).to.equal("no debt");
@@ -181,6 +191,27 @@ describe("deploy: operator scripts' core functions", function () {
         socializedAssets: event.args.socializedAssets,
       });
       expect(status.accounts.find((entry) => entry.account === insolvent)?.band).to.equal("no debt");
+    });
+
+    it("reports the bands at the block of the move even when the provider's latest block number is stale (automine)", async function () {
+      const { deployment, signers } = await loadFixture(seededDevnet);
+      // ethers' JsonRpcProvider caches getBlockNumber() for a moment, and a JSON-RPC signer asks for it just before
+      // sending: under automine "latest" then still names the block before the move. Emulate that cache.
+      const before = await ethers.provider.getBlockNumber();
+      const stale = new Proxy(ethers.provider, {
+        get(target, property) {
+          if (property === "getBlockNumber") return async () => before;
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const change = await setMockPrice(deployment, signers[0], stale, "mWETH", { changePercent: "-40" });
+      expect(change.blockNumber).to.equal(before + 1);
+      const status = await readPoolStatus(ethers.provider, deployment, deployment.pools[0].address);
+      expect(status.blockNumber).to.equal(change.blockNumber);
+      expect(change.bands).to.deep.equal(status.bands);
+      // Before the move: 2 at risk, 2 watch, 1 safe. After −40% on mWETH, accounts are liquidatable or insolvent.
+      expect(change.bands["at risk (<1.10)"] + change.bands["watch (<1.50)"] + change.bands["safe (≥1.50)"]).to.be.lessThan(5);
     });
 
     it("computes target prices and refuses bad input and non-local chains", function () {

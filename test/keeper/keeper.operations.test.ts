@@ -1,11 +1,15 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { Writable } from "node:stream";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ConfigError, commandLine, parseCommandLine, resolveConfig } from "../../keepers/src/config";
-import { startMetricsServer, serverPort } from "../../keepers/src/metrics";
+import { colorsByDefault, createLogger } from "../../keepers/src/logger";
+import { KeeperMetrics, startHeartbeat, startMetricsServer, serverPort } from "../../keepers/src/metrics";
 import { deployPool, priceE36, units, type PoolFixture } from "../helpers/fixtures";
 import { restoreChainAfterSuite, supplyAndBorrow } from "../helpers/setup";
 import { createTestKeeper, fundKeeper, hardhatWallet, KEEPER_WALLET_INDEX } from "./harness";
@@ -45,6 +49,37 @@ function configProblems(run: () => unknown): string[] {
     throw error;
   }
   throw new Error("expected a ConfigError");
+}
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+/** Runs the keeper CLI (keepers/src/main.ts) as its own process from `cwd`; resolves when it exits. */
+function runKeeperCli(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const tsNode = require.resolve("ts-node/dist/bin.js");
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [tsNode, path.join(REPO_ROOT, "keepers", "src", "main.ts"), ...args],
+      {
+        cwd: options.cwd ?? REPO_ROOT,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          TS_NODE_TRANSPILE_ONLY: "true",
+          TS_NODE_PROJECT: path.join(REPO_ROOT, "tsconfig.json"),
+          ...options.env,
+        },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
 }
 
 describe("keeper: operations", function () {
@@ -190,6 +225,98 @@ describe("keeper: operations", function () {
       } finally {
         await new Promise((resolve) => server.close(resolve));
       }
+    });
+  });
+
+  describe("the CLI as a process", function () {
+    it("a --network without a deployments file names the file and suggests the network meant", async function () {
+      const root = writeLocalhostDeployments({});
+      const typo = await runKeeperCli(["--network", "local"], { cwd: root });
+      expect(typo.code).to.equal(1);
+      expect(typo.stderr).to.contain("deployments/local.json does not exist; did you mean localhost?");
+      const undeployed = await runKeeperCli(["--network", "localhost"], { cwd: mkdtempSync(path.join(tmpdir(), "keeper-empty-")) });
+      expect(undeployed.code).to.equal(1);
+      expect(undeployed.stderr).to.contain(
+        "deployments/localhost.json does not exist: deploy first (npm run deploy:local), or give the addresses and start block as flags",
+      );
+    });
+
+    it("a metrics port in use is one line that suggests --metrics-port, with no stack and no colours in a pipe", async function () {
+      const busy: Server = createServer();
+      await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+      const port = (busy.address() as { port: number }).port;
+      try {
+        const run = await runKeeperCli(
+          [
+            "--network", "localhost", "--rpc-url", "http://127.0.0.1:1", "--pools", POOL, "--lens", LENS,
+            "--start-block", "0", "--native-price", "1", "--metrics-port", String(port),
+            "--state-dir", mkdtempSync(path.join(tmpdir(), "keeper-port-")), "--pretty",
+          ],
+          { env: { KEEPER_PRIVATE_KEY: KEY } },
+        );
+        expect(run.code).to.equal(1);
+        expect(run.stdout).to.contain(
+          `keeper could not start: Cannot serve /metrics and /healthz: 127.0.0.1:${port} is already in use (another keeper?) ` +
+            "(EADDRINUSE). Pass --metrics-port <port> (or set KEEPER_METRICS_PORT); --metrics-port 0 picks a free port.",
+        );
+        expect(run.stdout).not.to.match(/^\s+at /m);
+        // --pretty into a pipe (a log file): plain text.
+        expect(run.stdout).not.to.contain("\u001b[");
+        // It stopped before connecting: the unreachable RPC URL was never tried.
+        expect(run.stdout).not.to.contain("retrying");
+      } finally {
+        await new Promise((resolve) => busy.close(resolve));
+      }
+    });
+  });
+
+  describe("logs", function () {
+    it("colours pretty logs only on a terminal without NO_COLOR", async function () {
+      expect(colorsByDefault({ isTTY: false }, {})).to.equal(false);
+      expect(colorsByDefault({}, {})).to.equal(false);
+      expect(colorsByDefault({ isTTY: true }, {})).to.equal(true);
+      expect(colorsByDefault({ isTTY: true }, { NO_COLOR: "1" })).to.equal(false);
+      const pretty = async (colorize: boolean): Promise<string> => {
+        const chunks: string[] = [];
+        const destination = new Writable({
+          write(chunk: Buffer, _encoding, callback) {
+            chunks.push(chunk.toString());
+            callback();
+          },
+        });
+        createLogger({ level: "info", pretty: true, colorize, destination }).info("plain");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return chunks.join("");
+      };
+      expect(await pretty(false)).to.contain("INFO: plain").and.not.to.contain("\u001b[");
+      expect(await pretty(true)).to.contain("\u001b[");
+    });
+
+    it("logs a heartbeat at info every interval with the last block processed and pending transactions", async function () {
+      const metrics = new KeeperMetrics();
+      const beats: { object: Record<string, unknown>; message: string }[] = [];
+      const logger = { info: (object: object, message: string) => void beats.push({ object: object as Record<string, unknown>, message }) };
+      const stop = startHeartbeat(metrics, logger, 20, () => 2);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 70));
+        expect(beats.length).to.be.greaterThanOrEqual(1);
+        expect(beats[0]).to.deep.equal({
+          message: "heartbeat",
+          object: { lastProcessedBlock: null, secondsSinceLastBlock: null, accountsTracked: 0, pendingTransactions: 2 },
+        });
+        metrics.recordBlockProcessed(42);
+        const seen = beats.length;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(beats.slice(seen).at(-1)?.object).to.deep.include({ lastProcessedBlock: 42, secondsSinceLastBlock: 0 });
+      } finally {
+        stop();
+      }
+      const after = beats.length;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(beats.length).to.equal(after);
+      expect(startHeartbeat(metrics, logger, 0, () => 0)).to.be.a("function");
+      expect(commandLine().helpInformation()).to.match(/--heartbeat-seconds <s>\s+log a one-line heartbeat at info/);
+      expect(resolveConfig({ network: "x", rpcUrl: "http://r", pools: POOL, lens: LENS, startBlock: "0", stateDir: "/tmp/x" }, { KEEPER_PRIVATE_KEY: KEY, KEEPER_NATIVE_PRICE: "1" }).heartbeatSeconds).to.equal(60);
     });
   });
 

@@ -106,6 +106,20 @@ export function targetFromDeployment(data: unknown, url: string, poolSelector?: 
   };
 }
 
+/**
+ * How to create the deployments file at `url`, by its network (the file name): a local node for localhost, the
+ * network's deploy command for any other network.
+ */
+export function deployAdvice(url: string): string {
+  const network = /(?:^|\/)([\w-]+)\.json(?:[?#].*)?$/.exec(url)?.[1];
+  if (network === "localhost" || network === "hardhat") return "Deploy first (npm run node, then npm run deploy:local)";
+  if (network === "sepolia") {
+    return "Deploy first (npm run deploy:sepolia, with SEPOLIA_RPC_URL and DEPLOYER_PRIVATE_KEY set)";
+  }
+  if (network !== undefined) return `Deploy first (npx hardhat run scripts/deploy.ts --network ${network})`;
+  return "Deploy first (npx hardhat run scripts/deploy.ts --network <name> writes deployments/<name>.json)";
+}
+
 /** Fetches and reads the deployments file of `request`; each failure says what to do. */
 export async function loadTarget(request: TargetRequest, fetchFile: typeof fetch = fetch): Promise<AppTarget> {
   if (request.kind === "addresses") return request.target;
@@ -117,7 +131,7 @@ export async function loadTarget(request: TargetRequest, fetchFile: typeof fetch
   }
   if (response.status === 404) {
     throw new InputError(
-      `No deployments file at ${request.url}. Deploy first (npm run node, then npm run deploy:local), ` +
+      `No deployments file at ${request.url}. ${deployAdvice(request.url)}, ` +
         `or open the app with ?deployments=<url of a deployments file>.`,
     );
   }
