@@ -5,6 +5,7 @@ import { deployPool, units } from "../helpers/fixtures";
 import { liquidationQuoteOnChain, totalsOf } from "../helpers/chainReads";
 import * as poolMath from "../../keepers/src/model/poolMath";
 import { expectBooksReconciled } from "./reconcile";
+import { collateralParamsWith, deployChainlinkOracle, repointAtChainlink } from "./poolSetup";
 
 /**
  * Bad prices from a real adapter: ChainlinkOracle over two MockAggregatorV3 feeds (collateral/USD 8 decimals,
@@ -26,27 +27,14 @@ describe("Adversarial 4: stale, zero, negative and incomplete oracle rounds", ()
 
   async function chainlinkFixture() {
     const fx = await deployPool({ collateralPrices: [2_000] });
-    const { pool, owner, collaterals, loanToken, lps, borrowers } = fx;
-    const collateralFeed = await ethers.deployContract("MockAggregatorV3", [8, USD(2_000n)]);
-    const loanFeed = await ethers.deployContract("MockAggregatorV3", [8, USD(1n)]);
-    const collateral = await collaterals[0].token.getAddress();
-    const oracle = await ethers.deployContract("ChainlinkOracle", [
-      await collateralFeed.getAddress(),
-      await loanFeed.getAddress(),
-      collateral,
-      await loanToken.getAddress(),
+    const { pool, lps, borrowers } = fx;
+    const { collateral, collateralFeed, loanFeed, oracle } = await repointAtChainlink(
+      fx,
+      0,
+      USD(2_000n),
       COLLATERAL_MAX_AGE,
       LOAN_MAX_AGE,
-    ]);
-    const params = await pool.collateralParams(collateral);
-    await pool.connect(owner).setCollateralParams(collateral, {
-      oracle: await oracle.getAddress(),
-      ltvBps: params.ltvBps,
-      liquidationThresholdBps: params.liquidationThresholdBps,
-      liquidationBonusBps: params.liquidationBonusBps,
-      supplyCap: params.supplyCap,
-      enabled: params.enabled,
-    });
+    );
     await pool.connect(lps[0]).deposit(units(100_000, DECIMALS), lps[0].address);
     // 10 collateral at 2,000 = 20,000, borrowed 14,000 (limit 15,000); borrower 1 holds collateral and no debt.
     await pool.connect(borrowers[0]).supplyCollateral(collateral, units(10, DECIMALS), borrowers[0].address);
@@ -200,14 +188,14 @@ describe("Adversarial 4: stale, zero, negative and incomplete oracle rounds", ()
     const token = await ethers.deployContract("MockERC20", ["Second", "SEC", DECIMALS]);
     const tokenAddress = await token.getAddress();
     const feed = await ethers.deployContract("MockAggregatorV3", [8, USD(10n)]);
-    const secondOracle = await ethers.deployContract("ChainlinkOracle", [
-      await feed.getAddress(),
-      await loanFeed.getAddress(),
+    const secondOracle = await deployChainlinkOracle(
+      feed,
+      loanFeed,
       tokenAddress,
       await loanToken.getAddress(),
       COLLATERAL_MAX_AGE,
       LOAN_MAX_AGE,
-    ]);
+    );
     const params = {
       oracle: await secondOracle.getAddress(),
       ltvBps: 5_000,
@@ -229,16 +217,8 @@ describe("Adversarial 4: stale, zero, negative and incomplete oracle rounds", ()
 
     // Re-pointing collateral 0 at an oracle that fails keeps its last trusted price (and emits no update).
     await collateralFeed.setAnswer(0n);
-    const current = await pool.collateralParams(collateral);
     await expect(
-      pool.connect(owner).setCollateralParams(collateral, {
-        oracle: await oracle.getAddress(),
-        ltvBps: current.ltvBps,
-        liquidationThresholdBps: current.liquidationThresholdBps,
-        liquidationBonusBps: current.liquidationBonusBps,
-        supplyCap: current.supplyCap,
-        enabled: current.enabled,
-      }),
+      pool.connect(owner).setCollateralParams(collateral, await collateralParamsWith(pool, collateral, await oracle.getAddress())),
     ).to.not.emit(pool, "LastTrustedPriceUpdated");
     expect((await pool.lastTrustedPrice(collateral)).priceE36).to.equal(TRUSTED_PRICE);
   });

@@ -2,10 +2,17 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import * as poolMath from "../../keepers/src/model/poolMath";
-import { deployPool, priceE36, units, type PoolFixture } from "../helpers/fixtures";
+import { priceE36, units, type PoolFixture } from "../helpers/fixtures";
 import { liquidationQuoteOnChain, totalsOf } from "../helpers/chainReads";
 import { expectBooksReconciled } from "./reconcile";
-import { expectClose, fundAndApprove, heldCollateralOf, listWithMockOracle } from "./poolSetup";
+import {
+  deployDollarPool,
+  expectClose,
+  fundAndApprove,
+  heldCollateralOf,
+  listWithMockOracle,
+  repointAtChainlink,
+} from "./poolSetup";
 
 /**
  * Planted collateral (issue 13, points 3 and 4): anyone may supply collateral on behalf of any account. Planted on an
@@ -25,12 +32,7 @@ describe("Adversarial 14: planted collateral cannot keep an insolvent account op
   const DUST = usd(1);
 
   async function plantFixture() {
-    const fx = await deployPool({
-      loanDecimals: LOAN,
-      collateralDecimals: [18, 18],
-      collateralPrices: [100, 1],
-      dustThresholdAssets: DUST,
-    });
+    const fx = await deployDollarPool([18, 18], [100, 1]);
     const { pool, owner, lps, borrowers, collaterals, others } = fx;
     const [griefer] = others;
     const poolAddress = await pool.getAddress();
@@ -182,28 +184,8 @@ describe("Adversarial 14: planted collateral cannot keep an insolvent account op
     /** COL1 priced by a ChainlinkOracle over two MockAggregatorV3 feeds ($1 a unit, loan $1; max ages 1 h and 1 day). */
     async function staleFeedFixture() {
       const fx = await plantFixture();
-      const { pool, owner, collaterals, loanToken } = fx;
-      const collateralFeed = await ethers.deployContract("MockAggregatorV3", [8, USD8(1n)]);
-      const loanFeed = await ethers.deployContract("MockAggregatorV3", [8, USD8(1n)]);
-      const collateral1 = await collaterals[1].token.getAddress();
-      const oracle = await ethers.deployContract("ChainlinkOracle", [
-        await collateralFeed.getAddress(),
-        await loanFeed.getAddress(),
-        collateral1,
-        await loanToken.getAddress(),
-        COLLATERAL_MAX_AGE,
-        LOAN_MAX_AGE,
-      ]);
-      const params = await pool.collateralParams(collateral1);
-      await pool.connect(owner).setCollateralParams(collateral1, {
-        oracle: await oracle.getAddress(),
-        ltvBps: params.ltvBps,
-        liquidationThresholdBps: params.liquidationThresholdBps,
-        liquidationBonusBps: params.liquidationBonusBps,
-        supplyCap: params.supplyCap,
-        enabled: params.enabled,
-      });
-      return { ...fx, collateral1, collateralFeed, loanFeed, oracle };
+      const { collateral, ...chainlink } = await repointAtChainlink(fx, 1, USD8(1n), COLLATERAL_MAX_AGE, LOAN_MAX_AGE);
+      return { ...fx, collateral1: collateral, ...chainlink };
     }
 
     /** The griefer plants `amount` of COL1 on the crashed victim; then the COL1 feed goes 1 s past its max age. */
@@ -287,12 +269,7 @@ describe("Adversarial 14: planted collateral cannot keep an insolvent account op
   describe("a failing feed on a large collateral of a healthy account", () => {
     /** The holder: 10 COL0 (2,000 each: 20,000) and 0.01 COL1 (30,000 each: 300), owing 12,000 (health 1.35). */
     async function healthyFixture() {
-      const fx = await deployPool({
-        loanDecimals: LOAN,
-        collateralDecimals: [18, 8],
-        collateralPrices: [2_000, 30_000],
-        dustThresholdAssets: DUST,
-      });
+      const fx = await deployDollarPool([18, 8], [2_000, 30_000]);
       const { pool, lps, borrowers, collaterals } = fx;
       const holder = borrowers[1];
       await pool.connect(lps[0]).deposit(usd(100_000), lps[0].address);

@@ -4,9 +4,17 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import type { Pool } from "../../typechain-types";
 import * as poolMath from "../../keepers/src/model/poolMath";
-import { deployPool, priceE36, units, type PoolFixture } from "../helpers/fixtures";
+import { priceE36, units, type PoolFixture } from "../helpers/fixtures";
 import { bookPositionsOf, shortfallFigures, totalsOf, trustedPriceOf } from "../helpers/chainReads";
-import { expectClose, fundAndApprove, heldCollateralOf } from "./poolSetup";
+import {
+  collateralParamsWith,
+  deployDollarPool,
+  expectClose,
+  fundAndApprove,
+  heldCollateralOf,
+  mockOracleAt,
+  standardCollateralParams,
+} from "./poolSetup";
 import { expectBooksReconciled } from "./reconcile";
 
 /**
@@ -58,16 +66,55 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
       .map((event): [string, bigint] => [event.args.collateral, event.args.priceE36]);
   }
 
+  /**
+   * The liquidator's closeInsolventAccount of `account`, a maximal liquidate of each of `collaterals` and
+   * socializeBadDebt all revert PriceUnavailable(`unpriced`).
+   */
+  async function expectUnpriced(
+    fx: PoolFixture,
+    account: string,
+    collaterals: readonly string[],
+    unpriced: string,
+  ): Promise<void> {
+    const { pool, liquidator } = fx;
+    await expect(pool.connect(liquidator).closeInsolventAccount(account, 0n, liquidator.address))
+      .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+      .withArgs(unpriced);
+    for (const collateral of collaterals) {
+      await expect(pool.connect(liquidator).liquidate(account, collateral, ethers.MaxUint256, 0n, liquidator.address))
+        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+        .withArgs(unpriced);
+    }
+    await expect(pool.connect(liquidator).socializeBadDebt(account))
+      .to.be.revertedWithCustomError(pool, "PriceUnavailable")
+      .withArgs(unpriced);
+  }
+
+  /**
+   * poolMath's recovery value of `positions` (checked equal to each of `recoveryIs`) and the shortfall of `debt` over
+   * it (checked equal to `shortfallIs`); the pool's accountShortfall of `account` gives the same three figures.
+   */
+  async function expectShortfallOf(
+    pool: Pool,
+    account: string,
+    debt: bigint,
+    positions: readonly poolMath.ClosingCollateral[],
+    recoveryIs: readonly bigint[],
+    shortfallIs: bigint,
+  ): Promise<{ recovery: bigint; shortfall: bigint }> {
+    const recovery = poolMath.recoveryValue(positions);
+    for (const expected of recoveryIs) expect(recovery).to.equal(expected);
+    const shortfall = poolMath.shortfallOf(debt, recovery);
+    expect(shortfall).to.equal(shortfallIs);
+    expect(await pool.accountShortfall(account)).to.deep.equal([shortfall, debt, recovery]);
+    return { recovery, shortfall };
+  }
+
   // ------------------------------------------------------------------ F1: an outdated trusted price
 
   /** COL0 listed at 2,000 (its trusted price), market now 4,000; COL1 at 1. Holder: 1 COL0 + 1,000 COL1, owes 3,500. */
   async function risenFixture() {
-    const fx = await deployPool({
-      loanDecimals: LOAN,
-      collateralDecimals: [18, 18],
-      collateralPrices: [2_000, 1],
-      dustThresholdAssets: DUST,
-    });
+    const fx = await deployDollarPool([18, 18], [2_000, 1]);
     const { pool, lps, borrowers, collaterals } = fx;
     const [col0, col1] = await Promise.all(collaterals.map((c) => c.token.getAddress()));
     await pool.connect(lps[0]).deposit(usd(100_000), lps[0].address);
@@ -82,25 +129,12 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
 
   /** COL0 re-pointed at a listing price of 0.0001 (a new token); its market is now 10. Holder: 1,000 COL0, owes 7,000. */
   async function moonFixture() {
-    const fx = await deployPool({
-      loanDecimals: LOAN,
-      collateralDecimals: [18],
-      collateralPrices: [1],
-      dustThresholdAssets: DUST,
-    });
+    const fx = await deployDollarPool([18], [1]);
     const { pool, owner, lps, borrowers, collaterals } = fx;
     const col0 = await collaterals[0].token.getAddress();
     // setCollateralParams with an answering oracle stores its price as trusted: 0.0001.
     await collaterals[0].oracle.setPrice(px(1) / 10_000n);
-    const params = await pool.collateralParams(col0);
-    await pool.connect(owner).setCollateralParams(col0, {
-      oracle: params.oracle,
-      ltvBps: params.ltvBps,
-      liquidationThresholdBps: params.liquidationThresholdBps,
-      liquidationBonusBps: params.liquidationBonusBps,
-      supplyCap: params.supplyCap,
-      enabled: params.enabled,
-    });
+    await pool.connect(owner).setCollateralParams(col0, await collateralParamsWith(pool, col0));
     await pool.connect(lps[0]).deposit(usd(100_000), lps[0].address);
     await collaterals[0].oracle.setPrice(px(10));
     const holder = borrowers[0];
@@ -112,7 +146,7 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
   describe("F1: a trusted price older than MAX_TRUSTED_PRICE_AGE cannot act against an account", () => {
     it("the holder of COL0 (market 4,000, listing-time trusted price 2,000, expired) is neither closed nor liquidated nor written off (PriceUnavailable(COL0)); recognition counts COL0 at 0 until its feed answers, then releases the shortfall", async () => {
       const fx = await loadFixture(risenFixture);
-      const { pool, collaterals, liquidator, others, holder, col0, col1 } = fx;
+      const { pool, collaterals, others, holder, col0, col1 } = fx;
       expect((await pool.lastTrustedPrice(col0)).priceE36).to.equal(px(2_000));
       await collaterals[0].oracle.setReverting(true); // the market is unchanged: 1 COL0 = 4,000
       await expireTrustedPrice(pool, col0);
@@ -133,23 +167,15 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
       const exitBefore = await pool.totalAssets();
       // Loss recognition counts the expired COL0 at 0: 3,500 owed against 1,000 COL1 recovering 1,000 / 1.05.
       const debt = usd(3_500);
-      const recovery = poolMath.recoveryValue(booked);
-      expect(recovery).to.equal(poolMath.repaidForSeizedDown(units(1_000, 18), BONUS, px(1)));
-      expect(recovery).to.equal(952_380_952n);
-      const shortfall = poolMath.shortfallOf(debt, recovery);
-      expect(shortfall).to.equal(2_547_619_048n);
-      expect(await pool.accountShortfall(holder)).to.deep.equal([shortfall, debt, recovery]);
-      await expect(pool.connect(liquidator).closeInsolventAccount(holder, 0n, liquidator.address))
-        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
-        .withArgs(col0);
-      for (const collateral of [col0, col1]) {
-        await expect(pool.connect(liquidator).liquidate(holder, collateral, ethers.MaxUint256, 0n, liquidator.address))
-          .to.be.revertedWithCustomError(pool, "PriceUnavailable")
-          .withArgs(col0);
-      }
-      await expect(pool.connect(liquidator).socializeBadDebt(holder))
-        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
-        .withArgs(col0);
+      const { shortfall } = await expectShortfallOf(
+        pool,
+        holder,
+        debt,
+        booked,
+        [poolMath.repaidForSeizedDown(units(1_000, 18), BONUS, px(1)), 952_380_952n],
+        2_547_619_048n,
+      );
+      await expectUnpriced(fx, holder, [col0, col1], col0);
 
       // Recognition records that shortfall (the pool's side: nobody can price COL0), and re-dates COL1's unchanged
       // live price (its record is older than MAX_TRUSTED_PRICE_AGE / 4); exits are priced net of it (no reserve).
@@ -285,14 +311,11 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
 
   // ------------------------------------------------------------------ F2: liquidate records its live price
 
-  /** LP0 and LP1 deposit 1,000 each; the victim holds 10 COL0 (listed at 100) and owes 750; COL0 crashes to 50. */
-  async function crashedFixture() {
-    const fx = await deployPool({
-      loanDecimals: LOAN,
-      collateralDecimals: [18],
-      collateralPrices: [100],
-      dustThresholdAssets: DUST,
-    });
+  /**
+   * On `fx` (COL0 listed at 100): LP0 and LP1 deposit 1,000 each; the victim (borrower 0) supplies 10 COL0 and
+   * borrows 750; COL0 crashes to 50. Returns COL0's address and the victim's.
+   */
+  async function crashVictim(fx: PoolFixture): Promise<{ col0: string; victim: string }> {
     const { pool, lps, borrowers, collaterals } = fx;
     await pool.connect(lps[0]).deposit(usd(1_000), lps[0].address);
     await pool.connect(lps[1]).deposit(usd(1_000), lps[1].address);
@@ -301,7 +324,13 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
     await pool.connect(victim).supplyCollateral(col0, units(10, 18), victim.address);
     await pool.connect(victim).borrow(usd(750), victim.address);
     await collaterals[0].oracle.setPrice(px(50));
-    return { ...fx, col0, victim: victim.address };
+    return { col0, victim: victim.address };
+  }
+
+  /** LP0 and LP1 deposit 1,000 each; the victim holds 10 COL0 (listed at 100) and owes 750; COL0 crashes to 50. */
+  async function crashedFixture() {
+    const fx = await deployDollarPool([18], [100]);
+    return { ...fx, ...(await crashVictim(fx)) };
   }
 
   it("F2: a liquidation at the crashed 50 records 50 as trusted; a feed failure then cannot release the shortfall it recognized, and an LP exits at the fair price", async () => {
@@ -345,12 +374,7 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
    * and more than MAX_TRUSTED_PRICE_AGE passes; COL1's market moves to 60.
    */
   async function expiredFixture() {
-    const fx = await deployPool({
-      loanDecimals: LOAN,
-      collateralDecimals: [18, 18],
-      collateralPrices: [100, 100],
-      dustThresholdAssets: DUST,
-    });
+    const fx = await deployDollarPool([18, 18], [100, 100]);
     const { pool, lps, borrowers, collaterals, others } = fx;
     const [col0, col1] = await Promise.all(collaterals.map((c) => c.token.getAddress()));
     await pool.connect(lps[0]).deposit(usd(1_000), lps[0].address);
@@ -525,18 +549,9 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
     it("the owner unblocks the account by pointing COL0 at an answering oracle: its price is trusted at once and the liquidation proceeds at it", async () => {
       const fx = await loadFixture(expiredFixture);
       const { pool, owner, liquidator, victim, col0 } = fx;
-      const oracle = await ethers.deployContract("MockPriceOracle");
-      await oracle.setPrice(px(50));
-      const params = await pool.collateralParams(col0);
+      const oracle = await mockOracleAt(px(50));
       await expect(
-        pool.connect(owner).setCollateralParams(col0, {
-          oracle: await oracle.getAddress(),
-          ltvBps: params.ltvBps,
-          liquidationThresholdBps: params.liquidationThresholdBps,
-          liquidationBonusBps: params.liquidationBonusBps,
-          supplyCap: params.supplyCap,
-          enabled: params.enabled,
-        }),
+        pool.connect(owner).setCollateralParams(col0, await collateralParamsWith(pool, col0, await oracle.getAddress())),
       )
         .to.emit(pool, "LastTrustedPriceUpdated")
         .withArgs(col0, px(50));
@@ -566,20 +581,10 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
    * plants 1 wei of COL1 on the victim; COL1's feed then dies and stays dead past MAX_TRUSTED_PRICE_AGE.
    */
   async function plantedWeiFixture() {
-    const fx = await deployPool({
-      loanDecimals: LOAN,
-      collateralDecimals: [18, 18],
-      collateralPrices: [100, 1],
-      dustThresholdAssets: DUST,
-    });
-    const { pool, lps, borrowers, collaterals, others } = fx;
-    const [col0, col1] = await Promise.all(collaterals.map((c) => c.token.getAddress()));
-    await pool.connect(lps[0]).deposit(usd(1_000), lps[0].address);
-    await pool.connect(lps[1]).deposit(usd(1_000), lps[1].address);
-    const victim = borrowers[0].address;
-    await pool.connect(borrowers[0]).supplyCollateral(col0, units(10, 18), victim);
-    await pool.connect(borrowers[0]).borrow(usd(750), victim);
-    await collaterals[0].oracle.setPrice(px(50));
+    const fx = await deployDollarPool([18, 18], [100, 1]);
+    const { pool, collaterals, others } = fx;
+    const col1 = await collaterals[1].token.getAddress();
+    const { col0, victim } = await crashVictim(fx);
     const griefer = others[1];
     await fundAndApprove(collaterals[1].token, griefer, 1n, await pool.getAddress());
     await pool.connect(griefer).supplyCollateral(col1, 1n, victim);
@@ -601,26 +606,17 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
       [units(10, 18), px(50), true, false],
       [1n, 0n, false, true],
     ]);
-    const debt = usd(750);
-    const recovery = poolMath.recoveryValue(held.map((entry) => entry.position));
-    expect(recovery).to.equal(poolMath.repaidForSeizedDown(units(10, 18), BONUS, px(50)));
-    expect(recovery).to.equal(476_190_476n);
-    const shortfall = poolMath.shortfallOf(debt, recovery);
-    expect(shortfall).to.equal(273_809_524n);
-    expect(await pool.accountShortfall(victim)).to.deep.equal([shortfall, debt, recovery]);
+    const { shortfall } = await expectShortfallOf(
+      pool,
+      victim,
+      usd(750),
+      held.map((entry) => entry.position),
+      [poolMath.repaidForSeizedDown(units(10, 18), BONUS, px(50)), 476_190_476n],
+      273_809_524n,
+    );
 
     // Nothing can act against the account while the wei is unpriced.
-    await expect(pool.connect(liquidator).closeInsolventAccount(victim, 0n, liquidator.address))
-      .to.be.revertedWithCustomError(pool, "PriceUnavailable")
-      .withArgs(col1);
-    for (const collateral of [col0, col1]) {
-      await expect(pool.connect(liquidator).liquidate(victim, collateral, ethers.MaxUint256, 0n, liquidator.address))
-        .to.be.revertedWithCustomError(pool, "PriceUnavailable")
-        .withArgs(col1);
-    }
-    await expect(pool.connect(liquidator).socializeBadDebt(victim))
-      .to.be.revertedWithCustomError(pool, "PriceUnavailable")
-      .withArgs(col1);
+    await expectUnpriced(fx, victim, [col0, col1], col1);
 
     // But recognition records the shortfall (and COL0's crashed 50 as its trusted price): the wei no longer stops it.
     const recognition = await pool.connect(keeper).recognizeLosses([victim]);
@@ -656,18 +652,9 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
       .withArgs(col1);
 
     // The owner points COL1 at an answering oracle: its price (1) is trusted at once.
-    const oracle = await ethers.deployContract("MockPriceOracle");
-    await oracle.setPrice(px(1));
-    const params = await pool.collateralParams(col1);
+    const oracle = await mockOracleAt(px(1));
     await expect(
-      pool.connect(owner).setCollateralParams(col1, {
-        oracle: await oracle.getAddress(),
-        ltvBps: params.ltvBps,
-        liquidationThresholdBps: params.liquidationThresholdBps,
-        liquidationBonusBps: params.liquidationBonusBps,
-        supplyCap: params.supplyCap,
-        enabled: params.enabled,
-      }),
+      pool.connect(owner).setCollateralParams(col1, await collateralParamsWith(pool, col1, await oracle.getAddress())),
     )
       .to.emit(pool, "LastTrustedPriceUpdated")
       .withArgs(col1, px(1));
@@ -708,12 +695,7 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
 
   /** Three collaterals: COL0 at 2,000 (18 decimals), COL1 at 30,000 (8 decimals), COL2 at 1 (18 decimals). */
   async function threeCollateralsFixture(): Promise<PoolFixture & { addresses: string[] }> {
-    const fx = await deployPool({
-      loanDecimals: LOAN,
-      collateralDecimals: [18, 8, 18],
-      collateralPrices: [2_000, 30_000, 1],
-      dustThresholdAssets: DUST,
-    });
+    const fx = await deployDollarPool([18, 8, 18], [2_000, 30_000, 1]);
     return { ...fx, addresses: await Promise.all(fx.collaterals.map((c) => c.token.getAddress())) };
   }
 
@@ -730,10 +712,26 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
     return records;
   }
 
+  /**
+   * Someone calls refreshTrustedPrices in a block at `timestamp`: poolMath expects it to record `records`, and it emits
+   * exactly those LastTrustedPriceUpdated events.
+   */
+  async function expectRefreshAt(
+    fx: PoolFixture & { addresses: string[] },
+    timestamp: bigint,
+    records: [string, bigint][],
+  ): Promise<void> {
+    await time.setNextBlockTimestamp(timestamp);
+    const expected = await expectedRecords(fx, timestamp);
+    expect(expected).to.deep.equal(records);
+    const refresh = await fx.pool.connect(fx.others[0]).refreshTrustedPrices();
+    expect(await trustedPriceUpdates(fx.pool, refresh)).to.deep.equal(expected);
+  }
+
   describe("refreshTrustedPrices", () => {
     it("is permissionless, stores each changed live price with its block's timestamp, emits LastTrustedPriceUpdated, and skips a failing oracle", async () => {
       const fx = await loadFixture(threeCollateralsFixture);
-      const { pool, collaterals, others, addresses } = fx;
+      const { pool, collaterals, addresses } = fx;
       const [col0, col1, col2] = addresses;
       const listed = await Promise.all(addresses.map((address) => trustedPriceOf(pool, address)));
       expect(listed.map((trusted) => trusted.priceE36)).to.deep.equal([px(2_000), priceE36(30_000, LOAN, 8), px(1)]);
@@ -742,11 +740,7 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
       await collaterals[2].oracle.setReverting(true);
 
       const timestamp = BigInt(await time.latest()) + 1n;
-      await time.setNextBlockTimestamp(timestamp);
-      const expected = await expectedRecords(fx, timestamp);
-      expect(expected).to.deep.equal([[col0, px(2_100)]]);
-      const refresh = await pool.connect(others[0]).refreshTrustedPrices();
-      expect(await trustedPriceUpdates(pool, refresh)).to.deep.equal(expected);
+      await expectRefreshAt(fx, timestamp, [[col0, px(2_100)]]);
 
       expect(await pool.lastTrustedPrice(col0)).to.deep.equal([px(2_100), timestamp]);
       expect(await pool.lastTrustedPrice(col1)).to.deep.equal([listed[1].priceE36, listed[1].updatedAt]);
@@ -778,32 +772,20 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
 
       // At exactly MAX_TRUSTED_PRICE_AGE / 4: COL0 is re-dated at its unchanged price, the younger COL1 and COL2 are not.
       timestamp = col0At + quarter;
-      await time.setNextBlockTimestamp(timestamp);
-      let expected = await expectedRecords(fx, timestamp);
-      expect(expected).to.deep.equal([[col0, px(2_000)]]);
-      let refresh = await pool.connect(others[0]).refreshTrustedPrices();
-      expect(await trustedPriceUpdates(pool, refresh)).to.deep.equal(expected);
+      await expectRefreshAt(fx, timestamp, [[col0, px(2_000)]]);
       expect(await pool.lastTrustedPrice(col0)).to.deep.equal([px(2_000), timestamp]);
       expect((await pool.lastTrustedPrice(col1)).updatedAt).to.equal(col1At);
 
       // MAX_TRUSTED_PRICE_AGE / 4 after COL1's record: COL1 is re-dated; COL0 (re-dated moments ago) and COL2 are not.
       timestamp = col1At + quarter;
-      await time.setNextBlockTimestamp(timestamp);
-      expected = await expectedRecords(fx, timestamp);
-      expect(expected).to.deep.equal([[col1, priceE36(30_000, LOAN, 8)]]);
-      refresh = await pool.connect(others[0]).refreshTrustedPrices();
-      expect(await trustedPriceUpdates(pool, refresh)).to.deep.equal(expected);
+      await expectRefreshAt(fx, timestamp, [[col1, priceE36(30_000, LOAN, 8)]]);
       expect(await pool.lastTrustedPrice(col1)).to.deep.equal([priceE36(30_000, LOAN, 8), timestamp]);
       expect((await pool.lastTrustedPrice(col2)).updatedAt).to.be.lessThan(timestamp);
 
       // A second later COL0's price moves: stored at once though its record is recent.
       await collaterals[0].oracle.setPrice(px(1_999));
       timestamp = BigInt(await time.latest()) + 1n;
-      await time.setNextBlockTimestamp(timestamp);
-      const changed = await expectedRecords(fx, timestamp);
-      expect(changed).to.deep.equal([[col0, px(1_999)]]);
-      const update = await pool.connect(others[0]).refreshTrustedPrices();
-      expect(await trustedPriceUpdates(pool, update)).to.deep.equal(changed);
+      await expectRefreshAt(fx, timestamp, [[col0, px(1_999)]]);
       expect(await pool.lastTrustedPrice(col0)).to.deep.equal([px(1_999), timestamp]);
     });
 
@@ -836,16 +818,8 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
         .withArgs(col0);
       // A new collateral whose oracle answers 2^192 cannot be listed.
       const token = await ethers.deployContract("MockERC20", ["Huge", "HUGE", 18]);
-      const oracle = await ethers.deployContract("MockPriceOracle");
-      await oracle.setPrice(tooLarge);
-      const params = {
-        oracle: await oracle.getAddress(),
-        ltvBps: 7_500,
-        liquidationThresholdBps: 8_000,
-        liquidationBonusBps: 500,
-        supplyCap: 2n ** 128n - 1n,
-        enabled: true,
-      };
+      const oracle = await mockOracleAt(tooLarge);
+      const params = standardCollateralParams(await oracle.getAddress());
       await expect(pool.connect(owner).listCollateral(await token.getAddress(), params))
         .to.be.revertedWithCustomError(pool, "PriceUnavailable")
         .withArgs(await token.getAddress());
@@ -871,12 +845,7 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
    * transfers and COL1's feed fails (its trusted price, from the listing, is recent).
    */
   async function refusingFixture() {
-    const fx = await deployPool({
-      loanDecimals: LOAN,
-      collateralDecimals: [18, 18],
-      collateralPrices: [100, 1],
-      dustThresholdAssets: DUST,
-    });
+    const fx = await deployDollarPool([18, 18], [100, 1]);
     const { pool, owner, lps, borrowers, collaterals, others } = fx;
     const [col0, col1] = await Promise.all(collaterals.map((c) => c.token.getAddress()));
     await pool.connect(lps[0]).deposit(usd(2_000), lps[0].address);
@@ -888,16 +857,8 @@ describe("Adversarial 15: last trusted prices expire, and are recorded wherever 
 
     const refusing = await ethers.deployContract("PausableERC20", ["Refusing", "REF"]);
     const ref = await refusing.getAddress();
-    const oracle = await ethers.deployContract("MockPriceOracle");
-    await oracle.setPrice(px(1));
-    await pool.connect(owner).listCollateral(ref, {
-      oracle: await oracle.getAddress(),
-      ltvBps: 7_500,
-      liquidationThresholdBps: 8_000,
-      liquidationBonusBps: 500,
-      supplyCap: 2n ** 128n - 1n,
-      enabled: true,
-    });
+    const oracle = await mockOracleAt(px(1));
+    await pool.connect(owner).listCollateral(ref, standardCollateralParams(await oracle.getAddress()));
     await refusing.mint(others[2].address, units(100, 18));
     await refusing.connect(others[2]).approve(await pool.getAddress(), ethers.MaxUint256);
     await pool.connect(others[2]).supplyCollateral(ref, units(100, 18), victim.address);

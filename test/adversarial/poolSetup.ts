@@ -8,11 +8,21 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { isError, type ContractTransactionReceipt, type ContractTransactionResponse, type Overrides } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { MockERC20, MockPriceOracle, MockRateModel, Pool } from "../../typechain-types";
+import type {
+  ChainlinkOracle,
+  MockAggregatorV3,
+  MockERC20,
+  MockPriceOracle,
+  MockRateModel,
+  Pool,
+} from "../../typechain-types";
+import type { CollateralParamsStruct } from "../../typechain-types/contracts/Pool";
 import * as poolMath from "../../keepers/src/model/poolMath";
 import type { LiquidationParams } from "../../keepers/src/model/poolMath";
 import { totalsOf, trustedPriceOf } from "../helpers/chainReads";
 import { DEFAULT_LIQUIDATION_PARAMS } from "../helpers/setup";
+import { expectBadDebtRealized } from "../helpers/events";
+import { deployPool, units, type PoolFixture } from "../helpers/fixtures";
 
 export interface BarePool {
   pool: Pool;
@@ -44,19 +54,102 @@ export async function createPoolFor(
   return { pool: await ethers.getContractAt("Pool", address), rateModel, owner };
 }
 
-/** Lists `collateral` on `pool` (LTV 75%, threshold 80%, bonus 5%, cap uint128 max) with a new MockPriceOracle. */
-export async function listWithMockOracle(pool: Pool, collateral: string, priceE36: bigint): Promise<MockPriceOracle> {
-  const oracle = await ethers.deployContract("MockPriceOracle");
-  await oracle.setPrice(priceE36);
-  await pool.listCollateral(collateral, {
-    oracle: await oracle.getAddress(),
+/** Listing parameters priced by `oracle`: LTV 75%, threshold 80%, bonus 5%, cap uint128 max, enabled. */
+export function standardCollateralParams(oracle: string): CollateralParamsStruct {
+  return {
+    oracle,
     ltvBps: 7_500,
     liquidationThresholdBps: 8_000,
     liquidationBonusBps: 500,
     supplyCap: 2n ** 128n - 1n,
     enabled: true,
-  });
+  };
+}
+
+/** Deploys a MockPriceOracle answering `priceE36`. */
+export async function mockOracleAt(priceE36: bigint): Promise<MockPriceOracle> {
+  const oracle = await ethers.deployContract("MockPriceOracle");
+  await oracle.setPrice(priceE36);
   return oracle;
+}
+
+/**
+ * `collateral`'s parameters as `pool` has them now, re-pointed at `oracle` when given (else at its configured one): the
+ * argument for a setCollateralParams that changes nothing but the oracle.
+ */
+export async function collateralParamsWith(pool: Pool, collateral: string, oracle?: string): Promise<CollateralParamsStruct> {
+  const params = await pool.collateralParams(collateral);
+  return {
+    oracle: oracle ?? params.oracle,
+    ltvBps: params.ltvBps,
+    liquidationThresholdBps: params.liquidationThresholdBps,
+    liquidationBonusBps: params.liquidationBonusBps,
+    supplyCap: params.supplyCap,
+    enabled: params.enabled,
+  };
+}
+
+/** Deploys a ChainlinkOracle pricing `collateral` in `loanAsset` from the two feeds, each with its own max age. */
+export async function deployChainlinkOracle(
+  collateralFeed: { getAddress(): Promise<string> },
+  loanFeed: { getAddress(): Promise<string> },
+  collateral: string,
+  loanAsset: string,
+  collateralMaxAge: bigint,
+  loanMaxAge: bigint,
+): Promise<ChainlinkOracle> {
+  return ethers.deployContract("ChainlinkOracle", [
+    await collateralFeed.getAddress(),
+    await loanFeed.getAddress(),
+    collateral,
+    loanAsset,
+    collateralMaxAge,
+    loanMaxAge,
+  ]);
+}
+
+/**
+ * Re-points collateral `index` of `fx` at a new ChainlinkOracle over two new 8-decimals MockAggregatorV3 feeds, the
+ * collateral's answering `collateralAnswer` and the loan asset's $1, with max ages `collateralMaxAge` and `loanMaxAge`.
+ */
+export async function repointAtChainlink(
+  fx: PoolFixture,
+  index: number,
+  collateralAnswer: bigint,
+  collateralMaxAge: bigint,
+  loanMaxAge: bigint,
+): Promise<{ collateral: string; collateralFeed: MockAggregatorV3; loanFeed: MockAggregatorV3; oracle: ChainlinkOracle }> {
+  const { pool, owner, collaterals, loanToken } = fx;
+  const collateralFeed = await ethers.deployContract("MockAggregatorV3", [8, collateralAnswer]);
+  const loanFeed = await ethers.deployContract("MockAggregatorV3", [8, 10n ** 8n]);
+  const collateral = await collaterals[index].token.getAddress();
+  const oracle = await deployChainlinkOracle(
+    collateralFeed,
+    loanFeed,
+    collateral,
+    await loanToken.getAddress(),
+    collateralMaxAge,
+    loanMaxAge,
+  );
+  await pool
+    .connect(owner)
+    .setCollateralParams(collateral, await collateralParamsWith(pool, collateral, await oracle.getAddress()));
+  return { collateral, collateralFeed, loanFeed, oracle };
+}
+
+/** Lists `collateral` on `pool` (LTV 75%, threshold 80%, bonus 5%, cap uint128 max) with a new MockPriceOracle. */
+export async function listWithMockOracle(pool: Pool, collateral: string, priceE36: bigint): Promise<MockPriceOracle> {
+  const oracle = await mockOracleAt(priceE36);
+  await pool.listCollateral(collateral, standardCollateralParams(await oracle.getAddress()));
+  return oracle;
+}
+
+/**
+ * `deployPool` with a 6-decimals loan asset and a dust threshold of 1.00, and one collateral per entry of
+ * `collateralDecimals` (priced at the matching whole loan assets of `collateralPrices`).
+ */
+export function deployDollarPool(collateralDecimals: number[], collateralPrices: number[]): Promise<PoolFixture> {
+  return deployPool({ loanDecimals: 6, collateralDecimals, collateralPrices, dustThresholdAssets: units(1, 6) });
 }
 
 /** Mints `amount` of `token` to `account` and approves `spender` for all of it (for actors `deployPool` did not fund). */
@@ -235,16 +328,14 @@ export async function expectClose(
   if (realization !== null) {
     const supply = await pool.totalSupply();
     const shareDecimals = await pool.decimals();
-    await expect(tx)
-      .to.emit(pool, "BadDebtRealized")
-      .withArgs(
-        borrower,
-        realization.badDebtAssets,
-        realization.coveredByReserve,
-        realization.socializedAssets,
-        poolMath.sharePrice(poolMath.exitAssetsOf(afterRepay), supply, shareDecimals),
-        poolMath.sharePrice(poolMath.exitAssetsOf(realization.totalsAfter), supply, shareDecimals),
-      );
+    await expectBadDebtRealized(
+      pool,
+      tx,
+      borrower,
+      realization,
+      poolMath.sharePrice(poolMath.exitAssetsOf(afterRepay), supply, shareDecimals),
+      poolMath.sharePrice(poolMath.exitAssetsOf(realization.totalsAfter), supply, shareDecimals),
+    );
     expect(realization.badDebtAssets).to.equal(quote.badDebtAssets);
   } else {
     await expect(tx).not.to.emit(pool, "BadDebtRealized");

@@ -13,7 +13,7 @@ import type { Keeper, KeeperSettings } from "../../keepers/src/keeper";
 import { createLogger } from "../../keepers/src/logger";
 import { KeeperMetrics } from "../../keepers/src/metrics";
 import type { Eip1193Transport, RetryingTransport } from "../../keepers/src/rpc";
-import type { PoolFixture } from "../helpers/fixtures";
+import { deployPool, units, type PoolFixture } from "../helpers/fixtures";
 
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 
@@ -110,6 +110,41 @@ export async function fundKeeper(fx: PoolFixture, wallet: Wallet, wholeLoanAsset
   const signer = await ethers.getSigner(wallet.address);
   await fx.loanToken.mint(wallet.address, wholeLoanAssets * 10n ** BigInt(fx.loanDecimals));
   await fx.loanToken.connect(signer).approve(await fx.pool.getAddress(), ethers.MaxUint256);
+}
+
+/** A keeper (the default wallet unless `settings` or the options say otherwise) on `fx`'s pool and lens. */
+export async function keeperFor(
+  fx: PoolFixture,
+  settings: TestKeeperOptions["settings"] = {},
+  options: Omit<TestKeeperOptions, "pool" | "lens" | "settings"> = {},
+): Promise<TestKeeper> {
+  return createTestKeeper({ ...options, pool: await fx.pool.getAddress(), lens: await fx.lens.getAddress(), settings });
+}
+
+/** The loan asset of the keeper suites' pools: 6 decimals. */
+export const KEEPER_LOAN_DECIMALS = 6;
+
+/**
+ * The keeper suites' pool: 6-decimals loan asset; COL0 (18 decimals) at 2,000 and COL1 (8 decimals) at 30,000, bonus
+ * 5%; dust 5; ~9.5% APR (3e9 per second). LP i deposits `lpDeposits[i]` whole loan assets; then each Hardhat account
+ * of `keeperWallets` gets 1,000,000 of the loan asset and approves the pool.
+ */
+export async function deployKeeperPool(
+  lpDeposits: readonly number[],
+  keeperWallets: readonly number[] = [KEEPER_WALLET_INDEX],
+): Promise<PoolFixture> {
+  const fx = await deployPool({
+    loanDecimals: KEEPER_LOAN_DECIMALS,
+    collateralDecimals: [18, 8],
+    collateralPrices: [2_000, 30_000],
+    dustThresholdAssets: units(5, KEEPER_LOAN_DECIMALS),
+    ratePerSecondE18: 3_000_000_000n,
+  });
+  for (const [index, deposit] of lpDeposits.entries()) {
+    await fx.pool.connect(fx.lps[index]).deposit(units(deposit, KEEPER_LOAN_DECIMALS), fx.lps[index].address);
+  }
+  for (const index of keeperWallets) await fundKeeper(fx, hardhatWallet(index), 1_000_000n);
+  return fx;
 }
 
 export const setAutomine = (enabled: boolean): Promise<unknown> => network.provider.send("evm_setAutomine", [enabled]);

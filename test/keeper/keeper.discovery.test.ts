@@ -4,7 +4,8 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { deployPool, priceE36, units, type PoolFixture } from "../helpers/fixtures";
 import { restoreChainAfterSuite, supplyAndBorrow } from "../helpers/setup";
 import type { Keeper } from "../../keepers/src/keeper";
-import { createTestKeeper } from "./harness";
+import { collateralParamsWith } from "../adversarial/poolSetup";
+import { createTestKeeper, deployKeeperPool, keeperFor } from "./harness";
 
 const usd = (amount: number | string): bigint => units(amount, 6);
 
@@ -60,15 +61,7 @@ describe("keeper: discovery", function () {
     await fx.factory.createPool(config, salt);
     const second = await ethers.getContractAt("Pool", secondAddress);
     const collateral = await fx.collaterals[0].token.getAddress();
-    const params = await fx.pool.collateralParams(collateral);
-    await second.connect(fx.owner).listCollateral(collateral, {
-      oracle: params.oracle,
-      ltvBps: params.ltvBps,
-      liquidationThresholdBps: params.liquidationThresholdBps,
-      liquidationBonusBps: params.liquidationBonusBps,
-      supplyCap: params.supplyCap,
-      enabled: params.enabled,
-    });
+    await second.connect(fx.owner).listCollateral(collateral, await collateralParamsWith(fx.pool, collateral));
     await fx.loanToken.connect(fx.lps[1]).approve(secondAddress, ethers.MaxUint256);
     await second.connect(fx.lps[1]).deposit(usd(10_000), fx.lps[1].address);
     await fx.collaterals[0].token.connect(fx.borrowers[1]).approve(secondAddress, ethers.MaxUint256);
@@ -112,14 +105,7 @@ describe("keeper: indexed positions", function () {
   restoreChainAfterSuite();
 
   async function busyPool(): Promise<PoolFixture> {
-    const fx = await deployPool({
-      loanDecimals: 6,
-      collateralDecimals: [18, 8],
-      collateralPrices: [2_000, 30_000],
-      dustThresholdAssets: usd(5),
-      ratePerSecondE18: 3_000_000_000n,
-    });
-    await fx.pool.connect(fx.lps[0]).deposit(usd(100_000), fx.lps[0].address);
+    const fx = await deployKeeperPool([100_000], []);
     const col0 = await fx.collaterals[0].token.getAddress();
     // Supplied on behalf of another account, withdrawn in part, borrowed and repaid in part.
     await fx.pool.connect(fx.borrowers[2]).supplyCollateral(col0, units(3, 18), fx.borrowers[0].address);
@@ -128,6 +114,16 @@ describe("keeper: indexed positions", function () {
     await fx.pool.connect(fx.borrowers[0]).repay(usd(1_000), fx.borrowers[0].address);
     await supplyAndBorrow(fx, fx.borrowers[1], [units("0.01", 18)], usd(14));
     return fx;
+  }
+
+  /**
+   * A dry-run keeper on `fx`, after its first tick. A dry run: the keeper's own transactions (a recognition of the
+   * crashed accounts) would land after its index.
+   */
+  async function indexingKeeper(fx: PoolFixture): Promise<Keeper> {
+    const { keeper } = await keeperFor(fx, { dryRun: true });
+    await keeper.tick();
+    return keeper;
   }
 
   async function expectMirrorsChain(fx: PoolFixture, keeper: Keeper): Promise<void> {
@@ -149,13 +145,7 @@ describe("keeper: indexed positions", function () {
 
   it("mirrors every position change from events: on-behalf supply, withdrawals, repayments, liquidations, realizations and dust sweeps", async function () {
     const fx = await loadFixture(busyPool);
-    // A dry run: the keeper's own transactions (a recognition of the crashed accounts) would land after its index.
-    const { keeper } = await createTestKeeper({
-      pool: await fx.pool.getAddress(),
-      lens: await fx.lens.getAddress(),
-      settings: { dryRun: true },
-    });
-    await keeper.tick();
+    const keeper = await indexingKeeper(fx);
     await expectMirrorsChain(fx, keeper);
     // A partial liquidation of borrower0, then a crash that makes borrower1 dust: socialized, its dust swept.
     await fx.collaterals[0].oracle.setPrice(priceE36(1_500, 6, 18));
@@ -172,13 +162,7 @@ describe("keeper: indexed positions", function () {
 
   it("mirrors recognitions, one-call closes (every collateral seized) and the shortfalls they record or clear", async function () {
     const fx = await loadFixture(busyPool);
-    // A dry run: the keeper's own transactions (a recognition of the crashed accounts) would land after its index.
-    const { keeper } = await createTestKeeper({
-      pool: await fx.pool.getAddress(),
-      lens: await fx.lens.getAddress(),
-      settings: { dryRun: true },
-    });
-    await keeper.tick();
+    const keeper = await indexingKeeper(fx);
     // borrower0: 4 COL0 (4,000) + 0.5 COL1 (7,500) against ~15,000; borrower1: 0.01 COL0 (10) against ~14.
     await fx.collaterals[0].oracle.setPrice(priceE36(1_000, 6, 18));
     await fx.collaterals[1].oracle.setPrice(priceE36(15_000, 6, 8));

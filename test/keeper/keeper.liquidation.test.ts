@@ -2,35 +2,23 @@ import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { sharePrice } from "../../keepers/src/model/poolMath";
-import { deployPool, priceE36, units, type PoolFixture } from "../helpers/fixtures";
+import { priceE36, units, type PoolFixture } from "../helpers/fixtures";
 import { restoreChainAfterSuite, supplyAndBorrow } from "../helpers/setup";
 import {
-  createTestKeeper,
-  fundKeeper,
-  hardhatWallet,
-  KEEPER_WALLET_INDEX,
+  deployKeeperPool,
+  KEEPER_LOAN_DECIMALS,
+  keeperFor,
   mineBlock,
   setAutomine,
   transactionsFrom,
 } from "./harness";
 
-const LOAN_DECIMALS = 6;
-const DUST = units(5, LOAN_DECIMALS);
+const LOAN_DECIMALS = KEEPER_LOAN_DECIMALS;
 const usd = (amount: number | string): bigint => units(amount, LOAN_DECIMALS);
 
 /** 6-decimals loan asset; COL0 (18 decimals) at 2,000 and COL1 (8 decimals) at 30,000; dust 5; ~9.5% APR. */
-async function keeperPool(): Promise<PoolFixture> {
-  const fx = await deployPool({
-    loanDecimals: LOAN_DECIMALS,
-    collateralDecimals: [18, 8],
-    collateralPrices: [2_000, 30_000],
-    dustThresholdAssets: DUST,
-    ratePerSecondE18: 3_000_000_000n,
-  });
-  await fx.pool.connect(fx.lps[0]).deposit(usd(60_000), fx.lps[0].address);
-  await fx.pool.connect(fx.lps[1]).deposit(usd(40_000), fx.lps[1].address);
-  await fundKeeper(fx, hardhatWallet(KEEPER_WALLET_INDEX), 1_000_000n);
-  return fx;
+function keeperPool(): Promise<PoolFixture> {
+  return deployKeeperPool([60_000, 40_000]);
 }
 
 /** borrower0: 10 COL0 (20,000), borrows 14,000. */
@@ -61,11 +49,7 @@ describe("keeper: liquidation strategy and execution", function () {
 
   it("liquidates in block B+1 an account a price crash in block B made unhealthy", async function () {
     const fx = await loadFixture(oneBorrower);
-    const poolAddress = await fx.pool.getAddress();
-    const { keeper, wallet } = await createTestKeeper({
-      pool: poolAddress,
-      lens: await fx.lens.getAddress(),
-    });
+    const { keeper, wallet } = await keeperFor(fx);
     await keeper.tick();
     await setAutomine(false);
     try {
@@ -92,10 +76,7 @@ describe("keeper: liquidation strategy and execution", function () {
   it("closes a multi-collateral insolvent account in one call, seizing every collateral and realizing and verifying the bad debt", async function () {
     const fx = await loadFixture(multiCollateralBorrower);
     const poolAddress = await fx.pool.getAddress();
-    const { keeper, wallet, logs, metrics } = await createTestKeeper({
-      pool: poolAddress,
-      lens: await fx.lens.getAddress(),
-    });
+    const { keeper, wallet, logs, metrics } = await keeperFor(fx);
     await keeper.tick();
     // Both collaterals lose half their value: 5,000 + 7,500 against ~18,140 of debt.
     await fx.collaterals[0].oracle.setPrice(priceE36(1_000, LOAN_DECIMALS, 18));
@@ -150,10 +131,7 @@ describe("keeper: liquidation strategy and execution", function () {
 
   it("reports a realization that does not match the model as an error and an alert metric", async function () {
     const fx = await loadFixture(multiCollateralBorrower);
-    const { keeper, logs, metrics } = await createTestKeeper({
-      pool: await fx.pool.getAddress(),
-      lens: await fx.lens.getAddress(),
-    });
+    const { keeper, logs, metrics } = await keeperFor(fx);
     await keeper.tick();
     await fx.collaterals[0].oracle.setPrice(priceE36(1_000, LOAN_DECIMALS, 18));
     await fx.collaterals[1].oracle.setPrice(priceE36(15_000, LOAN_DECIMALS, 8));
@@ -179,11 +157,8 @@ describe("keeper: liquidation strategy and execution", function () {
 
   it("socializes a dust account even though no liquidation bonus pays for the gas", async function () {
     const fx = await loadFixture(dustBorrower);
-    const { keeper, wallet, logs } = await createTestKeeper({
-      pool: await fx.pool.getAddress(),
-      lens: await fx.lens.getAddress(),
-      settings: { minProfit: "1" }, // a liquidation would have to earn 1 dollar net: this one cannot
-    });
+    // A liquidation would have to earn 1 dollar net: this one cannot.
+    const { keeper, wallet, logs } = await keeperFor(fx, { minProfit: "1" });
     await keeper.tick();
     await fx.collaterals[0].oracle.setPrice(priceE36(400, LOAN_DECIMALS, 18)); // 4 of collateral, 14 of debt
     const report = await keeper.tick();
@@ -201,10 +176,7 @@ describe("keeper: liquidation strategy and execution", function () {
 
   it("skips a liquidation that the current fee makes unprofitable, with the reason in the log and a metric", async function () {
     const fx = await loadFixture(oneBorrower);
-    const { keeper, wallet, logs, metrics } = await createTestKeeper({
-      pool: await fx.pool.getAddress(),
-      lens: await fx.lens.getAddress(),
-    });
+    const { keeper, wallet, logs, metrics } = await keeperFor(fx);
     await keeper.tick();
     await fx.collaterals[0].oracle.setPrice(priceE36(1_700, LOAN_DECIMALS, 18));
     // Fees spike: at 2,000 gwei a liquidation costs ~0.3 native tokens (~1,000 dollars), more than its ~350 bonus.
@@ -228,11 +200,7 @@ describe("keeper: liquidation strategy and execution", function () {
 
   it("bumps the fee of a stuck liquidation with the same nonce, within the profit cap", async function () {
     const fx = await loadFixture(oneBorrower);
-    const { keeper, wallet } = await createTestKeeper({
-      pool: await fx.pool.getAddress(),
-      lens: await fx.lens.getAddress(),
-      settings: { bumpAfterBlocks: 1 },
-    });
+    const { keeper, wallet } = await keeperFor(fx, { bumpAfterBlocks: 1 });
     await keeper.tick();
     await setAutomine(false);
     try {
@@ -263,10 +231,10 @@ describe("keeper: liquidation strategy and execution", function () {
 
   it("gives up on a transaction stuck beyond the fee caps after --receipt-timeout-blocks, with an error and a metric", async function () {
     const fx = await loadFixture(oneBorrower);
-    const { keeper, logs, metrics } = await createTestKeeper({
-      pool: await fx.pool.getAddress(),
-      lens: await fx.lens.getAddress(),
-      settings: { bumpAfterBlocks: 1, receiptTimeoutBlocks: 3, maxGasPriceWei: ethers.parseUnits("3", "gwei") },
+    const { keeper, logs, metrics } = await keeperFor(fx, {
+      bumpAfterBlocks: 1,
+      receiptTimeoutBlocks: 3,
+      maxGasPriceWei: ethers.parseUnits("3", "gwei"),
     });
     await keeper.tick();
     await setAutomine(false);

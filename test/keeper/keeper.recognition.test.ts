@@ -3,19 +3,19 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { repaidForSeizedDown, shortfallOf } from "../../keepers/src/model/poolMath";
-import { deployPool, priceE36, units, type PoolFixture } from "../helpers/fixtures";
+import { priceE36, units, type PoolFixture } from "../helpers/fixtures";
 import { restoreChainAfterSuite, supplyAndBorrow } from "../helpers/setup";
 import {
-  createTestKeeper,
-  fundKeeper,
-  hardhatWallet,
+  deployKeeperPool,
+  KEEPER_LOAN_DECIMALS,
   KEEPER_WALLET_INDEX,
+  keeperFor,
   mineBlock,
   setAutomine,
   transactionsFrom,
 } from "./harness";
 
-const LOAN_DECIMALS = 6;
+const LOAN_DECIMALS = KEEPER_LOAN_DECIMALS;
 const usd = (amount: number | string): bigint => units(amount, LOAN_DECIMALS);
 const SECOND_KEEPER = 13;
 /** A minimum profit no close or liquidation here reaches: the keeper only recognizes. */
@@ -25,19 +25,8 @@ const col0Price = (dollars: number): bigint => priceE36(dollars, LOAN_DECIMALS, 
 const col0PriceTenths = (tenths: number): bigint => col0Price(tenths) / 10n;
 
 /** 6-decimals loan asset; COL0 (18 decimals, bonus 5%) at 2,000, COL1 (8 decimals) at 30,000; dust 5; ~9.5% APR. */
-async function recognitionPool(): Promise<PoolFixture> {
-  const fx = await deployPool({
-    loanDecimals: LOAN_DECIMALS,
-    collateralDecimals: [18, 8],
-    collateralPrices: [2_000, 30_000],
-    dustThresholdAssets: usd(5),
-    ratePerSecondE18: 3_000_000_000n,
-  });
-  await fx.pool.connect(fx.lps[0]).deposit(usd(60_000), fx.lps[0].address);
-  await fx.pool.connect(fx.lps[1]).deposit(usd(40_000), fx.lps[1].address);
-  await fundKeeper(fx, hardhatWallet(KEEPER_WALLET_INDEX), 1_000_000n);
-  await fundKeeper(fx, hardhatWallet(SECOND_KEEPER), 1_000_000n);
-  return fx;
+function recognitionPool(): Promise<PoolFixture> {
+  return deployKeeperPool([60_000, 40_000], [KEEPER_WALLET_INDEX, SECOND_KEEPER]);
 }
 
 /** borrower0: 10 COL0 (20,000), borrows 14,000. At 1,400 it recovers 13,333.33: a shortfall of ~666.67. */
@@ -61,10 +50,6 @@ async function twoCollateralBorrower(): Promise<PoolFixture> {
   const fx = await recognitionPool();
   await supplyAndBorrow(fx, fx.borrowers[0], [units(10, 18), units("0.001", 8)], usd(14_000));
   return fx;
-}
-
-async function keeperFor(fx: PoolFixture, settings: Parameters<typeof createTestKeeper>[0]["settings"] = {}) {
-  return createTestKeeper({ pool: await fx.pool.getAddress(), lens: await fx.lens.getAddress(), settings });
 }
 
 /** The pool's live shortfall of `account` at `blockTag`, checked against the model for a COL0-only position. */
@@ -267,11 +252,7 @@ describe("keeper: loss recognition", function () {
     const exitPriceRecognized = await fx.pool.sharePrice();
     expect(exitPriceRecognized).to.be.lessThan(await fx.pool.entrySharePrice());
 
-    const closer = await createTestKeeper({
-      pool: await fx.pool.getAddress(),
-      lens: await fx.lens.getAddress(),
-      walletIndex: SECOND_KEEPER,
-    });
+    const closer = await keeperFor(fx, {}, { walletIndex: SECOND_KEEPER });
     const report = await closer.keeper.tick();
     expect(report.sends.map((send) => [send.action, send.result])).to.deep.equal([["close", "sent"]]);
     expect(report.recognitions).to.deep.equal([]);

@@ -3,20 +3,19 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { MAX_TRUSTED_PRICE_AGE, repaidForSeizedDown, shortfallOf } from "../../keepers/src/model/poolMath";
 import { DEFAULT_TRUSTED_PRICE_REFRESH_SECONDS } from "../../keepers/src/trustedPrices";
-import { deployPool, priceE36, units, type PoolFixture } from "../helpers/fixtures";
+import { priceE36, units, type PoolFixture } from "../helpers/fixtures";
 import { restoreChainAfterSuite, supplyAndBorrow } from "../helpers/setup";
 import {
-  createTestKeeper,
-  fundKeeper,
-  hardhatWallet,
-  KEEPER_WALLET_INDEX,
+  deployKeeperPool,
+  KEEPER_LOAN_DECIMALS,
+  keeperFor,
   mineBlock,
   setAutomine,
   transactionsFrom,
   type LogLine,
 } from "./harness";
 
-const LOAN_DECIMALS = 6;
+const LOAN_DECIMALS = KEEPER_LOAN_DECIMALS;
 const usd = (amount: number | string): bigint => units(amount, LOAN_DECIMALS);
 /** A minimum profit no close or liquidation here reaches: the keeper only recognizes. */
 const NEVER_PROFITABLE = "1000000";
@@ -30,17 +29,8 @@ const UNPRICED_MESSAGE =
   "closing or socializing them; their shortfall is recognized with that collateral at 0";
 
 /** 6-decimals loan asset; COL0 (18 decimals) at 2,000, COL1 (8 decimals) at 30,000, bonus 5%; dust 5; ~9.5% APR. */
-async function twoCollateralPool(): Promise<PoolFixture> {
-  const fx = await deployPool({
-    loanDecimals: LOAN_DECIMALS,
-    collateralDecimals: [18, 8],
-    collateralPrices: [2_000, 30_000],
-    dustThresholdAssets: usd(5),
-    ratePerSecondE18: 3_000_000_000n,
-  });
-  await fx.pool.connect(fx.lps[0]).deposit(usd(100_000), fx.lps[0].address);
-  await fundKeeper(fx, hardhatWallet(KEEPER_WALLET_INDEX), 1_000_000n);
-  return fx;
+function twoCollateralPool(): Promise<PoolFixture> {
+  return deployKeeperPool([100_000]);
 }
 
 /** borrower0: 10 COL0 (20,000) + 0.001 COL1 (30), borrows 14,000: healthy (health 1.14). */
@@ -55,10 +45,6 @@ async function col0Only(): Promise<PoolFixture> {
   const fx = await twoCollateralPool();
   await supplyAndBorrow(fx, fx.borrowers[0], [units(10, 18)], usd(14_000));
   return fx;
-}
-
-async function keeperFor(fx: PoolFixture, settings: Parameters<typeof createTestKeeper>[0]["settings"] = {}) {
-  return createTestKeeper({ pool: await fx.pool.getAddress(), lens: await fx.lens.getAddress(), settings });
 }
 
 async function collateralAddresses(fx: PoolFixture): Promise<[string, string]> {

@@ -3,6 +3,7 @@ import { ethers } from "hardhat";
 import fc from "fast-check";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import * as model from "../../keepers/src/model/poolMath";
+import type { MathHarness } from "../../typechain-types";
 
 /**
  * SharesMath and RiskMath against the TypeScript model, on random inputs: the model is the one copy of the formulas
@@ -94,54 +95,37 @@ describe("SharesMath and RiskMath equal the bigint model", () => {
     );
   });
 
-  it("seizing favours the pool: the collateral for a repayment rounds down, the repayment for a seizure up", async () => {
+  /** Checks `property` against the harness on random (collateral assets, bonus, price) triples. */
+  async function forSeizures(
+    property: (harness: MathHarness, assets: bigint, bonus: bigint, price: bigint) => Promise<void>,
+  ): Promise<void> {
     const harness = await loadFixture(harnessFixture);
     await fc.assert(
-      fc.asyncProperty(
-        amount,
-        bonusBps,
-        priceE36,
-        async (assets, bonus, price) => {
-          const seized = await harness.seizedCollateralDown(
-            assets,
-            bonus,
-            price,
-          );
-          const repaid = await harness.repaidForSeizedUp(assets, bonus, price);
-          expect(seized).to.equal(
-            model.seizedCollateralDown(assets, bonus, price),
-          );
-          expect(repaid).to.equal(
-            model.repaidForSeizedUp(assets, bonus, price),
-          );
-          // Paying back what a seizure of `seized` costs is never less than what was repaid for it.
-          expect(
-            model.repaidForSeizedUp(seized, bonus, price) <= assets,
-          ).to.equal(true);
-        },
-      ),
+      fc.asyncProperty(amount, bonusBps, priceE36, (assets, bonus, price) => property(harness, assets, bonus, price)),
       RUNS,
     );
+  }
+
+  it("seizing favours the pool: the collateral for a repayment rounds down, the repayment for a seizure up", async () => {
+    await forSeizures(async (harness, assets, bonus, price) => {
+      const seized = await harness.seizedCollateralDown(assets, bonus, price);
+      const repaid = await harness.repaidForSeizedUp(assets, bonus, price);
+      expect(seized).to.equal(model.seizedCollateralDown(assets, bonus, price));
+      expect(repaid).to.equal(model.repaidForSeizedUp(assets, bonus, price));
+      // Paying back what a seizure of `seized` costs is never less than what was repaid for it.
+      expect(model.repaidForSeizedUp(seized, bonus, price) <= assets).to.equal(true);
+    });
   });
 
   it("recovery: repaidForSeizedDown is the model's, value / (1 + bonus) rounded down, at most one below the rounded-up figure", async () => {
-    const harness = await loadFixture(harnessFixture);
-    await fc.assert(
-      fc.asyncProperty(
-        amount,
-        bonusBps,
-        priceE36,
-        async (assets, bonus, price) => {
-          const down = await harness.repaidForSeizedDown(assets, bonus, price);
-          expect(down).to.equal(model.repaidForSeizedDown(assets, bonus, price));
-          const up = model.repaidForSeizedUp(assets, bonus, price);
-          expect(up - down).to.be.oneOf([0n, 1n]);
-          // Never more than the collateral's value (rounded down): a bonus ≥ 0 only lowers it.
-          expect(down <= model.valueDown(assets, price)).to.equal(true);
-        },
-      ),
-      RUNS,
-    );
+    await forSeizures(async (harness, assets, bonus, price) => {
+      const down = await harness.repaidForSeizedDown(assets, bonus, price);
+      expect(down).to.equal(model.repaidForSeizedDown(assets, bonus, price));
+      const up = model.repaidForSeizedUp(assets, bonus, price);
+      expect(up - down).to.be.oneOf([0n, 1n]);
+      // Never more than the collateral's value (rounded down): a bonus ≥ 0 only lowers it.
+      expect(down <= model.valueDown(assets, price)).to.equal(true);
+    });
   });
 
   it("close factor: the cap is the model's, never above the debt, and lifts to 100% exactly where the model says", async () => {

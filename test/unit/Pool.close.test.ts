@@ -6,6 +6,9 @@ import * as pm from "../../keepers/src/model/poolMath";
 import { deployPool, priceE36, units, type PoolFixture } from "../helpers/fixtures";
 import { closeQuoteOf, totalsOf } from "../helpers/chainReads";
 import { supplyAndBorrow } from "../helpers/setup";
+import { expectBadDebtRealized } from "../helpers/events";
+import type { ContractTransactionResponse } from "ethers";
+import { collateralParamsWith, fundAndApprove, standardCollateralParams } from "../adversarial/poolSetup";
 import type {
   MockPriceOracle,
   PausableERC20,
@@ -58,15 +61,9 @@ async function openPositions(
   const { pool, owner, lps, borrowers, collaterals } = fixture;
   const col0 = await collaterals[0].token.getAddress();
   const col1 = await collaterals[1].token.getAddress();
-  const params = await pool.collateralParams(col1);
-  await pool.connect(owner).setCollateralParams(col1, {
-    oracle: params.oracle,
-    ltvBps: params.ltvBps,
-    liquidationThresholdBps: params.liquidationThresholdBps,
-    liquidationBonusBps: 1_000,
-    supplyCap: params.supplyCap,
-    enabled: params.enabled,
-  });
+  await pool
+    .connect(owner)
+    .setCollateralParams(col1, { ...(await collateralParamsWith(pool, col1)), liquidationBonusBps: 1_000 });
   await pool.connect(lps[0]).deposit(lpDeposit, lps[0].address);
   const [heavy, healthy, single] = borrowers;
   await supplyAndBorrow(fixture, heavy, HEAVY_COLLATERAL, HEAVY_DEBT);
@@ -134,6 +131,43 @@ function realizationAfter(
     borrowShares - quote.repaidShares,
     recognizedShortfall,
   );
+}
+
+/**
+ * `tx`, `liquidator`'s close of `account` paid to `receiver`, emits InsolventAccountClosed with `quote`'s repayment
+ * and seized value and `badDebtAssets` (by default the quote's) of bad debt.
+ */
+async function expectClosedAsQuoted(
+  pool: Pool,
+  tx: Promise<ContractTransactionResponse>,
+  liquidator: HardhatEthersSigner,
+  account: HardhatEthersSigner,
+  receiver: HardhatEthersSigner,
+  quote: pm.CloseQuote,
+  badDebtAssets = quote.badDebtAssets,
+): Promise<void> {
+  await expect(tx)
+    .to.emit(pool, "InsolventAccountClosed")
+    .withArgs(
+      liquidator.address,
+      account.address,
+      receiver.address,
+      quote.repaidAssets,
+      quote.repaidShares,
+      quote.seizedValue,
+      badDebtAssets,
+    );
+}
+
+/** The exit share price `realization` leaves over `supply` shares. */
+const sharePriceAfter = (realization: pm.BadDebtRealization, supply: bigint): bigint =>
+  pm.sharePrice(pm.exitAssetsOf(realization.totalsAfter), supply, SHARE_DECIMALS);
+
+/** Another account (`others[1]`) mints `amount` of collateral 1 and supplies it for `account`. */
+async function plantCollateral1(fx: CloseFixture, amount: bigint, account: string): Promise<void> {
+  const planter = fx.others[1];
+  await fundAndApprove(fx.collaterals[1].token, planter, amount, await fx.pool.getAddress());
+  await fx.pool.connect(planter).supplyCollateral(fx.col1, amount, account);
 }
 
 async function expectAccountClosed(pool: Pool, account: string, collaterals: readonly string[]): Promise<void> {
@@ -250,33 +284,21 @@ describe("Pool — closeInsolventAccount", () => {
         await collaterals[1].token.balanceOf(receiver.address),
       ];
       const tx = pool.connect(liquidator).closeInsolventAccount(heavy.address, units(16_000, 18), receiver.address);
-      await expect(tx)
-        .to.emit(pool, "InsolventAccountClosed")
-        .withArgs(
-          liquidator.address,
-          heavy.address,
-          receiver.address,
-          quote.repaidAssets,
-          quote.repaidShares,
-          quote.seizedValue,
-          quote.badDebtAssets,
-        );
+      await expectClosedAsQuoted(pool, tx, liquidator, heavy, receiver, quote);
       await expect(tx)
         .to.emit(pool, "CollateralSeized")
         .withArgs(heavy.address, col0, receiver.address, quote.seized[0].assets, quote.seized[0].repaidAssets, false);
       await expect(tx)
         .to.emit(pool, "CollateralSeized")
         .withArgs(heavy.address, col1, receiver.address, quote.seized[1].assets, quote.seized[1].repaidAssets, false);
-      await expect(tx)
-        .to.emit(pool, "BadDebtRealized")
-        .withArgs(
-          heavy.address,
-          realization.badDebtAssets,
-          realization.coveredByReserve,
-          realization.socializedAssets,
-          pm.sharePrice(pm.exitAssetsOf(totalsAfterRepay), supply, SHARE_DECIMALS),
-          pm.sharePrice(pm.exitAssetsOf(realization.totalsAfter), supply, SHARE_DECIMALS),
-        );
+      await expectBadDebtRealized(
+        pool,
+        tx,
+        heavy.address,
+        realization,
+        pm.sharePrice(pm.exitAssetsOf(totalsAfterRepay), supply, SHARE_DECIMALS),
+        sharePriceAfter(realization, supply),
+      );
       await expect(tx).to.emit(pool, "LastTrustedPriceUpdated").withArgs(col0, px0(1_000));
       await expect(tx).to.emit(pool, "LastTrustedPriceUpdated").withArgs(col1, px1(12_000));
       await expect(tx).to.not.emit(pool, "DustCollateralSwept");
@@ -317,16 +339,7 @@ describe("Pool — closeInsolventAccount", () => {
       await expect(tx)
         .to.emit(pool, "ShortfallUpdated")
         .withArgs(heavy.address, heavyShortfall, 0n, singleShortfall);
-      await expect(tx)
-        .to.emit(pool, "BadDebtRealized")
-        .withArgs(
-          heavy.address,
-          realization.badDebtAssets,
-          realization.coveredByReserve,
-          realization.socializedAssets,
-          sharePriceBefore,
-          pm.sharePrice(pm.exitAssetsOf(realization.totalsAfter), supply, SHARE_DECIMALS),
-        );
+      await expectBadDebtRealized(pool, tx, heavy.address, realization, sharePriceBefore, sharePriceAfter(realization, supply));
       expect(await pool.totalRecognizedShortfall()).to.equal(singleShortfall);
       expect(await totalsOf(pool)).to.deep.equal(realization.totalsAfter);
       // Recognized beforehand, the realization barely moves the exit price (the seizure's rounding).
@@ -338,17 +351,8 @@ describe("Pool — closeInsolventAccount", () => {
       const { pool, heavy, liquidator, col0, col1 } = fx;
       expect(await pool.cash()).to.equal(0n);
       const quote = await mustQuote(pool, heavy.address, fx);
-      await expect(pool.connect(liquidator).closeInsolventAccount(heavy.address, 0n, liquidator.address))
-        .to.emit(pool, "InsolventAccountClosed")
-        .withArgs(
-          liquidator.address,
-          heavy.address,
-          liquidator.address,
-          quote.repaidAssets,
-          quote.repaidShares,
-          quote.seizedValue,
-          quote.badDebtAssets,
-        );
+      const tx = pool.connect(liquidator).closeInsolventAccount(heavy.address, 0n, liquidator.address);
+      await expectClosedAsQuoted(pool, tx, liquidator, heavy, liquidator, quote);
       expect(await pool.cash()).to.equal(quote.repaidAssets);
       expect(await pool.totalBorrowAssets()).to.equal(0n);
       await expectAccountClosed(pool, heavy.address, [col0, col1]);
@@ -356,12 +360,9 @@ describe("Pool — closeInsolventAccount", () => {
 
     it("collateral planted above dust on an insolvent account is seized with the rest; the debt is realized", async () => {
       const fx = await loadFixture(crashed);
-      const { pool, single, liquidator, others, collaterals, col0, col1 } = fx;
+      const { pool, single, liquidator, col0, col1 } = fx;
       // Someone plants 8,417 sats of collateral 1 (1.01004 at 12,000: above the dust threshold of 1).
-      const planter = others[1];
-      await collaterals[1].token.mint(planter.address, 8_417n);
-      await collaterals[1].token.connect(planter).approve(await pool.getAddress(), ethers.MaxUint256);
-      await pool.connect(planter).supplyCollateral(col1, 8_417n, single.address);
+      await plantCollateral1(fx, 8_417n, single.address);
       const plantedValue = pm.valueDown(8_417n, px1(12_000));
       expect(plantedValue).to.be.gt(DUST);
       // socializeBadDebt refuses (collateral above dust), and a maximal liquidation of collateral 0 would leave the
@@ -396,17 +397,7 @@ describe("Pool — closeInsolventAccount", () => {
       expect(quote.shortfallAfter).to.equal(debtLeft - escrowedRecovery);
       expect(quote.shortfallAfter).to.be.gt(0n);
       const tx = pool.connect(liquidator).closeInsolventAccount(heavy.address, 0n, liquidator.address);
-      await expect(tx)
-        .to.emit(pool, "InsolventAccountClosed")
-        .withArgs(
-          liquidator.address,
-          heavy.address,
-          liquidator.address,
-          quote.repaidAssets,
-          quote.repaidShares,
-          quote.seizedValue,
-          0n,
-        );
+      await expectClosedAsQuoted(pool, tx, liquidator, heavy, liquidator, quote, 0n);
       await expect(tx)
         .to.emit(pool, "ShortfallUpdated")
         .withArgs(heavy.address, 0n, quote.shortfallAfter, quote.shortfallAfter);
@@ -430,10 +421,7 @@ describe("Pool — closeInsolventAccount", () => {
     it("a failed oracle on 1 wei of planted collateral does not stop the realization: the dust goes to the receiver", async () => {
       const fx = await loadFixture(crashed);
       const { pool, single, liquidator, others, collaterals, col0, col1 } = fx;
-      const planter = others[1];
-      await collaterals[1].token.mint(planter.address, 1n);
-      await collaterals[1].token.connect(planter).approve(await pool.getAddress(), ethers.MaxUint256);
-      await pool.connect(planter).supplyCollateral(col1, 1n, single.address);
+      await plantCollateral1(fx, 1n, single.address);
       await collaterals[1].oracle.setReverting(true);
       const quote = await mustQuote(pool, single.address, fx);
       // 1 sat at the trusted 30,000 is worth 0.0003: dust, and less than the debt left.
@@ -445,17 +433,7 @@ describe("Pool — closeInsolventAccount", () => {
       await expect(tx)
         .to.emit(pool, "DustCollateralSwept")
         .withArgs(single.address, col1, receiver.address, 1n, false);
-      await expect(tx)
-        .to.emit(pool, "InsolventAccountClosed")
-        .withArgs(
-          liquidator.address,
-          single.address,
-          receiver.address,
-          quote.repaidAssets,
-          quote.repaidShares,
-          quote.seizedValue,
-          quote.badDebtAssets,
-        );
+      await expectClosedAsQuoted(pool, tx, liquidator, single, receiver, quote);
       await expect(tx).to.emit(pool, "BadDebtRealized");
       expect((await collaterals[1].token.balanceOf(receiver.address)) - balanceBefore).to.equal(1n);
       await expectAccountClosed(pool, single.address, [col0, col1]);
@@ -485,14 +463,9 @@ describe("Pool — closeInsolventAccount", () => {
       await hostileOracle.setPrice(px0(2_000));
       const [borrower] = borrowers;
       for (const token of [refusing, reentrant]) {
-        await pool.connect(owner).listCollateral(await token.getAddress(), {
-          oracle: await hostileOracle.getAddress(),
-          ltvBps: 7_500,
-          liquidationThresholdBps: 8_000,
-          liquidationBonusBps: 500,
-          supplyCap: 2n ** 128n - 1n,
-          enabled: true,
-        });
+        await pool
+          .connect(owner)
+          .listCollateral(await token.getAddress(), standardCollateralParams(await hostileOracle.getAddress()));
         await token.mint(borrower.address, units(5, 18));
         await token.connect(borrower).approve(poolAddress, ethers.MaxUint256);
         await pool.connect(borrower).supplyCollateral(await token.getAddress(), units(5, 18), borrower.address);

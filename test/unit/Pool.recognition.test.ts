@@ -9,6 +9,8 @@ import {
   totalsOf,
 } from "../helpers/chainReads";
 import { supplyAndBorrow } from "../helpers/setup";
+import { expectBadDebtRealized } from "../helpers/events";
+import { collateralParamsWith, mockOracleAt } from "../adversarial/poolSetup";
 
 /**
  * Loss recognition: recognizeLosses records each account's shortfall, max(0, debt − Σ value_c / (1 + bonus_c)), in
@@ -505,16 +507,7 @@ describe("Pool — loss recognition, exit and entry prices", () => {
       await expect(tx)
         .to.emit(pool, "ShortfallUpdated")
         .withArgs(heavy, heavyShortfall, 0n, halfShortfall);
-      await expect(tx)
-        .to.emit(pool, "BadDebtRealized")
-        .withArgs(
-          heavy,
-          realization.badDebtAssets,
-          realization.coveredByReserve,
-          realization.socializedAssets,
-          sharePriceBefore,
-          sharePriceAfter,
-        );
+      await expectBadDebtRealized(pool, tx, heavy, realization, sharePriceBefore, sharePriceAfter);
       expect(await pool.sharePrice()).to.equal(sharePriceAfter);
       expect(await totalsOf(pool)).to.deep.equal(realization.totalsAfter);
       expect(await pool.recognizedShortfall(heavy)).to.equal(0n);
@@ -555,17 +548,8 @@ describe("Pool — loss recognition, exit and entry prices", () => {
         .withArgs(collateral, px("1900"));
       // A new oracle that answers sets it, dated at its block; the owner's call stores a live answer even when the
       // price is unchanged (re-dating it).
-      const oracle = await ethers.deployContract("MockPriceOracle");
-      await oracle.setPrice(px("1950"));
-      const params = await pool.collateralParams(collateral);
-      const update = {
-        oracle: await oracle.getAddress(),
-        ltvBps: params.ltvBps,
-        liquidationThresholdBps: params.liquidationThresholdBps,
-        liquidationBonusBps: params.liquidationBonusBps,
-        supplyCap: params.supplyCap,
-        enabled: params.enabled,
-      };
+      const oracle = await mockOracleAt(px("1950"));
+      const update = await collateralParamsWith(pool, collateral, await oracle.getAddress());
       await expect(pool.connect(owner).setCollateralParams(collateral, update))
         .to.emit(pool, "LastTrustedPriceUpdated")
         .withArgs(collateral, px("1950"));

@@ -84,6 +84,18 @@ async function shortfallView(
   };
 }
 
+/** `entry`'s three shortfall fields, in order, are what `shortfallView` gives for `account` now. */
+async function expectShortfallFields(
+  entry: Pick<ExpectedView, "recoveryValue" | "shortfall" | "recognizedShortfall">,
+  pool: Pool,
+  account: string,
+  collaterals: readonly CollateralSetup[],
+): Promise<void> {
+  expect([entry.recoveryValue, entry.shortfall, entry.recognizedShortfall]).to.deep.equal(
+    Object.values(await shortfallView(pool, account, collaterals)),
+  );
+}
+
 /** The lens entry of an account without collateral or debt. */
 function emptyView(account: string): ExpectedView {
   return {
@@ -362,15 +374,7 @@ describe("PoolLens", () => {
       expect(later.debt).to.be.gt(view.debt);
       expect(later.shortfall).to.equal(later.debt - recovery);
       expect(later.recognizedShortfall).to.equal(view.recognizedShortfall);
-      expect([
-        later.recoveryValue,
-        later.shortfall,
-        later.recognizedShortfall,
-      ]).to.deep.equal(
-        Object.values(
-          await shortfallView(pool, insolvent.address, collaterals),
-        ),
-      );
+      await expectShortfallFields(later, pool, insolvent.address, collaterals);
 
       // One second later the trusted price has expired: the BTC counts 0, so the live recovery value is 0 and the
       // live shortfall is the whole debt (what a recognition would now record); the record stays until one runs.
@@ -390,15 +394,7 @@ describe("PoolLens", () => {
         expired.debt,
         0n,
       ]);
-      expect([
-        expired.recoveryValue,
-        expired.shortfall,
-        expired.recognizedShortfall,
-      ]).to.deep.equal(
-        Object.values(
-          await shortfallView(pool, insolvent.address, collaterals),
-        ),
-      );
+      await expectShortfallFields(expired, pool, insolvent.address, collaterals);
 
       // A recognition in the next block records that figure (the debt accrued to that block, the BTC at 0), and the
       // lens reports it as the record.
