@@ -412,12 +412,9 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
         address receiver
     ) external nonReentrant returns (uint256 repaidAssets, uint256 seizedValue, uint256 badDebtAssets) {
         if (receiver == address(0)) revert ZeroAddress();
-        _accrueInterest();
-        uint256 accountShares = _positions[borrower].borrowShares;
-        if (accountShares == 0) revert NoDebt(borrower);
-        PriceBook memory book;
-        Valuation memory valuation = _valuePricedAccount(borrower, book);
-        uint256 debt = accountShares.toAssetsUp(_totalBorrowAssets, _totalBorrowShares);
+        (uint256 accountShares, uint256 debt, PriceBook memory book, Valuation memory valuation) = _loadDebtor(
+            borrower
+        );
         if (valuation.recoveryValue >= debt) revert AccountNotInsolvent(borrower, debt, valuation.recoveryValue);
 
         Seizure memory seizure = _seizePricedCollateral(borrower, book);
@@ -465,12 +462,7 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
 
     /// @inheritdoc IPool
     function socializeBadDebt(address borrower) external nonReentrant returns (uint256 badDebtAssets) {
-        _accrueInterest();
-        uint256 accountShares = _positions[borrower].borrowShares;
-        if (accountShares == 0) revert NoDebt(borrower);
-        PriceBook memory book;
-        Valuation memory valuation = _valuePricedAccount(borrower, book);
-        uint256 debt = accountShares.toAssetsUp(_totalBorrowAssets, _totalBorrowShares);
+        (, uint256 debt, PriceBook memory book, Valuation memory valuation) = _loadDebtor(borrower);
         uint256 dust = _dustThresholdAssets;
         if (valuation.collateralValue > dust) revert CollateralAboveDust(borrower, valuation.collateralValue, dust);
         // Only debt its collateral cannot cover is bad: otherwise a borrower could write off a small solvent loan.
@@ -989,6 +981,18 @@ contract Pool is PoolStorage, ERC4626, ERC20Permit, Ownable2Step, ReentrancyGuar
             valuation.liquidationLimit += RiskMath.bpsDown(value, config.liquidationThresholdBps);
             valuation.recoveryValue += RiskMath.repaidForSeizedDown(balance, config.liquidationBonusBps, priceE36);
         }
+    }
+
+    /// @dev Accrues, then loads what a decision against `borrower` needs: its borrow shares and debt (`NoDebt`
+    ///      without) and its valuation (`PriceUnavailable` while a collateral it holds is unpriced).
+    function _loadDebtor(
+        address borrower
+    ) internal returns (uint256 accountShares, uint256 debt, PriceBook memory book, Valuation memory valuation) {
+        _accrueInterest();
+        accountShares = _positions[borrower].borrowShares;
+        if (accountShares == 0) revert NoDebt(borrower);
+        valuation = _valuePricedAccount(borrower, book);
+        debt = accountShares.toAssetsUp(_totalBorrowAssets, _totalBorrowShares);
     }
 
     /// @dev `_valueAccount` for a decision that acts against the account: reverts unless every collateral it holds
