@@ -310,7 +310,10 @@ interface IPool is IERC4626, IERC20Permit, IPoolErrors, IPoolEvents {
     ///         debt in this call and the dust collateral goes to `receiver`. Never paused; needs no idle cash.
     /// @dev `repayAssets` above the close factor, or above what the borrower's collateral covers, is capped. A
     ///      partial seizure that would leave debt and collateral worth at most the dust threshold reverts with
-    ///      `LiquidationLeavesDust`: repay more (the close factor lifts) to seize the whole balance.
+    ///      `LiquidationLeavesDust`: repay more (the close factor lifts) to seize the whole balance. Health counts a
+    ///      collateral whose oracle fails at its last trusted price while at most `MAX_TRUSTED_PRICE_AGE` old (older:
+    ///      `PriceUnavailable`); the seized collateral needs a live price (`PriceUnavailable`). The account's
+    ///      recognized shortfall is refreshed afterwards, and the live prices read are stored as trusted.
     /// @param borrower The account liquidated.
     /// @param collateral The collateral seized.
     /// @param repayAssets Most loan assets the caller repays.
@@ -328,7 +331,8 @@ interface IPool is IERC4626, IERC20Permit, IPoolErrors, IPoolEvents {
     ) external returns (uint256 repaidAssets, uint256 seizedCollateral, uint256 badDebtAssets);
 
     /// @notice Realizes the debt of an account whose collateral is worth at most the dust threshold and less than
-    ///         its debt. Its dust collateral goes to the caller. Permissionless; never paused.
+    ///         its debt. Its dust collateral goes to the caller. Permissionless; never paused. Valued like
+    ///         `liquidate` (a failing oracle at its recent trusted price, else `PriceUnavailable`).
     /// @param borrower The account.
     /// @return badDebtAssets The debt realized.
     function socializeBadDebt(address borrower) external returns (uint256 badDebtAssets);
